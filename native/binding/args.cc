@@ -1,0 +1,106 @@
+#include "args.h"
+
+#include <cmath>
+
+namespace pkb {
+namespace {
+
+std::string Describe(Napi::Value v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsTypedArray()) {
+    switch (v.As<Napi::TypedArray>().TypedArrayType()) {
+      case napi_float32_array: return "a Float32Array";
+      case napi_float64_array: return "a Float64Array";
+      case napi_uint8_array: return "a Uint8Array";
+      case napi_int32_array: return "an Int32Array";
+      default: return "another typed array";
+    }
+  }
+  if (v.IsArray()) return "an array";
+  if (v.IsNumber()) return "the number " + v.ToString().Utf8Value();
+  if (v.IsString()) return "a string";
+  if (v.IsBoolean()) return "a boolean";
+  if (v.IsFunction()) return "a function";
+  return "an object";
+}
+
+template <typename T>
+Borrowed<T> TypedOf(Napi::Env env, Napi::Value v, const std::string& name, bool nullable,
+                    napi_typedarray_type type, const char* type_name) {
+  Borrowed<T> out;
+  out.value = v;
+  if (nullable && (v.IsNull() || v.IsUndefined())) return out;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    Throw(env, ErrorKind::argument_type,
+          Expected(std::string(type_name) + (nullable ? " or null" : ""), name, Describe(v)));
+  auto array = v.As<Napi::TypedArrayOf<T>>();
+  out.data = array.Data();
+  out.length = int64_t(array.ElementLength());
+  return out;
+}
+
+Napi::Value At(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); }
+
+}  // namespace
+
+Borrowed<float> Float32Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable) {
+  return TypedOf<float>(env, v, name, nullable, napi_float32_array, "a Float32Array");
+}
+Borrowed<uint8_t> Uint8Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable) {
+  return TypedOf<uint8_t>(env, v, name, nullable, napi_uint8_array, "a Uint8Array");
+}
+Borrowed<float> Float32Arg(const Napi::CallbackInfo& info, size_t i, const char* name, bool nullable) {
+  return Float32Of(info.Env(), At(info, i), name, nullable);
+}
+Borrowed<uint8_t> Uint8Arg(const Napi::CallbackInfo& info, size_t i, const char* name, bool nullable) {
+  return Uint8Of(info.Env(), At(info, i), name, nullable);
+}
+Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return TypedOf<int32_t>(info.Env(), At(info, i), name, false, napi_int32_array, "an Int32Array");
+}
+
+int64_t IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max) {
+  Napi::Value v = At(info, i);
+  std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  if (!v.IsNumber()) Throw(info.Env(), ErrorKind::argument_type, Expected(range, name, Describe(v)));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d || d < double(min) || d > double(max))
+    Throw(info.Env(), ErrorKind::argument_range, Expected(range, name, Describe(v)));
+  return int64_t(d);
+}
+
+double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = At(info, i);
+  if (!v.IsNumber()) Throw(info.Env(), ErrorKind::argument_type, Expected("a finite number", name, Describe(v)));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) Throw(info.Env(), ErrorKind::argument_range, Expected("a finite number", name, Describe(v)));
+  return d;
+}
+
+bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = At(info, i);
+  if (!v.IsBoolean()) Throw(info.Env(), ErrorKind::argument_type, Expected("a boolean", name, Describe(v)));
+  return v.As<Napi::Boolean>().Value();
+}
+
+int64_t CheckedProduct(Napi::Env env, int64_t a, int64_t b, const std::string& what) {
+  int64_t out;
+  if (__builtin_mul_overflow(a, b, &out) || out > kMaxElements)
+    Throw(env, ErrorKind::argument_range,
+          Expected("at most " + std::to_string(kMaxElements) + " elements", what,
+                   std::to_string(a) + " x " + std::to_string(b)));
+  return out;
+}
+
+void ExpectLength(Napi::Env env, const std::string& name, int64_t actual, int64_t expected) {
+  if (actual != expected)
+    Throw(env, ErrorKind::shape, Expected("length " + std::to_string(expected), name, "length " + std::to_string(actual)));
+}
+
+void ThrowOverlap(Napi::Env env, const std::string& out_name, const std::string& in_name) {
+  Throw(env, ErrorKind::argument_range,
+        Expected("memory separate from " + in_name, out_name, "an overlapping view of the same buffer"));
+}
+
+}  // namespace pkb

@@ -1,0 +1,51 @@
+// Argument conversion for the binding: typed arrays are borrowed (pointer +
+// length, no copy) and every size is re-checked here before a kernel runs.
+// lib/ validates first with friendlier context; these checks exist so that no
+// call from JavaScript can make a kernel read or write out of bounds.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace pkb {
+
+template <typename T>
+struct Borrowed {
+  T* data = nullptr;
+  int64_t length = 0;
+  Napi::Value value;  // the JS object, to keep alive during async work
+  bool present() const { return !value.IsEmpty() && !value.IsNull() && !value.IsUndefined(); }
+};
+
+Borrowed<float> Float32Arg(const Napi::CallbackInfo& info, size_t i, const char* name, bool nullable = false);
+Borrowed<uint8_t> Uint8Arg(const Napi::CallbackInfo& info, size_t i, const char* name, bool nullable = false);
+Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+Borrowed<float> Float32Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);
+Borrowed<uint8_t> Uint8Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);
+
+// Integer in [min, max] (dimensions, counts).
+int64_t IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max);
+// Finite number.
+double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// Largest dimension a kernel accepts (CSR indices are int32).
+constexpr int64_t kMaxDim = 2147483647;
+
+// a * b, throwing a range error when it exceeds kMaxElements.
+int64_t CheckedProduct(Napi::Env env, int64_t a, int64_t b, const std::string& what);
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+void ExpectLength(Napi::Env env, const std::string& name, int64_t actual, int64_t expected);
+
+// Output buffers must not share memory with inputs: results would be wrong.
+template <typename A, typename B>
+void ExpectDisjoint(Napi::Env env, const std::string& out_name, const Borrowed<A>& out,
+                    const std::string& in_name, const Borrowed<B>& in);
+
+}  // namespace pkb
+
+#include "args-inl.h"

@@ -1,0 +1,29 @@
+// The backend table: which implementation each dispatched kernel uses,
+// chosen once at start-up from the build (OpenBLAS or not) and the CPU.
+#pragma once
+
+#include <string>
+
+#include "gemm.h"
+
+namespace pk {
+
+using GemmFn = void (*)(const GemmArgs&);
+
+enum class Simd { generic, avx2, avx512 };
+
+struct Backend {
+  GemmFn gemm;
+  const char* name;  // "openblas" or "builtin"
+  Simd simd;         // vector width used by prunekit's own kernels
+};
+
+const Backend& backend();
+const char* simd_name(Simd simd);
+
+// The BLAS library's own description: the kernel set it picked for this CPU
+// (OpenBLAS core name) and its build configuration; "builtin" otherwise.
+std::string blas_kernel_set();
+std::string blas_config();
+
+}  // namespace pk

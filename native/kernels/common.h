@@ -1,0 +1,32 @@
+// prunekit kernels: shared types and the dimension legend.
+//
+// Every kernel here is plain C++ over raw pointers and sizes: no N-API, no
+// validation. Callers (the binding) guarantee that every pointer covers the
+// extent its sizes imply.
+//
+// Legend
+//   M, N, K   GEMM: C is (M, N), op(A) is (M, K), op(B) is (K, N)
+//   B         batch (rows of an activation matrix)
+//   rows/cols a weight matrix W is (rows, cols) = (out, in), row-major
+//   nnz       stored entries of a sparse matrix
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pk {
+
+using i64 = std::int64_t;
+
+// Compressed sparse rows over a (rows, cols) matrix. Column indices within a
+// row are strictly increasing; row_ptr has rows + 1 entries.
+struct CsrView {
+  const std::int32_t* row_ptr;
+  const std::int32_t* col_idx;
+  const float* values;
+  i64 rows;
+  i64 cols;
+  i64 nnz() const { return row_ptr[rows]; }
+};
+
+}  // namespace pk

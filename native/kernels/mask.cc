@@ -1,0 +1,65 @@
+// Masking kernels; threaded over chunks for large tensors.
+#include "mask.h"
+
+#include <algorithm>
+
+#include "parallel.h"
+
+namespace pk {
+namespace {
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PK_MULTIVERSION __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define PK_MULTIVERSION
+#endif
+
+constexpr i64 kChunkMin = 1 << 18;
+
+template <typename Fn>
+void chunked(i64 n, Fn fn) {
+  int tasks = int(std::min<i64>(pool_threads(), std::max<i64>(1, n / kChunkMin)));
+  parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
+}
+
+PK_MULTIVERSION
+void apply_mask_range(float* __restrict w, const std::uint8_t* __restrict mask, i64 lo, i64 hi) {
+  for (i64 i = lo; i < hi; ++i) w[i] = mask[i] ? w[i] : 0.0f;
+}
+
+PK_MULTIVERSION
+void sgd_range(float* __restrict w, float* __restrict v, const float* __restrict g,
+               const std::uint8_t* __restrict mask, i64 lo, i64 hi, SgdParams p) {
+  const float lr = p.lr, mu = p.momentum, wd = p.weight_decay;
+  if (v == nullptr) {
+    for (i64 i = lo; i < hi; ++i) {
+      float step = g[i] + wd * w[i];
+      float next = w[i] - lr * step;
+      w[i] = (mask == nullptr || mask[i]) ? next : 0.0f;
+    }
+    return;
+  }
+  for (i64 i = lo; i < hi; ++i) {
+    bool keep = mask == nullptr || mask[i];
+    float grad = g[i] + wd * w[i];
+    float vel = mu * v[i] + grad;
+    float step = p.nesterov ? grad + mu * vel : vel;
+    float next = w[i] - lr * step;
+    v[i] = keep ? vel : 0.0f;
+    w[i] = keep ? next : 0.0f;
+  }
+}
+
+}  // namespace
+
+void f32_apply_mask(float* w, const std::uint8_t* mask, i64 n) {
+  chunked(n, [&](i64 lo, i64 hi) { apply_mask_range(w, mask, lo, hi); });
+}
+
+void f32_sgd_masked(float* w, float* velocity, const float* grad, const std::uint8_t* mask, i64 n,
+                    SgdParams p) {
+  if (p.momentum == 0.0f) velocity = nullptr;
+  chunked(n, [&](i64 lo, i64 hi) { sgd_range(w, velocity, grad, mask, lo, hi, p); });
+}
+
+}  // namespace pk

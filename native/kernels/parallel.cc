@@ -1,0 +1,124 @@
+// Thread pool: workers spin briefly after a job before sleeping, so that the
+// back-to-back calls of a training loop or a server do not pay a futex wake.
+#include "parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pk {
+namespace {
+
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(std::max(1, threads)) {}
+
+  int threads() const { return threads_.load(); }
+  void set_threads(int threads) { threads_.store(std::clamp(threads, 1, 64)); }
+
+  void run(int tasks, const std::function<void(int)>& fn) {
+    int wanted = std::min(tasks, threads_.load());
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (wanted <= 1 || !busy.owns_lock()) {
+      for (int t = 0; t < tasks; ++t) fn(t);
+      return;
+    }
+    ensure_workers(wanted - 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &fn;
+      tasks_ = tasks;
+      next_.store(0);
+      helpers_ = wanted - 1;
+      pending_.store(tasks);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    work();
+    // Wait for tasks other threads took (they finish in microseconds), then
+    // retire the job once no helper is inside work(): a helper that woke late
+    // must never claim a task of the next job with this job's function.
+    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    for (;;) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (inside_.load() == 0) {
+        job_ = nullptr;
+        return;
+      }
+    }
+  }
+
+ private:
+  void ensure_workers(int count) {
+    while (static_cast<int>(workers_.size()) < count) {
+      int id = static_cast<int>(workers_.size());
+      // The worker must see the job about to be published as new.
+      unsigned long long seen = generation_.load();
+      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+      workers_.back().detach();
+    }
+  }
+
+  void work() {
+    const std::function<void(int)>* fn = job_;
+    int tasks = tasks_;
+    for (int t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1)) {
+      (*fn)(t);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void loop(int id, unsigned long long seen) {
+    for (;;) {
+      // Spin ~200 us for the next job, then sleep on the condition variable.
+      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (generation_.load(std::memory_order_acquire) == seen &&
+             std::chrono::steady_clock::now() < spin_until) {
+      }
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      seen = generation_.load();
+      bool chosen = id < helpers_ && job_ != nullptr;
+      if (chosen) inside_.fetch_add(1);
+      lock.unlock();
+      if (chosen) {
+        work();
+        inside_.fetch_sub(1);
+      }
+    }
+  }
+
+  std::atomic<int> threads_;
+  std::mutex busy_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int)>* job_ = nullptr;
+  int tasks_ = 0;
+  int helpers_ = 0;
+  std::atomic<int> next_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<int> inside_{0};
+  std::atomic<unsigned long long> generation_{0};
+};
+
+Pool& pool() {
+  // Leaked on purpose: detached workers may outlive static destruction.
+  static Pool* instance = new Pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  return *instance;
+}
+
+}  // namespace
+
+int pool_threads() { return pool().threads(); }
+void set_pool_threads(int threads) { pool().set_threads(threads); }
+void parallel_for(int tasks, const std::function<void(int)>& fn) {
+  if (tasks <= 0) return;
+  pool().run(tasks, fn);
+}
+
+}  // namespace pk

@@ -1,0 +1,199 @@
+// CSR construction, reference products, and the dispatched, threaded
+// products built from spmm_impl.inc for each instruction set.
+#include "spmm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "backend.h"
+#include "parallel.h"
+
+namespace pk {
+
+// --- construction ------------------------------------------------------------
+
+Csr csr_from_dense(const float* w, const std::uint8_t* mask, i64 rows, i64 cols) {
+  Csr csr;
+  csr.rows = rows;
+  csr.cols = cols;
+  csr.row_ptr.resize(size_t(rows + 1));
+  i64 nnz = 0;
+  for (i64 i = 0; i < rows * cols; ++i) nnz += mask ? (mask[i] != 0) : (w[i] != 0.0f);
+  csr.col_idx.resize(size_t(nnz));
+  csr.values.resize(size_t(nnz));
+  i64 k = 0;
+  for (i64 r = 0; r < rows; ++r) {
+    csr.row_ptr[size_t(r)] = std::int32_t(k);
+    const float* wr = w + r * cols;
+    const std::uint8_t* mr = mask ? mask + r * cols : nullptr;
+    for (i64 c = 0; c < cols; ++c) {
+      if (mr ? mr[c] != 0 : wr[c] != 0.0f) {
+        csr.col_idx[size_t(k)] = std::int32_t(c);
+        csr.values[size_t(k)] = wr[c];
+        ++k;
+      }
+    }
+  }
+  csr.row_ptr[size_t(rows)] = std::int32_t(k);
+  return csr;
+}
+
+void csr_gather_values(float* values, const float* w, CsrView p) {
+  for (i64 r = 0; r < p.rows; ++r)
+    for (i64 k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) values[k] = w[r * p.cols + p.col_idx[k]];
+}
+
+// --- reference ---------------------------------------------------------------
+
+void f32_spmm_xwt__reference(float* y, const float* x, const float* bias, CsrView w, i64 batch) {
+  // x is (B, cols), y is (B, rows)
+  for (i64 b = 0; b < batch; ++b)
+    for (i64 r = 0; r < w.rows; ++r) {
+      double acc = bias ? bias[r] : 0.0;
+      for (i64 k = w.row_ptr[r]; k < w.row_ptr[r + 1]; ++k)
+        acc += double(w.values[k]) * x[b * w.cols + w.col_idx[k]];
+      y[b * w.rows + r] = float(acc);
+    }
+}
+
+void f32_spmm_xw__reference(float* dx, const float* dy, CsrView w, i64 batch) {
+  // dy is (B, rows), dx is (B, cols)
+  std::vector<double> acc(size_t(w.cols));
+  for (i64 b = 0; b < batch; ++b) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (i64 r = 0; r < w.rows; ++r)
+      for (i64 k = w.row_ptr[r]; k < w.row_ptr[r + 1]; ++k)
+        acc[size_t(w.col_idx[k])] += double(w.values[k]) * dy[b * w.rows + r];
+    for (i64 c = 0; c < w.cols; ++c) dx[b * w.cols + c] = float(acc[size_t(c)]);
+  }
+}
+
+void f32_sddmm__reference(float* dw, const float* dy, const float* x, CsrView w, i64 batch) {
+  // dy is (B, rows), x is (B, cols), dw is (rows, cols), zero off the pattern
+  std::fill(dw, dw + w.rows * w.cols, 0.0f);
+  for (i64 r = 0; r < w.rows; ++r)
+    for (i64 k = w.row_ptr[r]; k < w.row_ptr[r + 1]; ++k) {
+      double acc = 0.0;
+      for (i64 b = 0; b < batch; ++b) acc += double(dy[b * w.rows + r]) * x[b * w.cols + w.col_idx[k]];
+      dw[r * w.cols + w.col_idx[k]] = float(acc);
+    }
+}
+
+// --- per-ISA bodies ----------------------------------------------------------
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma,avx2")
+namespace isa_avx512 {
+#define PK_VW 16
+#include "spmm_impl.inc"
+#undef PK_VW
+}  // namespace isa_avx512
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace isa_avx2 {
+#define PK_VW 8
+#include "spmm_impl.inc"
+#undef PK_VW
+}  // namespace isa_avx2
+#pragma GCC pop_options
+#define PK_HAVE_X86_VARIANTS 1
+#endif
+namespace isa_generic {
+#define PK_VW 4
+#include "spmm_impl.inc"
+#undef PK_VW
+}  // namespace isa_generic
+
+// --- dispatch ----------------------------------------------------------------
+
+namespace {
+
+struct SpmmIsa {
+  i64 tile;
+  void (*xwt_tiles)(float*, const float*, const float*, CsrView, i64, i64, i64);
+  void (*xwt_rows)(float*, const float*, const float*, CsrView, i64, i64, i64);
+  void (*xw_tiles)(float*, const float*, CsrView, i64, i64, i64);
+  void (*sddmm_rows)(float*, const float*, const float*, i64, CsrView, i64, i64);
+  void (*transpose_full)(float*, const float*, i64, i64, i64);
+};
+
+#define PK_ISA_ENTRY(ns) \
+  SpmmIsa { ns::kTile, ns::xwt_tiles, ns::xwt_rows, ns::xw_tiles, ns::sddmm_rows, ns::transpose_full }
+
+const SpmmIsa& isa() {
+  static const SpmmIsa chosen = [] {
+#ifdef PK_HAVE_X86_VARIANTS
+    if (backend().simd == Simd::avx512) return PK_ISA_ENTRY(isa_avx512);
+    if (backend().simd == Simd::avx2) return PK_ISA_ENTRY(isa_avx2);
+#endif
+    return PK_ISA_ENTRY(isa_generic);
+  }();
+  return chosen;
+}
+
+// Multiply-adds below which a second thread costs more than it saves.
+constexpr i64 kThreadingMinMacs = 1 << 17;
+// Batches up to this size use per-sample dot products (gathers), not tiles.
+constexpr i64 kRowPathMaxBatch = 4;
+
+int tasks_for(i64 macs, i64 units) {
+  if (macs < kThreadingMinMacs) return 1;
+  return int(std::min<i64>(pool_threads(), units));
+}
+
+}  // namespace
+
+void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 batch) {
+  if (batch == 0 || w.rows == 0) return;
+  const SpmmIsa& k = isa();
+  i64 macs = w.nnz() * batch;
+  if (batch <= kRowPathMaxBatch) {
+    int tasks = tasks_for(macs, w.rows);
+    parallel_for(tasks, [&](int t) {
+      k.xwt_rows(y, x, bias, w, batch, split_point(w.rows, tasks, t), split_point(w.rows, tasks, t + 1));
+    });
+    return;
+  }
+  i64 tiles = (batch + k.tile - 1) / k.tile;
+  int tasks = tasks_for(macs, tiles);
+  parallel_for(tasks, [&](int t) {
+    k.xwt_tiles(y, x, bias, w, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+  });
+}
+
+void f32_spmm_xw(float* dx, const float* dy, CsrView w, i64 batch) {
+  if (batch == 0 || w.cols == 0) return;
+  const SpmmIsa& k = isa();
+  i64 tiles = (batch + k.tile - 1) / k.tile;
+  int tasks = tasks_for(w.nnz() * batch, tiles);
+  parallel_for(tasks, [&](int t) {
+    k.xw_tiles(dx, dy, w, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+  });
+}
+
+void f32_sddmm(float* dw, const float* dy, const float* x, CsrView w, i64 batch) {
+  std::fill(dw, dw + w.rows * w.cols, 0.0f);
+  if (w.rows == 0 || w.cols == 0 || w.nnz() == 0 || batch == 0) return;
+  const SpmmIsa& k = isa();
+  i64 padded = (batch + k.tile - 1) / k.tile * k.tile;
+  thread_local std::vector<float> xt_buf, dyt_buf;
+  xt_buf.resize(size_t(w.cols * padded));
+  dyt_buf.resize(size_t(w.rows * padded));
+  float* xt = xt_buf.data();
+  float* dyt = dyt_buf.data();
+  k.transpose_full(xt, x, batch, w.cols, padded);
+  k.transpose_full(dyt, dy, batch, w.rows, padded);
+  int tasks = tasks_for(w.nnz() * batch, w.rows);
+  parallel_for(tasks, [&](int t) {
+    k.sddmm_rows(dw, dyt, xt, padded, w, split_point(w.rows, tasks, t), split_point(w.rows, tasks, t + 1));
+  });
+}
+
+}  // namespace pk

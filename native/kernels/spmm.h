@@ -1,0 +1,40 @@
+// Sparse (CSR) x dense products for pruned Dense layers, and CSR construction.
+//
+// A pruned Dense layer with weight W (rows, cols) = (out, in) needs:
+//   forward        Y  (B, rows) = X (B, cols) . W^T + bias       spmm_xwt
+//   input grad     dX (B, cols) = dY (B, rows) . W                spmm_xw
+//   weight grad    dW (rows, cols) = dY^T . X on W's pattern      sddmm
+#pragma once
+
+#include <vector>
+
+#include "common.h"
+
+namespace pk {
+
+// Owning CSR storage; view() borrows it.
+struct Csr {
+  std::vector<std::int32_t> row_ptr;
+  std::vector<std::int32_t> col_idx;
+  std::vector<float> values;
+  i64 rows = 0;
+  i64 cols = 0;
+  CsrView view() const { return CsrView{row_ptr.data(), col_idx.data(), values.data(), rows, cols}; }
+};
+
+// Keeps entry (r, c) when mask[r*cols + c] != 0, or, without a mask, when the
+// weight is non-zero.
+Csr csr_from_dense(const float* w, const std::uint8_t* mask, i64 rows, i64 cols);
+// Refreshes values from a dense matrix with the same pattern (after training).
+void csr_gather_values(float* values, const float* w, CsrView pattern);
+
+void f32_spmm_xwt__reference(float* y, const float* x, const float* bias, CsrView w, i64 batch);
+void f32_spmm_xw__reference(float* dx, const float* dy, CsrView w, i64 batch);
+void f32_sddmm__reference(float* dw, const float* dy, const float* x, CsrView w, i64 batch);
+
+// Optimised, threaded, dispatched on the CPU's vector width.
+void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 batch);
+void f32_spmm_xw(float* dx, const float* dy, CsrView w, i64 batch);
+void f32_sddmm(float* dw, const float* dy, const float* x, CsrView w, i64 batch);
+
+}  // namespace pk

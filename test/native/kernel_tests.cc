@@ -1,0 +1,238 @@
+// C++ kernel tests: every optimised kernel against its reference on random
+// inputs of awkward sizes. Run by `npm test` (scripts/run-native-tests.js).
+// Prints one line per failure and a closing "N passed, N failed" line.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "gemm.h"
+#include "mask.h"
+#include "parallel.h"
+#include "select.h"
+#include "spmm.h"
+
+using pk::i64;
+
+namespace {
+
+int passed = 0, failed = 0;
+
+void check(bool ok, const std::string& what) {
+  if (ok) {
+    ++passed;
+  } else {
+    ++failed;
+    std::printf("FAIL %s\n", what.c_str());
+  }
+}
+
+std::mt19937 rng(1234);
+
+std::vector<float> randn(i64 n) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// Relative error bound for float32 dot products of length k.
+bool close(const std::vector<float>& a, const std::vector<float>& b, i64 k) {
+  if (a.size() != b.size()) return false;
+  double tol = 1e-5 * std::sqrt(double(std::max<i64>(k, 1))) + 1e-6;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::fabs(a[i] - b[i]) > tol * (1.0 + std::fabs(b[i]))) return false;
+  return true;
+}
+
+std::string dims(const char* name, i64 m, i64 n, i64 k) {
+  return std::string(name) + " " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
+}
+
+// --- gemm ---------------------------------------------------------------------
+
+void test_gemm() {
+  const i64 sizes[][3] = {{1, 1, 1}, {0, 5, 3}, {4, 0, 3}, {3, 4, 0}, {7, 13, 17}, {31, 37, 41},
+                          {64, 64, 64}, {97, 1, 300}, {1, 300, 784}, {128, 100, 300}, {257, 129, 263}};
+  const float alphas[] = {1.0f, -0.5f};
+  const float betas[] = {0.0f, 1.0f, 0.25f};
+  for (auto& s : sizes)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb)
+        for (float alpha : alphas)
+          for (float beta : betas) {
+            i64 m = s[0], n = s[1], k = s[2];
+            auto a = randn(m * k), b = randn(k * n), c0 = randn(m * n);
+            if (beta == 0.0f) std::fill(c0.begin(), c0.end(), NAN);  // must be ignored
+            auto expect = c0, fast = c0, builtin = c0;
+            pk::f32_gemm__reference(pk::gemm_packed(expect.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
+            pk::f32_gemm(pk::gemm_packed(fast.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
+            pk::f32_gemm__builtin(pk::gemm_packed(builtin.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
+            std::string tag = dims("gemm", m, n, k) + " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) +
+                              " alpha=" + std::to_string(alpha) + " beta=" + std::to_string(beta);
+            check(close(fast, expect, k), tag + " dispatched");
+            check(close(builtin, expect, k), tag + " builtin");
+          }
+}
+
+// --- sparse -------------------------------------------------------------------
+
+std::vector<std::uint8_t> random_mask(i64 n, double sparsity) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::uint8_t> m(static_cast<size_t>(n));
+  for (auto& x : m) x = u(rng) >= sparsity;
+  return m;
+}
+
+void test_sparse() {
+  const i64 shapes[][2] = {{1, 1}, {3, 5}, {10, 784}, {300, 784}, {17, 33}};
+  const i64 batches[] = {0, 1, 2, 3, 5, 16, 31, 33, 128};
+  const double sparsities[] = {0.0, 0.5, 0.92, 0.99, 1.0};
+  for (auto& sh : shapes)
+    for (double sp : sparsities)
+      for (i64 batch : batches) {
+        i64 rows = sh[0], cols = sh[1];
+        auto w = randn(rows * cols);
+        auto mask = random_mask(rows * cols, sp);
+        pk::Csr csr = pk::csr_from_dense(w.data(), mask.data(), rows, cols);
+        pk::CsrView v = csr.view();
+        auto x = randn(batch * cols), dy = randn(batch * rows), bias = randn(rows);
+        std::vector<float> y(size_t(batch * rows), NAN), y_ref(y.size(), NAN);
+        pk::f32_spmm_xwt(y.data(), x.data(), bias.data(), v, batch);
+        pk::f32_spmm_xwt__reference(y_ref.data(), x.data(), bias.data(), v, batch);
+        std::string tag = dims("spmm", rows, cols, batch) + " sparsity=" + std::to_string(sp);
+        check(close(y, y_ref, cols), tag + " xwt");
+
+        // Dense GEMM with the masked weight gives the same forward.
+        auto wm = w;
+        pk::f32_apply_mask(wm.data(), mask.data(), rows * cols);
+        std::vector<float> y_dense(size_t(batch * rows));
+        for (i64 b = 0; b < batch; ++b) std::copy(bias.begin(), bias.end(), y_dense.begin() + b * rows);
+        pk::f32_gemm(pk::gemm_packed(y_dense.data(), x.data(), wm.data(), false, true, batch, rows, cols, 1.0f, 1.0f));
+        check(close(y, y_dense, cols), tag + " xwt == dense");
+
+        std::vector<float> dx(size_t(batch * cols), NAN), dx_ref(dx.size(), NAN);
+        pk::f32_spmm_xw(dx.data(), dy.data(), v, batch);
+        pk::f32_spmm_xw__reference(dx_ref.data(), dy.data(), v, batch);
+        check(close(dx, dx_ref, rows), tag + " xw");
+
+        std::vector<float> dw(size_t(rows * cols), NAN), dw_ref(dw.size(), NAN);
+        pk::f32_sddmm(dw.data(), dy.data(), x.data(), v, batch);
+        pk::f32_sddmm__reference(dw_ref.data(), dy.data(), x.data(), v, batch);
+        check(close(dw, dw_ref, batch), tag + " sddmm");
+      }
+}
+
+// --- masking --------------------------------------------------------------------
+
+void test_masking() {
+  for (i64 n : {i64(0), i64(1), i64(7), i64(1000003)}) {
+    auto w = randn(n), g = randn(n), v = randn(n);
+    auto mask = random_mask(n, 0.6);
+    for (int nesterov = 0; nesterov < 2; ++nesterov) {
+      auto w1 = w, v1 = v, w2 = w, v2 = v;
+      pk::SgdParams p{0.1f, 0.9f, 1e-3f, bool(nesterov)};
+      pk::f32_sgd_masked(w1.data(), v1.data(), g.data(), mask.data(), n, p);
+      bool ok = true;
+      for (i64 i = 0; i < n; ++i) {
+        float grad = g[i] + p.weight_decay * w2[i];
+        float vel = p.momentum * v2[i] + grad;
+        float step = p.nesterov ? grad + p.momentum * vel : vel;
+        float next = mask[i] ? w2[i] - p.lr * step : 0.0f;
+        float vnext = mask[i] ? vel : 0.0f;
+        if (std::fabs(next - w1[i]) > 1e-6f * (1 + std::fabs(next)) || std::fabs(vnext - v1[i]) > 1e-6f * (1 + std::fabs(vnext)))
+          ok = false;
+        if (!mask[i] && (std::signbit(w1[i]) || w1[i] != 0.0f)) ok = false;
+      }
+      check(ok, "sgd_masked n=" + std::to_string(n) + " nesterov=" + std::to_string(nesterov));
+    }
+    auto wm = w;
+    pk::f32_apply_mask(wm.data(), mask.data(), n);
+    bool ok = true;
+    for (i64 i = 0; i < n; ++i) ok = ok && (mask[i] ? wm[i] == w[i] : wm[i] == 0.0f);
+    check(ok, "apply_mask n=" + std::to_string(n));
+  }
+}
+
+// --- selection ------------------------------------------------------------------
+
+void compare_threshold(std::vector<std::vector<float>>& xs, i64 k, const std::string& tag) {
+  std::vector<std::vector<std::uint8_t>> m1, m2;
+  std::vector<pk::MagnitudeSpan> s1, s2;
+  for (auto& x : xs) {
+    m1.emplace_back(x.size(), 7);
+    m2.emplace_back(x.size(), 9);
+  }
+  for (size_t i = 0; i < xs.size(); ++i) {
+    s1.push_back({xs[i].data(), m1[i].data(), i64(xs[i].size())});
+    s2.push_back({xs[i].data(), m2[i].data(), i64(xs[i].size())});
+  }
+  auto a = pk::f32_magnitude_threshold(s1.data(), i64(s1.size()), k);
+  auto b = pk::f32_magnitude_threshold__reference(s2.data(), i64(s2.size()), k);
+  check(a.threshold == b.threshold && a.pruned == b.pruned && a.nan_span == b.nan_span &&
+            a.nan_index == b.nan_index && (a.nan_span >= 0 || m1 == m2),
+        tag + " k=" + std::to_string(k));
+}
+
+void test_select() {
+  for (i64 n : {i64(1), i64(2), i64(5), i64(97), i64(100000), i64(300001)}) {
+    std::vector<std::vector<float>> xs{randn(n)};
+    for (i64 k : {i64(0), i64(1), n / 2, n - 1, n}) compare_threshold(xs, k, "threshold n=" + std::to_string(n));
+  }
+  // Heavy ties: values from a tiny set, including +-0.
+  {
+    std::uniform_int_distribution<int> d(-3, 3);
+    std::vector<std::vector<float>> xs(1, std::vector<float>(200003));
+    for (auto& v : xs[0]) v = float(d(rng)) * 0.5f;
+    for (i64 k : {i64(1), i64(20000), i64(100001), i64(199999)}) compare_threshold(xs, k, "threshold ties");
+  }
+  // Global over several spans, including an empty one.
+  {
+    std::vector<std::vector<float>> xs{randn(70001), {}, randn(3), randn(130000)};
+    for (auto& v : xs[3]) v = std::round(v * 4) / 4;  // ties across spans
+    i64 total = 200004;
+    for (i64 k : {i64(0), i64(1), total / 3, total - 1, total}) compare_threshold(xs, k, "global threshold");
+  }
+  // NaN is reported, not selected.
+  {
+    std::vector<std::vector<float>> xs{randn(1000), randn(200000)};
+    xs[1][123456] = NAN;
+    xs[1][150000] = NAN;
+    compare_threshold(xs, 500, "threshold NaN");
+  }
+  // Percentile against sorting.
+  for (i64 n : {i64(1), i64(2), i64(10), i64(100001)}) {
+    auto x = randn(n);
+    auto sorted = x;
+    std::sort(sorted.begin(), sorted.end());
+    for (double q : {0.0, 12.5, 50.0, 90.0, 99.9, 100.0}) {
+      double rank = q / 100.0 * double(n - 1);
+      i64 lo = i64(rank);
+      i64 hi = std::min(lo + 1, n - 1);
+      double expect = sorted[size_t(lo)] + (double(sorted[size_t(hi)]) - sorted[size_t(lo)]) * (rank - double(lo));
+      auto got = pk::f32_percentile(x.data(), n, q);
+      check(got.nan_index == -1 && std::fabs(got.value - expect) <= 1e-6 * (1 + std::fabs(expect)),
+            "percentile n=" + std::to_string(n) + " q=" + std::to_string(q));
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  std::printf("prunekit kernel tests: backend %s, kernel set %s, simd %s, %d threads\n", pk::backend().name,
+              pk::blas_kernel_set().c_str(), pk::simd_name(pk::backend().simd), pk::pool_threads());
+  for (int threads : {1, pk::pool_threads()}) {
+    pk::set_pool_threads(threads);
+    test_gemm();
+    test_sparse();
+    test_masking();
+    test_select();
+  }
+  std::printf("kernels: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
