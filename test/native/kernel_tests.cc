@@ -197,15 +197,33 @@ void test_select() {
     i64 total = 200004;
     for (i64 k : {i64(0), i64(1), total / 3, total - 1, total}) compare_threshold(xs, k, "global threshold");
   }
+  // Large enough for the sampled fast path (>= 262144 values): ties, several
+  // spans, and input built so the sample brackets the wrong range (fallback).
+  {
+    std::uniform_int_distribution<int> d(-50, 50);
+    std::vector<std::vector<float>> xs(1, std::vector<float>(1000003));
+    for (auto& v : xs[0]) v = float(d(rng)) * 0.01f;
+    for (i64 k : {i64(1), i64(123456), i64(500001), i64(999999)}) compare_threshold(xs, k, "threshold ties (sampled)");
+    std::vector<std::vector<float>> spans{randn(400000), randn(17), randn(600000)};
+    for (i64 k : {i64(1), i64(333333), i64(999990)}) compare_threshold(spans, k, "global threshold (sampled)");
+    const i64 n = 1 << 20, samples = 1 << 16;
+    std::vector<std::vector<float>> adversarial(1, std::vector<float>(size_t(n), 1.0f));
+    for (i64 j = 0; j < samples; ++j) adversarial[0][size_t(((2 * j + 1) * n) / (2 * samples))] = 0.0f;
+    for (i64 k : {i64(1), n / 2, n - 1}) compare_threshold(adversarial, k, "threshold (sample misleads)");
+  }
   // NaN is reported, not selected.
   {
     std::vector<std::vector<float>> xs{randn(1000), randn(200000)};
     xs[1][123456] = NAN;
     xs[1][150000] = NAN;
     compare_threshold(xs, 500, "threshold NaN");
+    compare_threshold(xs, 0, "threshold NaN, k = 0");
+    std::vector<std::vector<float>> big{randn(500000)};
+    big[0][499999] = NAN;
+    compare_threshold(big, 1000, "threshold NaN (sampled)");
   }
   // Percentile against sorting.
-  for (i64 n : {i64(1), i64(2), i64(10), i64(100001)}) {
+  for (i64 n : {i64(1), i64(2), i64(10), i64(100001), i64(700001)}) {
     auto x = randn(n);
     auto sorted = x;
     std::sort(sorted.begin(), sorted.end());

@@ -1,0 +1,58 @@
+/**
+ * The library's typed errors. Every error prunekit throws on purpose is a
+ * PrunekitError with a stable `name` and `code`; the native addon constructs
+ * these same classes (see native.ts), so `instanceof` works across the
+ * boundary.
+ */
+export class PrunekitError extends Error {
+  readonly code: string = 'ERR_PRUNEKIT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrunekitError';
+  }
+}
+
+/** A value of the wrong type: a Float64Array where a Float32Array belongs, a string for a number. */
+export class ArgumentTypeError extends PrunekitError {
+  override readonly code: string = 'ERR_ARGUMENT_TYPE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgumentTypeError';
+  }
+}
+
+/** A value of the right type outside its allowed range. */
+export class ArgumentRangeError extends PrunekitError {
+  override readonly code: string = 'ERR_ARGUMENT_RANGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgumentRangeError';
+  }
+}
+
+/** Shapes or lengths that disagree. */
+export class ShapeError extends PrunekitError {
+  override readonly code: string = 'ERR_SHAPE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** NaN (or Inf where it is not allowed) in data that must be finite. */
+export class NonFiniteError extends PrunekitError {
+  override readonly code: string = 'ERR_NON_FINITE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** The native addon could not be loaded; the message lists fixes. */
+export class AddonLoadError extends PrunekitError {
+  override readonly code: string = 'ERR_ADDON_LOAD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AddonLoadError';
+  }
+}

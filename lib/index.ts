@@ -1,0 +1,31 @@
+/**
+ * prunekit: train, prune and Deep-Compress small neural networks in Node.js.
+ */
+export * from './errors';
+export { Tensor, type Shape } from './tensor';
+export { gemm, gemmAsync, type GemmOptions } from './kernels/gemm';
+export {
+  SparseMatrix,
+  sparseLinear,
+  sparseLinearAsync,
+  sparseMatmul,
+  sparseMatmulAsync,
+  sparseWeightGrad,
+  sparseWeightGradAsync,
+  type CsrArrays,
+} from './kernels/sparse';
+export { applyMask, maskedSgdStep, type SgdOptions, type SgdParameter } from './kernels/mask';
+export {
+  globalMagnitudeThreshold,
+  globalMagnitudeThresholdAsync,
+  kthSmallestMagnitude,
+  magnitudeThreshold,
+  magnitudeThresholdAsync,
+  percentile,
+  percentileAsync,
+  pruneCount,
+  roundHalfEven,
+  type GlobalThresholdResult,
+  type ThresholdResult,
+} from './kernels/threshold';
+export { info, setThreads, type BackendInfo } from './kernels/system';

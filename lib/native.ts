@@ -1,0 +1,151 @@
+/**
+ * The only module that touches the native addon: chooses OpenBLAS's kernel
+ * set before the library loads, loads the addon with `bindings`, registers
+ * the error classes, and declares the typed native surface. Users never see
+ * this module; they use the validated wrappers in kernels/.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  AddonLoadError,
+  ArgumentRangeError,
+  ArgumentTypeError,
+  PrunekitError,
+  ShapeError,
+} from './errors';
+
+export interface NativeInfo {
+  backend: 'openblas' | 'builtin';
+  kernelSet: string;
+  blasConfig: string;
+  simd: 'avx512' | 'avx2' | 'generic';
+  threads: number;
+  hardwareThreads: number;
+  version: string;
+}
+
+export interface CsrArrays {
+  rowPtr: Int32Array;
+  colIdx: Int32Array;
+  values: Float32Array;
+}
+
+/** Opaque CSR storage owned by the addon; its structure cannot be edited from JavaScript. */
+export interface NativeSparseMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly nnz: number;
+  toArrays(): CsrArrays;
+  updateValues(weights: Float32Array): void;
+}
+
+export interface NativeThreshold {
+  threshold: number;
+  pruned: number;
+  nanTensor: number;
+  nanIndex: number;
+}
+
+export interface NativePercentile {
+  value: number;
+  nanIndex: number;
+}
+
+type Gemm<R> = (
+  c: Float32Array, a: Float32Array, b: Float32Array, transA: boolean, transB: boolean,
+  m: number, n: number, k: number, alpha: number, beta: number,
+) => R;
+type SpmmXWt<R> = (y: Float32Array, x: Float32Array, bias: Float32Array | null, w: NativeSparseMatrix, batch: number) => R;
+type SpmmXW<R> = (y: Float32Array, x: Float32Array, w: NativeSparseMatrix, batch: number) => R;
+type Sddmm<R> = (dw: Float32Array, dy: Float32Array, x: Float32Array, w: NativeSparseMatrix, batch: number) => R;
+type Threshold<R> = (tensors: Float32Array[], masks: (Uint8Array | null)[] | null, k: number) => R;
+
+export interface NativeAddon {
+  setErrorClasses(classes: Record<string, unknown>): void;
+  info(): NativeInfo;
+  setThreads(threads: number): void;
+  nop(): void;
+  measurePeak(threads: number, seconds: number): number;
+  gemm: Gemm<void>;
+  gemmAsync: Gemm<Promise<void>>;
+  csrFromDense(weights: Float32Array, mask: Uint8Array | null, rows: number, cols: number): NativeSparseMatrix;
+  csrFromArrays(rowPtr: Int32Array, colIdx: Int32Array, values: Float32Array, rows: number, cols: number): NativeSparseMatrix;
+  spmmXWt: SpmmXWt<void>;
+  spmmXWtAsync: SpmmXWt<Promise<void>>;
+  spmmXW: SpmmXW<void>;
+  spmmXWAsync: SpmmXW<Promise<void>>;
+  sddmm: Sddmm<void>;
+  sddmmAsync: Sddmm<Promise<void>>;
+  applyMask(weights: Float32Array, mask: Uint8Array): void;
+  sgdMasked(
+    weights: Float32Array, velocity: Float32Array | null, grad: Float32Array, mask: Uint8Array | null,
+    lr: number, momentum: number, weightDecay: number, nesterov: boolean,
+  ): void;
+  magnitudeThreshold: Threshold<NativeThreshold>;
+  magnitudeThresholdAsync: Threshold<Promise<NativeThreshold>>;
+  percentile(x: Float32Array, q: number): NativePercentile;
+  percentileAsync(x: Float32Array, q: number): Promise<NativePercentile>;
+}
+
+/**
+ * OpenBLAS picks its kernels when it loads. Debian's 0.3.21 does not know
+ * recent AMD CPUs with AVX-512 (Zen 4/5) and falls back to its AVX2 kernels,
+ * about half the speed; its SkylakeX kernels run correctly there. Intel CPUs
+ * with AVX-512 are recognised already. A user's own OPENBLAS_CORETYPE wins.
+ * Returns the core type forced, or null.
+ */
+export function chooseOpenBlasCoreType(cpuinfo: string, env: NodeJS.ProcessEnv): string | null {
+  if (env.OPENBLAS_CORETYPE) return null;
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '').split(/\s+/));
+  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1] ?? '';
+  const avx512 = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512cd'].every((f) => flags.has(f));
+  return avx512 && vendor !== 'GenuineIntel' ? 'SkylakeX' : null;
+}
+
+let forcedCoreType: string | null = null;
+
+function load(): NativeAddon {
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    try {
+      forcedCoreType = chooseOpenBlasCoreType(readFileSync('/proc/cpuinfo', 'utf8'), process.env);
+      if (forcedCoreType) process.env.OPENBLAS_CORETYPE = forcedCoreType;
+    } catch {
+      // No /proc (sandboxes): OpenBLAS detects the CPU itself.
+    }
+  }
+  let addon: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require('bindings')('prunekit') as NativeAddon;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new AddonLoadError(
+      `prunekit's native addon could not be loaded (${reason}). Possible fixes: ` +
+        'run `npm rebuild prunekit` (needs a C++17 compiler and cmake, or python3 for node-gyp); ' +
+        'if libopenblas is missing at run time, install it with `apt-get install libopenblas-dev` and rebuild; ' +
+        'use Node.js >= 20 on the platform the addon was built for.',
+    );
+  }
+  addon.setErrorClasses({ PrunekitError, ArgumentTypeError, ArgumentRangeError, ShapeError });
+  return addon;
+}
+
+export const native: NativeAddon = load();
+
+/** The OpenBLAS core type prunekit forced at load, or null when OpenBLAS chose. */
+export function forcedOpenBlasCoreType(): string | null {
+  return forcedCoreType;
+}
+
+/**
+ * Async native errors are created on the event loop, far from the caller;
+ * this re-anchors their stack at the call site so users see their own code.
+ */
+export function atCallSite<T>(promise: Promise<T>): Promise<T> {
+  const site = new Error();
+  return promise.catch((error: unknown) => {
+    if (error instanceof Error && site.stack) {
+      error.stack = `${error.name}: ${error.message}\n${site.stack.split('\n').slice(2).join('\n')}`;
+    }
+    throw error;
+  });
+}

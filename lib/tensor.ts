@@ -1,0 +1,73 @@
+/**
+ * Tensor: a shape and a row-major Float32Array. Views share memory; nothing
+ * here copies unless asked to (clone).
+ */
+import { ArgumentRangeError, ArgumentTypeError, ShapeError } from './errors';
+import { assertFloat32Array, describe, expected, formatShape } from './validate';
+
+export type Shape = readonly number[];
+
+function checkShape(shape: unknown, name = 'shape'): number {
+  if (!Array.isArray(shape)) throw new ArgumentTypeError(expected('an array of dimensions', name, describe(shape)));
+  let size = 1;
+  for (const [i, d] of shape.entries()) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new ArgumentRangeError(expected('a non-negative integer', `${name}[${i}]`, describe(d)));
+    }
+    size *= d;
+  }
+  if (size > 2 ** 32) throw new ArgumentRangeError(expected('at most 2^32 elements', name, formatShape(shape)));
+  return size;
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly data: Float32Array;
+
+  constructor(data: Float32Array, shape: Shape) {
+    assertFloat32Array('data', data);
+    const size = checkShape(shape);
+    if (size !== data.length) {
+      throw new ShapeError(expected(`length ${size} (shape ${formatShape(shape)})`, 'data', `length ${data.length}`));
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  static zeros(shape: Shape): Tensor {
+    return new Tensor(new Float32Array(checkShape(shape)), shape);
+  }
+
+  /** Copies numbers (any array-like) into a new tensor. */
+  static from(values: ArrayLike<number>, shape: Shape): Tensor {
+    return new Tensor(Float32Array.from(values), shape);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** A view with another shape of the same size (shares data). */
+  reshape(shape: Shape): Tensor {
+    return new Tensor(this.data, shape);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  toString(): string {
+    return `Tensor${formatShape(this.shape)}`;
+  }
+}
+
+export function assertTensor(name: string, value: unknown, rank?: number): asserts value is Tensor {
+  if (!(value instanceof Tensor)) throw new ArgumentTypeError(expected('a Tensor', name, describe(value)));
+  if (rank !== undefined && value.rank !== rank) {
+    throw new ShapeError(expected(`a rank-${rank} tensor`, name, `shape ${formatShape(value.shape)}`));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Argument validation: small predicates with one message factory,
+ * "Expected {expected} for {name} but received {actual}".
+ * Wrong type -> ArgumentTypeError, out of range -> ArgumentRangeError,
+ * disagreeing sizes -> ShapeError; each names the parameter.
+ */
+import { ArgumentRangeError, ArgumentTypeError, ShapeError } from './errors';
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
+  if (typeof value === 'string') return `a string`;
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  if (typeof value === 'bigint') return 'a bigint';
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  return 'an object';
+}
+
+export function expected(what: string, name: string, actual: string): string {
+  return `Expected ${what} for ${name} but received ${actual}`;
+}
+
+export function assertFloat32Array(name: string, value: unknown): asserts value is Float32Array {
+  if (!(value instanceof Float32Array)) throw new ArgumentTypeError(expected('a Float32Array', name, describe(value)));
+}
+
+export function assertUint8Array(name: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ArgumentTypeError(expected('a Uint8Array', name, describe(value)));
+}
+
+export function assertInt32Array(name: string, value: unknown): asserts value is Int32Array {
+  if (!(value instanceof Int32Array)) throw new ArgumentTypeError(expected('an Int32Array', name, describe(value)));
+}
+
+export function assertBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new ArgumentTypeError(expected('a boolean', name, describe(value)));
+}
+
+export function assertNumber(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') throw new ArgumentTypeError(expected('a number', name, describe(value)));
+}
+
+/** A finite number in [min, max] (bounds inclusive unless said otherwise). */
+export function assertInRange(
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  { minExclusive = false, maxExclusive = false } = {},
+): asserts value is number {
+  const what = `a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`;
+  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what, name, describe(value)));
+  const below = minExclusive ? value <= min : value < min;
+  const above = maxExclusive ? value >= max : value > max;
+  if (!Number.isFinite(value) || below || above) throw new ArgumentRangeError(expected(what, name, describe(value)));
+}
+
+export function assertInteger(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  const what = `an integer in [${min}, ${max}]`;
+  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what, name, describe(value)));
+  if (!Number.isInteger(value) || value < min || value > max) throw new ArgumentRangeError(expected(what, name, describe(value)));
+}
+
+export function assertLength(name: string, actual: number, wanted: number): void {
+  if (actual !== wanted) throw new ShapeError(expected(`length ${wanted}`, name, `length ${actual}`));
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function assertShape(name: string, actual: readonly number[], wanted: readonly number[]): void {
+  if (actual.length !== wanted.length || actual.some((d, i) => d !== wanted[i])) {
+    throw new ShapeError(expected(`shape ${formatShape(wanted)}`, name, `shape ${formatShape(actual)}`));
+  }
+}
+
+/** Output memory must not overlap an input's: the kernel would read what it already wrote. */
+export function assertDisjoint(outName: string, out: ArrayBufferView, inName: string, input: ArrayBufferView): void {
+  if (out.buffer !== input.buffer) return;
+  const o0 = out.byteOffset, o1 = o0 + out.byteLength;
+  const i0 = input.byteOffset, i1 = i0 + input.byteLength;
+  if (o0 < i1 && i0 < o1 && out.byteLength > 0 && input.byteLength > 0) {
+    throw new ArgumentRangeError(expected(`memory separate from ${inName}`, outName, 'an overlapping view of the same buffer'));
+  }
+}
