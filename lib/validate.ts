@@ -15,7 +15,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'bigint') return 'a bigint';
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
   return 'an object';
 }
 
@@ -23,16 +23,28 @@ export function expected(what: string, name: string, actual: string): string {
   return `Expected ${what} for ${name} but received ${actual}`;
 }
 
+/**
+ * Typed-array checks by tag, not instanceof: arrays made in another realm
+ * (a vm context, a test runner's sandbox, the addon) are still accepted.
+ */
+function isTyped(value: unknown, tag: string): boolean {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${tag}]`;
+}
+
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return isTyped(value, 'Float32Array');
+}
+
 export function assertFloat32Array(name: string, value: unknown): asserts value is Float32Array {
-  if (!(value instanceof Float32Array)) throw new ArgumentTypeError(expected('a Float32Array', name, describe(value)));
+  if (!isTyped(value, 'Float32Array')) throw new ArgumentTypeError(expected('a Float32Array', name, describe(value)));
 }
 
 export function assertUint8Array(name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ArgumentTypeError(expected('a Uint8Array', name, describe(value)));
+  if (!isTyped(value, 'Uint8Array')) throw new ArgumentTypeError(expected('a Uint8Array', name, describe(value)));
 }
 
 export function assertInt32Array(name: string, value: unknown): asserts value is Int32Array {
-  if (!(value instanceof Int32Array)) throw new ArgumentTypeError(expected('an Int32Array', name, describe(value)));
+  if (!isTyped(value, 'Int32Array')) throw new ArgumentTypeError(expected('an Int32Array', name, describe(value)));
 }
 
 export function assertBoolean(name: string, value: unknown): asserts value is boolean {

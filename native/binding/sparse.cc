@@ -106,11 +106,15 @@ Napi::Value CsrFromArrays(const Napi::CallbackInfo& info) {
   if (row_ptr.data[rows] != col_idx.length)
     Throw(env, ErrorKind::shape, Expected("colIdx.length (" + std::to_string(col_idx.length) + ")",
                                           "rowPtr[" + std::to_string(rows) + "]", std::to_string(row_ptr.data[rows])));
+  // Row pointers first (monotone, hence within [0, nnz]), so that the column
+  // check below never reads past colIdx.
+  for (int64_t r = 0; r < rows; ++r)
+    if (row_ptr.data[r + 1] < row_ptr.data[r])
+      Throw(env, ErrorKind::argument_range,
+            Expected("a non-decreasing sequence", "rowPtr",
+                     "rowPtr[" + std::to_string(r + 1) + "] < rowPtr[" + std::to_string(r) + "]"));
   for (int64_t r = 0; r < rows; ++r) {
     int32_t lo = row_ptr.data[r], hi = row_ptr.data[r + 1];
-    if (hi < lo)
-      Throw(env, ErrorKind::argument_range,
-            Expected("a non-decreasing sequence", "rowPtr", "rowPtr[" + std::to_string(r + 1) + "] < rowPtr[" + std::to_string(r) + "]"));
     for (int32_t k = lo; k < hi; ++k) {
       int32_t c = col_idx.data[k];
       if (c < 0 || c >= cols || (k > lo && c <= col_idx.data[k - 1]))
@@ -125,6 +129,7 @@ Napi::Value CsrFromArrays(const Napi::CallbackInfo& info) {
   csr.row_ptr.assign(row_ptr.data, row_ptr.data + row_ptr.length);
   csr.col_idx.assign(col_idx.data, col_idx.data + col_idx.length);
   csr.values.assign(values.data, values.data + values.length);
+  csr.index_narrow();
   return SparseMatrix::Wrap(env, std::move(csr));
 }
 

@@ -165,8 +165,10 @@ void f32_gemm__openblas(const GemmArgs& g) {
 
 namespace {
 
-// Below this many multiply-adds one thread finishes before a second one wakes.
-constexpr double kThreadingMinMacs = 1 << 20;
+// Below this many multiply-adds one thread finishes before a second one
+// joins (the pool's workers spin briefly, so a hand-off costs about a
+// microsecond; a batch-1 pass through a 784x300 layer already gains).
+constexpr double kThreadingMinMacs = 1 << 17;
 
 // Block of C rows [m0, m1) x columns [n0, n1) as a GEMM of its own.
 GemmArgs sub_block(const GemmArgs& g, i64 m0, i64 m1, i64 n0, i64 n1) {

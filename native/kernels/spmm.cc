@@ -40,7 +40,13 @@ Csr csr_from_dense(const float* w, const std::uint8_t* mask, i64 rows, i64 cols)
     }
   }
   csr.row_ptr[size_t(rows)] = std::int32_t(k);
+  csr.index_narrow();
   return csr;
+}
+
+void Csr::index_narrow() {
+  col_idx16.clear();
+  if (cols <= 65536) col_idx16.assign(col_idx.begin(), col_idx.end());
 }
 
 void csr_gather_values(float* values, const float* w, CsrView p) {
@@ -115,17 +121,28 @@ namespace isa_generic {
 
 namespace {
 
+template <typename Index>
+struct SpmmFns {
+  void (*xwt_tiles)(float*, const float*, const float*, CsrView, const Index*, i64, i64, i64);
+  void (*xwt_rows)(float*, const float*, const float*, CsrView, const Index*, i64, i64, i64);
+  void (*xw_tiles)(float*, const float*, CsrView, const Index*, i64, i64, i64);
+};
+
 struct SpmmIsa {
   i64 tile;
-  void (*xwt_tiles)(float*, const float*, const float*, CsrView, i64, i64, i64);
-  void (*xwt_rows)(float*, const float*, const float*, CsrView, i64, i64, i64);
-  void (*xw_tiles)(float*, const float*, CsrView, i64, i64, i64);
+  SpmmFns<std::int32_t> wide;
+  SpmmFns<std::uint16_t> narrow;
   void (*sddmm_rows)(float*, const float*, const float*, i64, CsrView, i64, i64);
   void (*transpose_full)(float*, const float*, i64, i64, i64);
 };
 
-#define PK_ISA_ENTRY(ns) \
-  SpmmIsa { ns::kTile, ns::xwt_tiles, ns::xwt_rows, ns::xw_tiles, ns::sddmm_rows, ns::transpose_full }
+#define PK_ISA_FNS(ns, T) \
+  SpmmFns<T> { ns::xwt_tiles<T>, ns::xwt_rows<T>, ns::xw_tiles<T> }
+#define PK_ISA_ENTRY(ns)                                                                          \
+  SpmmIsa {                                                                                       \
+    ns::kTile, PK_ISA_FNS(ns, std::int32_t), PK_ISA_FNS(ns, std::uint16_t), ns::sddmm_rows, \
+        ns::transpose_full                                                                        \
+  }
 
 const SpmmIsa& isa() {
   static const SpmmIsa chosen = [] {
@@ -138,14 +155,43 @@ const SpmmIsa& isa() {
   return chosen;
 }
 
-// Multiply-adds below which a second thread costs more than it saves.
-constexpr i64 kThreadingMinMacs = 1 << 17;
+// Multiply-adds below which a second thread costs more than it saves (the
+// pool's workers spin briefly, so a hand-off costs about a microsecond).
+constexpr i64 kThreadingMinMacs = 1 << 14;
 // Batches up to this size use per-sample dot products (gathers), not tiles.
-constexpr i64 kRowPathMaxBatch = 4;
+constexpr i64 kRowPathMaxBatch = 2;
 
 int tasks_for(i64 macs, i64 units) {
   if (macs < kThreadingMinMacs) return 1;
   return int(std::min<i64>(pool_threads(), units));
+}
+
+template <typename Index>
+void spmm_xwt(const SpmmFns<Index>& f, i64 tile, float* y, const float* x, const float* bias, CsrView w,
+              const Index* ci, i64 batch) {
+  i64 macs = w.nnz() * batch;
+  if (batch <= kRowPathMaxBatch) {
+    int tasks = tasks_for(macs, w.rows);
+    parallel_for(tasks, [&](int t) {
+      f.xwt_rows(y, x, bias, w, ci, batch, split_point(w.rows, tasks, t), split_point(w.rows, tasks, t + 1));
+    });
+    return;
+  }
+  i64 tiles = (batch + tile - 1) / tile;
+  int tasks = tasks_for(macs, tiles);
+  parallel_for(tasks, [&](int t) {
+    f.xwt_tiles(y, x, bias, w, ci, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+  });
+}
+
+template <typename Index>
+void spmm_xw(const SpmmFns<Index>& f, i64 tile, float* dx, const float* dy, CsrView w, const Index* ci,
+             i64 batch) {
+  i64 tiles = (batch + tile - 1) / tile;
+  int tasks = tasks_for(w.nnz() * batch, tiles);
+  parallel_for(tasks, [&](int t) {
+    f.xw_tiles(dx, dy, w, ci, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+  });
 }
 
 }  // namespace
@@ -153,29 +199,19 @@ int tasks_for(i64 macs, i64 units) {
 void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 batch) {
   if (batch == 0 || w.rows == 0) return;
   const SpmmIsa& k = isa();
-  i64 macs = w.nnz() * batch;
-  if (batch <= kRowPathMaxBatch) {
-    int tasks = tasks_for(macs, w.rows);
-    parallel_for(tasks, [&](int t) {
-      k.xwt_rows(y, x, bias, w, batch, split_point(w.rows, tasks, t), split_point(w.rows, tasks, t + 1));
-    });
-    return;
-  }
-  i64 tiles = (batch + k.tile - 1) / k.tile;
-  int tasks = tasks_for(macs, tiles);
-  parallel_for(tasks, [&](int t) {
-    k.xwt_tiles(y, x, bias, w, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
-  });
+  if (w.col_idx16)
+    spmm_xwt(k.narrow, k.tile, y, x, bias, w, w.col_idx16, batch);
+  else
+    spmm_xwt(k.wide, k.tile, y, x, bias, w, w.col_idx, batch);
 }
 
 void f32_spmm_xw(float* dx, const float* dy, CsrView w, i64 batch) {
   if (batch == 0 || w.cols == 0) return;
   const SpmmIsa& k = isa();
-  i64 tiles = (batch + k.tile - 1) / k.tile;
-  int tasks = tasks_for(w.nnz() * batch, tiles);
-  parallel_for(tasks, [&](int t) {
-    k.xw_tiles(dx, dy, w, batch, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
-  });
+  if (w.col_idx16)
+    spmm_xw(k.narrow, k.tile, dx, dy, w, w.col_idx16, batch);
+  else
+    spmm_xw(k.wide, k.tile, dx, dy, w, w.col_idx, batch);
 }
 
 void f32_sddmm(float* dw, const float* dy, const float* x, CsrView w, i64 batch) {

@@ -17,9 +17,15 @@ struct Csr {
   std::vector<std::int32_t> row_ptr;
   std::vector<std::int32_t> col_idx;
   std::vector<float> values;
+  std::vector<std::uint16_t> col_idx16;  // filled when cols <= 65536
   i64 rows = 0;
   i64 cols = 0;
-  CsrView view() const { return CsrView{row_ptr.data(), col_idx.data(), values.data(), rows, cols}; }
+  CsrView view() const {
+    return CsrView{row_ptr.data(), col_idx.data(), values.data(), rows, cols,
+                   col_idx16.empty() && !col_idx.empty() ? nullptr : col_idx16.data()};
+  }
+  // Derives col_idx16 from col_idx when the width allows it.
+  void index_narrow();
 };
 
 // Keeps entry (r, c) when mask[r*cols + c] != 0, or, without a mask, when the

@@ -1,0 +1,74 @@
+/** Test helpers: a seeded generator and plain-JavaScript reference kernels (the oracles). */
+import { Tensor } from '../lib';
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomArray(n: number, next: () => number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (next() * 2 - 1) * scale;
+  return out;
+}
+
+export function randomTensor(shape: number[], next: () => number): Tensor {
+  return new Tensor(randomArray(shape.reduce((a, b) => a * b, 1), next), shape);
+}
+
+export function randomMask(n: number, sparsity: number, next: () => number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => (next() < sparsity ? 0 : 1));
+}
+
+/** C = alpha·op(A)·op(B) + beta·C in float64 (beta = 0 ignores C). */
+export function referenceGemm(
+  a: Float32Array, b: Float32Array, c: Float32Array,
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, beta: number,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * m + i] : a[i * k + p];
+        const bv = transB ? b[j * k + p] : b[p * n + j];
+        acc += av * bv;
+      }
+      out[i * n + j] = alpha * acc + (beta === 0 ? 0 : beta * c[i * n + j]);
+    }
+  }
+  return out;
+}
+
+/** Asserts |actual - expected| <= tol·(1 + |expected|) elementwise. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let where = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i]));
+    if (!(err <= worst)) {
+      worst = err;
+      where = i;
+    }
+  }
+  if (!(worst <= tol)) {
+    throw new Error(`max relative error ${worst} at index ${where} (actual ${actual[where]}, expected ${expected[where]}) exceeds ${tol}`);
+  }
+}
+
+/** Mask pruning exactly k entries: smallest |x| first, ties by (tensor, index). */
+export function referenceMasks(tensors: Float32Array[], k: number): { masks: Uint8Array[]; threshold: number } {
+  const entries: { mag: number; t: number; i: number }[] = [];
+  tensors.forEach((x, t) => x.forEach((v, i) => entries.push({ mag: Math.abs(v), t, i })));
+  entries.sort((p, q) => p.mag - q.mag || p.t - q.t || p.i - q.i);
+  const masks = tensors.map((x) => new Uint8Array(x.length).fill(1));
+  for (let j = 0; j < k; j++) masks[entries[j].t][entries[j].i] = 0;
+  return { masks, threshold: k > 0 ? entries[k - 1].mag : 0 };
+}

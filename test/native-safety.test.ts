@@ -1,0 +1,84 @@
+/**
+ * The addon itself, called directly with bad arguments: every call must throw
+ * a JavaScript error and never crash the process, whatever lib/ would have
+ * caught first.
+ */
+import { ArgumentRangeError, ArgumentTypeError, PrunekitError, ShapeError } from '../lib';
+import { native } from '../lib/native';
+
+const f32 = (n: number) => new Float32Array(n);
+const sparse = native.csrFromDense(f32(6).fill(1), null, 2, 3);
+
+const cases: [string, () => unknown, new (m: string) => Error, string][] = [
+  ['gemm with no arguments', () => (native.gemm as unknown as () => void)(), ArgumentTypeError,
+    'Expected a Float32Array for C but received undefined'],
+  ['gemm with a short C', () => native.gemm(f32(3), f32(4), f32(4), false, false, 2, 2, 2, 1, 0), ShapeError,
+    'Expected length 4 for C but received length 3'],
+  ['gemm with a short B', () => native.gemm(f32(4), f32(4), f32(3), false, false, 2, 2, 2, 1, 0), ShapeError,
+    'Expected length 4 for B but received length 3'],
+  ['gemm with a negative dimension', () => native.gemm(f32(4), f32(4), f32(4), false, false, -2, 2, 2, 1, 0), ArgumentRangeError,
+    'Expected an integer in [0, 2147483647] for M but received the number -2'],
+  ['gemm with a fractional dimension', () => native.gemm(f32(4), f32(4), f32(4), false, false, 2.5, 2, 2, 1, 0), ArgumentRangeError,
+    'Expected an integer in [0, 2147483647] for M but received the number 2.5'],
+  ['gemm whose sizes overflow', () => native.gemm(f32(4), f32(4), f32(4), false, false, 2 ** 31 - 1, 2 ** 31 - 1, 2, 1, 0), ArgumentRangeError,
+    'Expected at most 1099511627776 elements for C (M x N) but received 2147483647 x 2147483647'],
+  ['gemm with aliased output', () => { const c = f32(4); native.gemm(c, c, f32(4), false, false, 2, 2, 2, 1, 0); }, ArgumentRangeError,
+    'Expected memory separate from A for C but received an overlapping view of the same buffer'],
+  ['gemm with Infinity alpha', () => native.gemm(f32(4), f32(4), f32(4), false, false, 2, 2, 2, Infinity, 0), ArgumentRangeError,
+    'Expected a finite number for alpha but received the number Infinity'],
+  ['gemm with a string flag', () => native.gemm(f32(4), f32(4), f32(4), 'no' as unknown as boolean, false, 2, 2, 2, 1, 0), ArgumentTypeError,
+    'Expected a boolean for transA but received a string'],
+  ['spmm with a dense object for W', () => native.spmmXWt(f32(2), f32(3), null, {} as never, 1), ArgumentTypeError,
+    'Expected a SparseMatrix for W but received another object'],
+  ['spmm with a short X', () => native.spmmXWt(f32(2), f32(2), null, sparse, 1), ShapeError,
+    'Expected length 3 for X but received length 2'],
+  ['spmm with a short bias', () => native.spmmXWt(f32(2), f32(3), f32(1), sparse, 1), ShapeError,
+    'Expected length 2 for bias but received length 1'],
+  ['spmmXW with a short Y', () => native.spmmXW(f32(2), f32(2), sparse, 1), ShapeError, 'Expected length 3 for Y but received length 2'],
+  ['sddmm with a short dW', () => native.sddmm(f32(5), f32(2), f32(3), sparse, 1), ShapeError, 'Expected length 6 for dW but received length 5'],
+  ['csrFromDense with a short mask', () => native.csrFromDense(f32(6), new Uint8Array(2), 2, 3), ShapeError,
+    'Expected length 6 for mask but received length 2'],
+  ['csrFromArrays reading past colIdx', () => native.csrFromArrays(Int32Array.from([0, 5, 1]), Int32Array.from([0]), f32(1), 2, 3),
+    ArgumentRangeError, 'Expected a non-decreasing sequence for rowPtr but received rowPtr[2] < rowPtr[1]'],
+  ['constructing SparseMatrix directly', () => new (native as unknown as { SparseMatrix: new () => unknown }).SparseMatrix(),
+    ArgumentTypeError, 'SparseMatrix cannot be constructed directly'],
+  ['updateValues with a short array', () => sparse.updateValues(f32(2)), ShapeError, 'Expected length 6 for weights but received length 2'],
+  ['applyMask with a short mask', () => native.applyMask(f32(4), new Uint8Array(3)), ShapeError, 'Expected length 4 for mask but received length 3'],
+  ['sgdMasked without velocity', () => native.sgdMasked(f32(4), null, f32(4), null, 0.1, 0.9, 0, false), ArgumentTypeError,
+    'Expected a Float32Array when momentum != 0 for velocity but received null'],
+  ['threshold with k above the total', () => native.magnitudeThreshold([f32(4)], null, 5), ArgumentRangeError,
+    'Expected an integer in [0, 4] for k but received the number 5'],
+  ['threshold with a non-array', () => native.magnitudeThreshold(f32(4) as unknown as Float32Array[], null, 1), ArgumentTypeError,
+    'Expected an array of Float32Array for tensors but received something else'],
+  ['threshold with a mask aliasing a tensor', () => { const x = f32(4); native.magnitudeThreshold([x], [new Uint8Array(x.buffer, 0, 4)], 1); },
+    ArgumentRangeError, 'Expected memory separate from tensors[0] for masks[0] but received an overlapping view of the same buffer'],
+  ['threshold with a wrong-typed tensor', () => native.magnitudeThreshold([new Int32Array(4) as unknown as Float32Array], null, 1),
+    ArgumentTypeError, 'Expected a Float32Array for tensors[0] but received an Int32Array'],
+  ['percentile of an empty array', () => native.percentile(f32(0), 50), ShapeError, 'Expected a non-empty Float32Array for x but received length 0'],
+  ['setThreads of 0', () => native.setThreads(0), ArgumentRangeError, 'Expected an integer in [1, 64] for threads but received the number 0'],
+];
+
+describe('native functions never crash on bad arguments', () => {
+  for (const [name, call, type, message] of cases) {
+    it(name, () => {
+      expect(call).toThrow(type);
+      expect(call).toThrow(PrunekitError);
+      expect(call).toThrow(message);
+    });
+  }
+
+  it('async twins reject (not crash) on bad arguments', async () => {
+    expect(() => native.gemmAsync(f32(3), f32(4), f32(4), false, false, 2, 2, 2, 1, 0)).toThrow(ShapeError);
+    expect(() => native.spmmXWtAsync(f32(1), f32(3), null, sparse, 1)).toThrow(ShapeError);
+    expect(() => native.magnitudeThresholdAsync([f32(1)], null, 2)).toThrow(ArgumentRangeError);
+  });
+
+  it('a stack trace from native errors points at the caller', () => {
+    try {
+      native.applyMask(f32(4), new Uint8Array(3));
+      throw new Error('did not throw');
+    } catch (error) {
+      expect((error as Error).stack).toContain('native-safety.test.ts');
+    }
+  });
+});
