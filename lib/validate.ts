@@ -63,17 +63,18 @@ export function assertInRange(
   max: number,
   { minExclusive = false, maxExclusive = false } = {},
 ): asserts value is number {
-  const what = `a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`;
-  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what, name, describe(value)));
+  // Messages are built only on failure: these checks sit on every call.
+  const what = () => `a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`;
+  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what(), name, describe(value)));
   const below = minExclusive ? value <= min : value < min;
   const above = maxExclusive ? value >= max : value > max;
-  if (!Number.isFinite(value) || below || above) throw new ArgumentRangeError(expected(what, name, describe(value)));
+  if (!Number.isFinite(value) || below || above) throw new ArgumentRangeError(expected(what(), name, describe(value)));
 }
 
 export function assertInteger(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): asserts value is number {
-  const what = `an integer in [${min}, ${max}]`;
-  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what, name, describe(value)));
-  if (!Number.isInteger(value) || value < min || value > max) throw new ArgumentRangeError(expected(what, name, describe(value)));
+  const what = () => `an integer in [${min}, ${max}]`;
+  if (typeof value !== 'number') throw new ArgumentTypeError(expected(what(), name, describe(value)));
+  if (!Number.isInteger(value) || value < min || value > max) throw new ArgumentRangeError(expected(what(), name, describe(value)));
 }
 
 export function assertLength(name: string, actual: number, wanted: number): void {

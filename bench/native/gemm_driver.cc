@@ -1,6 +1,7 @@
 // GEMM driver: times pk::f32_gemm from C++ (no N-API), the same kernel the
 // addon calls, so bench/gemm.bench.ts can report the binding's overhead.
-// Usage: gemm_driver M N K [reps]   -> prints one JSON object
+// Usage: gemm_driver M N K [reps] [tb]   -> prints one JSON object
+//        gemm_driver peak [threads]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,13 +25,16 @@ int main(int argc, char** argv) {
   }
   long m = std::atol(argv[1]), n = std::atol(argv[2]), k = std::atol(argv[3]);
   int reps = argc >= 5 ? std::atoi(argv[4]) : 20;
+  bool trans_b = argc >= 6 && std::string(argv[5]) == "tb";
   std::vector<float> a(size_t(m * k), 0.5f), b(size_t(k * n), 0.25f), c(size_t(m * n), 0.0f);
   auto once = [&] {
     auto t0 = std::chrono::steady_clock::now();
-    pk::f32_gemm(pk::gemm_packed(c.data(), a.data(), b.data(), false, false, m, n, k, 1.0f, 0.0f));
+    pk::f32_gemm(pk::gemm_packed(c.data(), a.data(), b.data(), false, trans_b, m, n, k, 1.0f, 0.0f));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  for (int i = 0; i < 3; ++i) once();
+  // Enough warm-up calls for about 50 ms, as the TypeScript side gets.
+  double first = once();
+  for (int i = 0; i < 3 || i * first < 0.05; ++i) once();
   std::vector<double> times;
   for (int i = 0; i < reps; ++i) times.push_back(once());
   std::sort(times.begin(), times.end());

@@ -25,18 +25,25 @@ std::string Describe(Napi::Value v) {
   return "an object";
 }
 
+// One napi_get_typedarray_info call gives type, length and data: typed
+// arrays are checked and borrowed without copying.
 template <typename T>
 Borrowed<T> TypedOf(Napi::Env env, Napi::Value v, const std::string& name, bool nullable,
                     napi_typedarray_type type, const char* type_name) {
   Borrowed<T> out;
   out.value = v;
   if (nullable && (v.IsNull() || v.IsUndefined())) return out;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+  napi_typedarray_type actual;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, v, &actual, &length, &data, nullptr, nullptr) != napi_ok ||
+      actual != type)
     Throw(env, ErrorKind::argument_type,
           Expected(std::string(type_name) + (nullable ? " or null" : ""), name, Describe(v)));
-  auto array = v.As<Napi::TypedArrayOf<T>>();
-  out.data = array.Data();
-  out.length = int64_t(array.ElementLength());
+  out.data = static_cast<T*>(data);
+  out.length = int64_t(length);
   return out;
 }
 

@@ -72,7 +72,7 @@ class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
     Napi::Env env = info.Env();
     auto w = Float32Arg(info, 0, "weights");
     ExpectLength(env, "weights", w.length, csr_.rows * csr_.cols);
-    pk::csr_gather_values(csr_.values.data(), w.data, csr_.view());
+    csr_.refresh_values(w.data);
     return env.Undefined();
   }
 
@@ -129,7 +129,7 @@ Napi::Value CsrFromArrays(const Napi::CallbackInfo& info) {
   csr.row_ptr.assign(row_ptr.data, row_ptr.data + row_ptr.length);
   csr.col_idx.assign(col_idx.data, col_idx.data + col_idx.length);
   csr.values.assign(values.data, values.data + values.length);
-  csr.index_narrow();
+  csr.prepare();
   return SparseMatrix::Wrap(env, std::move(csr));
 }
 

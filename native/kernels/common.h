@@ -18,6 +18,8 @@ namespace pk {
 
 using i64 = std::int64_t;
 
+struct BlockedEll;  // spmm_ell.h
+
 // Compressed sparse rows over a (rows, cols) matrix. Column indices within a
 // row are strictly increasing; row_ptr has rows + 1 entries.
 //
@@ -30,6 +32,7 @@ struct CsrView {
   i64 rows;
   i64 cols;
   const std::uint16_t* col_idx16 = nullptr;
+  const BlockedEll* ell = nullptr;  // small-batch AVX-512 layout, when built
   i64 nnz() const { return row_ptr[rows]; }
 };
 

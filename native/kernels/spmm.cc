@@ -40,13 +40,19 @@ Csr csr_from_dense(const float* w, const std::uint8_t* mask, i64 rows, i64 cols)
     }
   }
   csr.row_ptr[size_t(rows)] = std::int32_t(k);
-  csr.index_narrow();
+  csr.prepare();
   return csr;
 }
 
-void Csr::index_narrow() {
+void Csr::prepare() {
   col_idx16.clear();
   if (cols <= 65536) col_idx16.assign(col_idx.begin(), col_idx.end());
+  ell = blocked_ell_supported() ? blocked_ell_from_csr(view()) : BlockedEll{};
+}
+
+void Csr::refresh_values(const float* w) {
+  csr_gather_values(values.data(), w, view());
+  if (!ell.empty()) blocked_ell_update_values(ell, view());
 }
 
 void csr_gather_values(float* values, const float* w, CsrView p) {
@@ -158,8 +164,11 @@ const SpmmIsa& isa() {
 // Multiply-adds below which a second thread costs more than it saves (the
 // pool's workers spin briefly, so a hand-off costs about a microsecond).
 constexpr i64 kThreadingMinMacs = 1 << 14;
-// Batches up to this size use per-sample dot products (gathers), not tiles.
+// Batches up to this size use per-sample dot products, not tiles.
 constexpr i64 kRowPathMaxBatch = 2;
+// Batches up to this size use the blocked-ELL kernel where it exists.
+constexpr i64 kEllMaxBatch = 16;
+constexpr i64 kEllThreadingMinMacs = 1 << 16;
 
 int tasks_for(i64 macs, i64 units) {
   if (macs < kThreadingMinMacs) return 1;
@@ -198,6 +207,16 @@ void spmm_xw(const SpmmFns<Index>& f, i64 tile, float* dx, const float* dy, CsrV
 
 void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 batch) {
   if (batch == 0 || w.rows == 0) return;
+  if (w.ell && batch <= kEllMaxBatch) {
+    const i64 groups = w.ell->groups;
+    i64 macs = w.nnz() * batch;
+    int tasks = macs < kEllThreadingMinMacs ? 1 : int(std::min<i64>(pool_threads(), groups));
+    parallel_for(tasks, [&](int t) {
+      f32_ell_xwt(y, x, bias, *w.ell, w.rows, w.cols, 0, batch, split_point(groups, tasks, t),
+                  split_point(groups, tasks, t + 1));
+    });
+    return;
+  }
   const SpmmIsa& k = isa();
   if (w.col_idx16)
     spmm_xwt(k.narrow, k.tile, y, x, bias, w, w.col_idx16, batch);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.h"
+#include "spmm_ell.h"
 
 namespace pk {
 
@@ -18,14 +19,19 @@ struct Csr {
   std::vector<std::int32_t> col_idx;
   std::vector<float> values;
   std::vector<std::uint16_t> col_idx16;  // filled when cols <= 65536
+  BlockedEll ell;                         // built on AVX-512 CPUs
   i64 rows = 0;
   i64 cols = 0;
   CsrView view() const {
     return CsrView{row_ptr.data(), col_idx.data(), values.data(), rows, cols,
-                   col_idx16.empty() && !col_idx.empty() ? nullptr : col_idx16.data()};
+                   col_idx16.empty() && !col_idx.empty() ? nullptr : col_idx16.data(),
+                   ell.empty() ? nullptr : &ell};
   }
-  // Derives col_idx16 from col_idx when the width allows it.
-  void index_narrow();
+  // Derives the kernels' extra layouts (narrow indices, blocked ELL) from
+  // row_ptr, col_idx and values.
+  void prepare();
+  // Re-reads the stored entries' values from a dense (rows, cols) matrix.
+  void refresh_values(const float* w);
 };
 
 // Keeps entry (r, c) when mask[r*cols + c] != 0, or, without a mask, when the
