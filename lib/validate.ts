@@ -92,8 +92,8 @@ export function assertShape(name: string, actual: readonly number[], wanted: rea
 }
 
 /** Output memory must not overlap an input's: the kernel would read what it already wrote. */
-export function assertDisjoint(outName: string, out: ArrayBufferView, inName: string, input: ArrayBufferView): void {
-  if (out.buffer !== input.buffer) return;
+export function assertDisjoint(outName: string, out: ArrayBufferView, inName: string, input: ArrayBufferView | undefined): void {
+  if (input === undefined || out.buffer !== input.buffer) return;
   const o0 = out.byteOffset, o1 = o0 + out.byteLength;
   const i0 = input.byteOffset, i1 = i0 + input.byteLength;
   if (o0 < i1 && i0 < o1 && out.byteLength > 0 && input.byteLength > 0) {

@@ -95,11 +95,12 @@ function assertSparse(name: string, value: unknown): asserts value is SparseMatr
   }
 }
 
-function output(name: string, out: Tensor | undefined, shape: [number, number], inputs: [string, ArrayBufferView][]): Tensor {
+function output(name: string, out: Tensor | undefined, shape: [number, number], a: ArrayBufferView, aName: string, b?: ArrayBufferView, bName?: string): Tensor {
   if (out === undefined) return Tensor.zeros(shape);
   assertTensor(name, out, 2);
-  assertShape(name, out.shape, shape);
-  for (const [inName, input] of inputs) assertDisjoint(name, out.data, inName, input);
+  if (out.shape[0] !== shape[0] || out.shape[1] !== shape[1]) assertShape(name, out.shape, shape);
+  assertDisjoint(name, out.data, aName, a);
+  if (b !== undefined) assertDisjoint(name, out.data, bName!, b);
   return out;
 }
 
@@ -127,9 +128,7 @@ function planLinear(x: Tensor, w: SparseMatrix, bias: Float32Array | undefined, 
     assertFloat32Array('bias', bias);
     assertLength('bias', bias.length, rows);
   }
-  const inputs: [string, ArrayBufferView][] = [['x', x.data]];
-  if (bias) inputs.push(['bias', bias]);
-  return { y: output('out', out, [batch, rows], inputs), x, bias: bias ?? null, w, batch };
+  return { y: output('out', out, [batch, rows], x.data, 'x', bias, 'bias'), x, bias: bias ?? null, w, batch };
 }
 
 /** Y = X·Wᵀ + bias for X (batch, cols); Y is (batch, rows). */
@@ -149,7 +148,7 @@ function planMatmul(x: Tensor, w: SparseMatrix, out: Tensor | undefined): { y: T
   assertSparse('w', w);
   const [rows, cols] = w.shape;
   const batch = batchOf('x', x, rows, 'the weight\'s rows');
-  return { y: output('out', out, [batch, cols], [['x', x.data]]), batch };
+  return { y: output('out', out, [batch, cols], x.data, 'x'), batch };
 }
 
 /** Y = X·W for X (batch, rows); Y is (batch, cols). The input gradient of sparseLinear. */
@@ -173,7 +172,7 @@ function planWeightGrad(dy: Tensor, x: Tensor, w: SparseMatrix, out: Tensor | un
   if (xBatch !== batch) {
     throw new ArgumentRangeError(expected(`batch ${batch} (as dy)`, 'x', `shape ${formatShape(x.shape)}`));
   }
-  return { dw: output('out', out, [rows, cols], [['dy', dy.data], ['x', x.data]]), batch };
+  return { dw: output('out', out, [rows, cols], dy.data, 'dy', x.data, 'x'), batch };
 }
 
 /** dW = dYᵀ·X at W's stored entries (zero elsewhere): the weight gradient of sparseLinear. */

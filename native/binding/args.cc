@@ -36,10 +36,8 @@ Borrowed<T> TypedOf(Napi::Env env, Napi::Value v, const std::string& name, bool 
   napi_typedarray_type actual;
   size_t length = 0;
   void* data = nullptr;
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed || napi_get_typedarray_info(env, v, &actual, &length, &data, nullptr, nullptr) != napi_ok ||
-      actual != type)
+  // One call both checks and borrows: it fails on anything but a typed array.
+  if (napi_get_typedarray_info(env, v, &actual, &length, &data, nullptr, nullptr) != napi_ok || actual != type)
     Throw(env, ErrorKind::argument_type,
           Expected(std::string(type_name) + (nullable ? " or null" : ""), name, Describe(v)));
   out.data = static_cast<T*>(data);
@@ -67,28 +65,34 @@ Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char*
   return TypedOf<int32_t>(info.Env(), At(info, i), name, false, napi_int32_array, "an Int32Array");
 }
 
+// Numbers and booleans are read with one N-API call each, which fails on a
+// value of another type: these checks run on every call, so they stay cheap.
 int64_t IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max) {
   Napi::Value v = At(info, i);
-  std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (!v.IsNumber()) Throw(info.Env(), ErrorKind::argument_type, Expected(range, name, Describe(v)));
-  double d = v.As<Napi::Number>().DoubleValue();
+  auto range = [&] { return "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]"; };
+  double d;
+  if (napi_get_value_double(info.Env(), v, &d) != napi_ok)
+    Throw(info.Env(), ErrorKind::argument_type, Expected(range(), name, Describe(v)));
   if (!std::isfinite(d) || std::floor(d) != d || d < double(min) || d > double(max))
-    Throw(info.Env(), ErrorKind::argument_range, Expected(range, name, Describe(v)));
+    Throw(info.Env(), ErrorKind::argument_range, Expected(range(), name, Describe(v)));
   return int64_t(d);
 }
 
 double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = At(info, i);
-  if (!v.IsNumber()) Throw(info.Env(), ErrorKind::argument_type, Expected("a finite number", name, Describe(v)));
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (napi_get_value_double(info.Env(), v, &d) != napi_ok)
+    Throw(info.Env(), ErrorKind::argument_type, Expected("a finite number", name, Describe(v)));
   if (!std::isfinite(d)) Throw(info.Env(), ErrorKind::argument_range, Expected("a finite number", name, Describe(v)));
   return d;
 }
 
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = At(info, i);
-  if (!v.IsBoolean()) Throw(info.Env(), ErrorKind::argument_type, Expected("a boolean", name, Describe(v)));
-  return v.As<Napi::Boolean>().Value();
+  bool b;
+  if (napi_get_value_bool(info.Env(), v, &b) != napi_ok)
+    Throw(info.Env(), ErrorKind::argument_type, Expected("a boolean", name, Describe(v)));
+  return b;
 }
 
 int64_t CheckedProduct(Napi::Env env, int64_t a, int64_t b, const std::string& what) {

@@ -14,6 +14,10 @@
 namespace pkb {
 namespace {
 
+// Identifies SparseMatrix objects cheaply (no prototype walk) and reliably
+// (a look-alike JavaScript object cannot carry the tag).
+constexpr napi_type_tag kSparseMatrixTag = {0x70726e6b69747370ULL, 0x6172736d61747278ULL};
+
 class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -31,6 +35,7 @@ class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
             "SparseMatrix cannot be constructed directly; use SparseMatrix.fromDense or SparseMatrix.fromCsr");
     pk::Csr* csr = info[0].As<Napi::External<pk::Csr>>().Data();
     csr_ = std::move(*csr);
+    napi_type_tag_object(info.Env(), info.This(), &kSparseMatrixTag);
   }
 
   static Napi::Object Wrap(Napi::Env env, pk::Csr csr) {
@@ -38,8 +43,8 @@ class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
   }
 
   static SparseMatrix* From(Napi::Env env, Napi::Value v, const char* name) {
-    Napi::FunctionReference& ctor = Data(env)->sparse_matrix_ctor;
-    if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(ctor.Value()))
+    bool tagged = false;
+    if (napi_check_object_type_tag(env, v, &kSparseMatrixTag, &tagged) != napi_ok || !tagged)
       Throw(env, ErrorKind::argument_type, Expected("a SparseMatrix", name, v.IsObject() ? "another object" : "a non-object"));
     return Unwrap(v.As<Napi::Object>());
   }
