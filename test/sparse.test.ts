@@ -14,7 +14,8 @@ function maskedDense(w: Tensor, mask: Uint8Array): Tensor {
 describe('sparse products equal dense products at every sparsity', () => {
   const next = rng(11);
   const shapes: [number, number][] = [[1, 1], [3, 5], [17, 33], [300, 784], [4, 70000]];
-  const batches = [0, 1, 2, 3, 5, 16, 31, 33, 128];
+  // below, equal to, above and multiples of the tile widths (16 ELL, 32 tiles)
+  const batches = [0, 1, 2, 3, 5, 15, 16, 17, 31, 32, 33, 64, 128];
   for (const [rows, cols] of shapes) {
     for (const sparsity of [0, 0.5, 0.8, 0.92, 0.99, 1]) {
       it(`${rows}x${cols} at ${sparsity * 100}% sparse`, () => {

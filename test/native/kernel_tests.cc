@@ -90,7 +90,7 @@ std::vector<std::uint8_t> random_mask(i64 n, double sparsity) {
 
 void test_sparse() {
   const i64 shapes[][2] = {{1, 1}, {3, 5}, {10, 784}, {300, 784}, {17, 33}};
-  const i64 batches[] = {0, 1, 2, 3, 5, 16, 31, 33, 128};
+  const i64 batches[] = {0, 1, 2, 3, 5, 15, 16, 17, 31, 32, 33, 64, 128};
   const double sparsities[] = {0.0, 0.5, 0.92, 0.99, 1.0};
   for (auto& sh : shapes)
     for (double sp : sparsities)
