@@ -56,3 +56,12 @@ export class AddonLoadError extends PrunekitError {
     this.name = 'AddonLoadError';
   }
 }
+
+/** Unreadable, missing or inconsistent data: the message names the file and the problem. */
+export class DataError extends PrunekitError {
+  override readonly code: string = 'ERR_DATA';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

@@ -29,3 +29,5 @@ export {
   type ThresholdResult,
 } from './kernels/threshold';
 export { info, setThreads, type BackendInfo } from './kernels/system';
+export { Random } from './random';
+export * from './data';

@@ -1,0 +1,104 @@
+/**
+ * CSV datasets for users' own data: one label column plus numeric features.
+ * A header row is detected (any non-numeric cell in the first row) or forced.
+ * Labels that are all non-negative integers are class indices; otherwise the
+ * distinct label strings, sorted, become the classes (see `labelNames`).
+ */
+import { readFileSync } from 'node:fs';
+import { DataError } from '../errors';
+import { Tensor } from '../tensor';
+import { Dataset, Split, checkDataset, holdOut } from './dataset';
+
+export interface CsvOptions {
+  /** Label column: index or header name. Default: a column named "label", else column 0. */
+  labelColumn?: number | string;
+  /** Whether the first row is a header; detected when omitted. */
+  header?: boolean;
+  delimiter?: string;
+}
+
+function isNumber(cell: string): boolean {
+  return cell.trim() !== '' && Number.isFinite(Number(cell));
+}
+
+export function parseCsv(text: string, name: string, options: CsvOptions = {}): Dataset {
+  const delimiter = options.delimiter ?? ',';
+  const lines = text.split(/\r?\n/);
+  const rows: { line: number; cells: string[] }[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() !== '') rows.push({ line: i + 1, cells: l.split(delimiter).map((c) => c.trim()) });
+  });
+  if (rows.length === 0) throw new DataError(`${name}: the file is empty`);
+  const header = options.header ?? rows[0].cells.some((c) => !isNumber(c));
+  const names = header ? rows[0].cells : rows[0].cells.map((_, i) => `column ${i + 1}`);
+  const body = header ? rows.slice(1) : rows;
+  if (body.length === 0) throw new DataError(`${name}: no data rows`);
+  const width = names.length;
+  if (width < 2) throw new DataError(`${name}: needs a label column and at least one feature column`);
+
+  let labelIndex: number;
+  const wanted = options.labelColumn;
+  if (typeof wanted === 'string') {
+    labelIndex = names.indexOf(wanted);
+    if (labelIndex < 0) throw new DataError(`${name}: no column named '${wanted}' (columns: ${names.join(', ')})`);
+  } else if (typeof wanted === 'number') {
+    if (!Number.isInteger(wanted) || wanted < 0 || wanted >= width) {
+      throw new DataError(`${name}: label column ${wanted} is outside the ${width} columns`);
+    }
+    labelIndex = wanted;
+  } else {
+    labelIndex = header && names.includes('label') ? names.indexOf('label') : 0;
+  }
+
+  const features = width - 1;
+  const x = Tensor.zeros([body.length, features]);
+  const rawLabels: string[] = [];
+  body.forEach(({ line, cells }, r) => {
+    if (cells.length !== width) throw new DataError(`${name}: line ${line} has ${cells.length} cells, expected ${width}`);
+    let f = 0;
+    for (let c = 0; c < width; c++) {
+      if (c === labelIndex) {
+        rawLabels.push(cells[c]);
+        continue;
+      }
+      if (!isNumber(cells[c])) {
+        throw new DataError(`${name}: line ${line}, column ${c + 1} ('${names[c]}'): '${cells[c]}' is not a number`);
+      }
+      x.data[r * features + f++] = Number(cells[c]);
+    }
+  });
+
+  const numeric = rawLabels.every((l) => /^\d+$/.test(l));
+  let y: Int32Array, classes: number, labelNames: string[] | undefined;
+  if (numeric) {
+    y = Int32Array.from(rawLabels, Number);
+    classes = y.reduce((m, v) => Math.max(m, v + 1), 0);
+  } else {
+    labelNames = [...new Set(rawLabels)].sort();
+    const index = new Map(labelNames.map((l, i) => [l, i]));
+    y = Int32Array.from(rawLabels, (l) => index.get(l)!);
+    classes = labelNames.length;
+  }
+  return checkDataset({ name, x, y, classes, sampleShape: [features], ...(labelNames ? { labelNames } : {}) });
+}
+
+export function readCsv(file: string, options: CsvOptions = {}): Dataset {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  return parseCsv(text, file, options);
+}
+
+/**
+ * A CSV file as a train/test split: a seeded, stratified 20% (by default) of
+ * each class is the test set.
+ */
+export function loadCsv(file: string, options: CsvOptions & { testFraction?: number; seed?: number } = {}): Split {
+  const ds = readCsv(file, options);
+  const { train, validation } = holdOut(ds, options.testFraction ?? 0.2, options.seed ?? 0);
+  return { train: { ...train, name: `${file} train` }, test: { ...validation, name: `${file} test` } };
+}

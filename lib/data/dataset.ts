@@ -1,0 +1,154 @@
+/**
+ * Datasets: samples as rows of a [n, features] tensor plus integer labels.
+ * Splits, subsets, hold-out validation, normalisation and seeded batching.
+ */
+import { DataError } from '../errors';
+import { Random } from '../random';
+import { Tensor } from '../tensor';
+import { assertInRange, assertInteger } from '../validate';
+
+export interface Dataset {
+  /** Where the data came from, for reports and error messages. */
+  name: string;
+  /** [n, features], one sample per row. */
+  x: Tensor;
+  /** Labels in [0, classes). */
+  y: Int32Array;
+  classes: number;
+  /** The shape of one sample, e.g. [1, 28, 28] for images or [features]. */
+  sampleShape: readonly number[];
+  /** Names of the classes, when the source has them (CSV string labels). */
+  labelNames?: readonly string[];
+}
+
+export interface Split {
+  train: Dataset;
+  test: Dataset;
+}
+
+export function datasetSize(ds: Dataset): number {
+  return ds.y.length;
+}
+
+/** Checks the invariants every loader guarantees. */
+export function checkDataset(ds: Dataset): Dataset {
+  const n = ds.y.length;
+  if (ds.x.rank !== 2 || ds.x.shape[0] !== n) {
+    throw new DataError(`${ds.name}: ${ds.x.shape[0]} samples but ${n} labels`);
+  }
+  const features = ds.sampleShape.reduce((a, b) => a * b, 1);
+  if (features !== ds.x.shape[1]) {
+    throw new DataError(`${ds.name}: sample shape [${ds.sampleShape.join(', ')}] does not hold ${ds.x.shape[1]} features`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (ds.y[i] < 0 || ds.y[i] >= ds.classes) {
+      throw new DataError(`${ds.name}: label ${ds.y[i]} of sample ${i} is outside [0, ${ds.classes})`);
+    }
+  }
+  return ds;
+}
+
+/** The samples at `indices`, copied, in that order. */
+export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+  const f = ds.x.shape[1];
+  const x = Tensor.zeros([indices.length, f]);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    x.data.set(ds.x.data.subarray(j * f, (j + 1) * f), i * f);
+    y[i] = ds.y[j];
+  }
+  return { ...ds, name, x, y };
+}
+
+/**
+ * Holds out a validation set from a training set: a seeded, stratified
+ * choice of `fraction` of each class. Tune hyperparameters on it, never on
+ * the test split.
+ */
+export function holdOut(train: Dataset, fraction: number, seed = 0): { train: Dataset; validation: Dataset } {
+  assertInRange('fraction', fraction, 0, 1, { minExclusive: true, maxExclusive: true });
+  const rng = new Random(seed);
+  const byClass: number[][] = Array.from({ length: train.classes }, () => []);
+  for (const i of rng.permutation(train.y.length)) byClass[train.y[i]].push(i);
+  const kept: number[] = [], held: number[] = [];
+  for (const members of byClass) {
+    const cut = Math.round(members.length * fraction);
+    held.push(...members.slice(0, cut));
+    kept.push(...members.slice(cut));
+  }
+  kept.sort((a, b) => a - b);
+  held.sort((a, b) => a - b);
+  return { train: subset(train, kept, `${train.name} (train)`), validation: subset(train, held, `${train.name} (validation)`) };
+}
+
+export type Normalization = 'none' | 'standardize' | 'minmax';
+
+/**
+ * Normalises features with statistics of the training set only, applied to
+ * both sets: 'standardize' (zero mean, unit variance per feature; constant
+ * features are only centred) or 'minmax' (each feature to [0, 1]).
+ */
+export function normalize(split: Split, mode: Normalization): Split {
+  if (mode === 'none') return split;
+  if (mode !== 'standardize' && mode !== 'minmax') {
+    throw new DataError(`unknown normalization '${String(mode)}' (use none, standardize or minmax)`);
+  }
+  const f = split.train.x.shape[1];
+  const n = split.train.y.length;
+  const a = new Float64Array(f), b = new Float64Array(f);
+  const xs = split.train.x.data;
+  if (mode === 'standardize') {
+    for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) a[j] += xs[i * f + j];
+    for (let j = 0; j < f; j++) a[j] /= Math.max(n, 1);
+    for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) b[j] += (xs[i * f + j] - a[j]) ** 2;
+    for (let j = 0; j < f; j++) b[j] = Math.sqrt(b[j] / Math.max(n, 1)) || 1;
+  } else {
+    a.fill(Infinity);
+    b.fill(-Infinity);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < f; j++) {
+        const v = xs[i * f + j];
+        if (v < a[j]) a[j] = v;
+        if (v > b[j]) b[j] = v;
+      }
+    }
+    for (let j = 0; j < f; j++) b[j] = b[j] - a[j] || 1;
+  }
+  const apply = (ds: Dataset): Dataset => {
+    const x = ds.x.clone();
+    const m = ds.y.length;
+    for (let i = 0; i < m; i++) for (let j = 0; j < f; j++) x.data[i * f + j] = (x.data[i * f + j] - a[j]) / b[j];
+    return { ...ds, x };
+  };
+  return { train: apply(split.train), test: apply(split.test) };
+}
+
+export interface Batch {
+  x: Tensor;
+  y: Int32Array;
+  /** Indices of the batch's samples in the dataset. */
+  indices: Int32Array;
+}
+
+/**
+ * Mini-batches covering every sample once per pass; the last batch may be
+ * smaller. With a seed the order is a seeded permutation, else the data's.
+ */
+export function* batches(ds: Dataset, batchSize: number, options: { seed?: number } = {}): Generator<Batch> {
+  assertInteger('batchSize', batchSize, 1);
+  const n = ds.y.length;
+  const order = options.seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : new Random(options.seed).permutation(n);
+  const f = ds.x.shape[1];
+  for (let start = 0; start < n; start += batchSize) {
+    const indices = order.subarray(start, Math.min(n, start + batchSize));
+    const x = Tensor.zeros([indices.length, f]);
+    const y = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      const j = indices[i];
+      x.data.set(ds.x.data.subarray(j * f, (j + 1) * f), i * f);
+      y[i] = ds.y[j];
+    }
+    yield { x, y, indices };
+  }
+}

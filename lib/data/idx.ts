@@ -1,0 +1,131 @@
+/**
+ * IDX files (the MNIST format), raw or gzip-compressed: a magic number
+ * (0, 0, element type, number of dimensions), big-endian 32-bit dimensions,
+ * then the elements. Every length is checked against the bytes before any
+ * allocation proportional to the claimed size.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DataError } from '../errors';
+import { Tensor } from '../tensor';
+import { Dataset, Split, checkDataset } from './dataset';
+
+export interface IdxArray {
+  dims: number[];
+  /** Elements as float32 (bytes keep their 0..255 values). */
+  data: Float32Array;
+}
+
+const ELEMENT_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+/** Refuse to inflate gzip input beyond this (a corrupt or hostile file). */
+const MAX_INFLATED_BYTES = 2 ** 31 - 1;
+
+/** Parses IDX bytes; `name` (usually the file path) appears in every error. */
+export function parseIdx(bytes: Buffer, name: string): IdxArray {
+  let buf = bytes;
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });
+    } catch (e) {
+      throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
+    }
+  }
+  if (buf.length < 4) throw new DataError(`${name}: too short for an IDX header (${buf.length} bytes)`);
+  if (buf[0] !== 0 || buf[1] !== 0) {
+    throw new DataError(`${name}: bad magic number 0x${buf.subarray(0, 4).toString('hex')} (an IDX file starts with 0x0000)`);
+  }
+  const type = buf[2], ndims = buf[3];
+  const size = ELEMENT_SIZES[type];
+  if (size === undefined) throw new DataError(`${name}: unknown IDX element type 0x${type.toString(16)}`);
+  if (ndims === 0) throw new DataError(`${name}: IDX file declares 0 dimensions`);
+  const header = 4 + 4 * ndims;
+  if (buf.length < header) throw new DataError(`${name}: truncated IDX header (${buf.length} of ${header} bytes)`);
+  const dims: number[] = [];
+  let count = 1;
+  for (let d = 0; d < ndims; d++) {
+    const dim = buf.readUInt32BE(4 + 4 * d);
+    dims.push(dim);
+    count *= dim;
+  }
+  const expected = header + count * size;
+  if (buf.length < expected) {
+    throw new DataError(`${name}: truncated: dimensions [${dims.join(', ')}] need ${expected} bytes but the file has ${buf.length}`);
+  }
+  if (buf.length > expected) {
+    throw new DataError(`${name}: ${buf.length - expected} unexpected bytes after the ${count} elements of [${dims.join(', ')}]`);
+  }
+  const data = new Float32Array(count);
+  const body = buf.subarray(header);
+  switch (type) {
+    case 0x08: for (let i = 0; i < count; i++) data[i] = body[i]; break;
+    case 0x09: for (let i = 0; i < count; i++) data[i] = body.readInt8(i); break;
+    case 0x0b: for (let i = 0; i < count; i++) data[i] = body.readInt16BE(2 * i); break;
+    case 0x0c: for (let i = 0; i < count; i++) data[i] = body.readInt32BE(4 * i); break;
+    case 0x0d: for (let i = 0; i < count; i++) data[i] = body.readFloatBE(4 * i); break;
+    default: for (let i = 0; i < count; i++) data[i] = body.readDoubleBE(8 * i); break;
+  }
+  return { dims, data };
+}
+
+export function readIdx(file: string): IdxArray {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  return parseIdx(bytes, file);
+}
+
+/** The first of `base` and `base.gz` that exists in dir, or an error naming both. */
+function findFile(dir: string, base: string): string {
+  for (const candidate of [base, `${base}.gz`]) {
+    const file = path.join(dir, candidate);
+    if (existsSync(file)) return file;
+  }
+  throw new DataError(`${path.join(dir, base)}: no such file (nor ${base}.gz)`);
+}
+
+/**
+ * One split of an MNIST-format directory: `<prefix>-images-idx3-ubyte[.gz]`
+ * and `<prefix>-labels-idx1-ubyte[.gz]`. Pixels are scaled to [0, 1].
+ */
+export function loadIdxSplit(dir: string, prefix: string, name: string): Dataset {
+  const imagesFile = findFile(dir, `${prefix}-images-idx3-ubyte`);
+  const labelsFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
+  const images = readIdx(imagesFile);
+  const labels = readIdx(labelsFile);
+  if (images.dims.length !== 3) throw new DataError(`${imagesFile}: expected 3 dimensions (n, rows, cols) but found ${images.dims.length}`);
+  if (labels.dims.length !== 1) throw new DataError(`${labelsFile}: expected 1 dimension (n) but found ${labels.dims.length}`);
+  const [n, rows, cols] = images.dims;
+  if (labels.dims[0] !== n) {
+    throw new DataError(`${labelsFile}: ${labels.dims[0]} labels for the ${n} images of ${imagesFile}`);
+  }
+  const x = new Tensor(images.data, [n, rows * cols]);
+  for (let i = 0; i < x.size; i++) x.data[i] /= 255;
+  const y = Int32Array.from(labels.data);
+  let classes = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(y[i]) || y[i] < 0) throw new DataError(`${labelsFile}: label ${labels.data[i]} of sample ${i} is not a class index`);
+    classes = Math.max(classes, y[i] + 1);
+  }
+  return checkDataset({ name, x, y, classes: Math.max(classes, 10), sampleShape: [1, rows, cols] });
+}
+
+/** An MNIST-format directory with train-* and t10k-* files. */
+export function loadIdxDirectory(dir: string, name = `idx:${dir}`): Split {
+  return { train: loadIdxSplit(dir, 'train', `${name} train`), test: loadIdxSplit(dir, 't10k', `${name} test`) };
+}
+
+/** Where Debian's dataset-fashion-mnist package installs Fashion-MNIST. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** Fashion-MNIST: 60,000 training and 10,000 test images of 10 clothing classes. */
+export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
+  if (!existsSync(dir)) {
+    throw new DataError(`${dir}: Fashion-MNIST not found; install it with: apt-get install dataset-fashion-mnist`);
+  }
+  return loadIdxDirectory(dir, 'fashion');
+}
