@@ -31,3 +31,6 @@ export {
 export { info, setThreads, type BackendInfo } from './kernels/system';
 export { Random } from './random';
 export * from './data';
+export {
+  activation, activationGrad, biasAdd, biasGrad, softmaxCrossEntropy, type ActivationKind, type CrossEntropy,
+} from './kernels/elementwise';

@@ -84,6 +84,14 @@ export interface NativeAddon {
   magnitudeThresholdAsync: Threshold<Promise<NativeThreshold>>;
   percentile(x: Float32Array, q: number): NativePercentile;
   percentileAsync(x: Float32Array, q: number): Promise<NativePercentile>;
+  biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  biasGrad(db: Float32Array, dy: Float32Array, rows: number, cols: number): void;
+  /** kind: 0 relu, 1 tanh, 2 sigmoid */
+  activation(y: Float32Array, x: Float32Array, kind: number): void;
+  activationGrad(dx: Float32Array, dy: Float32Array, y: Float32Array, kind: number): void;
+  softmaxCrossEntropy(
+    dlogits: Float32Array | null, logits: Float32Array, labels: Int32Array, batch: number, classes: number,
+  ): { loss: number; correct: number };
 }
 
 /**

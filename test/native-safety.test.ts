@@ -55,6 +55,15 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   ['threshold with a wrong-typed tensor', () => native.magnitudeThreshold([new Int32Array(4) as unknown as Float32Array], null, 1),
     ArgumentTypeError, 'Expected a Float32Array for tensors[0] but received an Int32Array'],
   ['percentile of an empty array', () => native.percentile(f32(0), 50), ShapeError, 'Expected a non-empty Float32Array for x but received length 0'],
+  ['biasAdd with a short bias', () => native.biasAdd(f32(6), f32(2), 2, 3), ShapeError, 'Expected length 3 for bias but received length 2'],
+  ['activation of an unknown kind', () => native.activation(f32(2), f32(2), 7), ArgumentRangeError,
+    'Expected an integer in [0, 2] for kind but received the number 7'],
+  ['activationGrad with partially overlapping dx and dy', () => { const b = f32(8); native.activationGrad(b.subarray(0, 4), b.subarray(2, 6), f32(4), 0); },
+    ArgumentRangeError, 'Expected memory separate from dy for dx but received an overlapping view of the same buffer'],
+  ['softmaxCrossEntropy with a negative label', () => native.softmaxCrossEntropy(null, f32(6), Int32Array.from([0, -1]), 2, 3),
+    ArgumentRangeError, 'Expected a class in [0, 3) for labels[1] but received -1'],
+  ['softmaxCrossEntropy with zero classes', () => native.softmaxCrossEntropy(null, f32(0), Int32Array.from([0]), 1, 0),
+    ArgumentRangeError, 'Expected an integer in [1, 2147483647] for classes but received the number 0'],
   ['setThreads of 0', () => native.setThreads(0), ArgumentRangeError, 'Expected an integer in [1, 64] for threads but received the number 0'],
 ];
 

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pkb::InitSparse(env, exports);
   pkb::InitMask(env, exports);
   pkb::InitSelect(env, exports);
+  pkb::InitElementwise(env, exports);
   return exports;
 }
 

@@ -10,5 +10,6 @@ void InitGemm(Napi::Env env, Napi::Object exports);
 void InitSparse(Napi::Env env, Napi::Object exports);
 void InitMask(Napi::Env env, Napi::Object exports);
 void InitSelect(Napi::Env env, Napi::Object exports);
+void InitElementwise(Napi::Env env, Napi::Object exports);
 
 }  // namespace pkb

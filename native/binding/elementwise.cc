@@ -1,0 +1,112 @@
+// biasAdd, biasGrad, activation, activationGrad, softmaxCrossEntropy.
+#include "elementwise.h"
+
+#include <string>
+
+#include "args.h"
+#include "binding.h"
+
+namespace pkb {
+namespace {
+
+Napi::Value BiasAdd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto y = Float32Arg(info, 0, "y");
+  auto bias = Float32Arg(info, 1, "bias");
+  int64_t rows = IntegerArg(info, 2, "rows", 0, kMaxDim);
+  int64_t cols = IntegerArg(info, 3, "cols", 0, kMaxDim);
+  ExpectLength(env, "y", y.length, CheckedProduct(env, rows, cols, "y (rows x cols)"));
+  ExpectLength(env, "bias", bias.length, cols);
+  ExpectDisjoint(env, "y", y, "bias", bias);
+  pk::f32_bias_add(y.data, bias.data, rows, cols);
+  return env.Undefined();
+}
+
+Napi::Value BiasGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto db = Float32Arg(info, 0, "db");
+  auto dy = Float32Arg(info, 1, "dy");
+  int64_t rows = IntegerArg(info, 2, "rows", 0, kMaxDim);
+  int64_t cols = IntegerArg(info, 3, "cols", 0, kMaxDim);
+  ExpectLength(env, "dy", dy.length, CheckedProduct(env, rows, cols, "dy (rows x cols)"));
+  ExpectLength(env, "db", db.length, cols);
+  ExpectDisjoint(env, "db", db, "dy", dy);
+  pk::f32_bias_grad(db.data, dy.data, rows, cols);
+  return env.Undefined();
+}
+
+pk::Activation ActivationArg(const Napi::CallbackInfo& info, size_t i) {
+  return pk::Activation(IntegerArg(info, i, "kind", 0, 2));
+}
+
+// Same-length arrays that may alias exactly (in place) but not partially.
+template <typename A, typename B>
+void ExpectSameOrDisjoint(Napi::Env env, const std::string& out_name, const Borrowed<A>& out, const std::string& in_name,
+                          const Borrowed<B>& in) {
+  if (static_cast<const void*>(out.data) != static_cast<const void*>(in.data)) ExpectDisjoint(env, out_name, out, in_name, in);
+}
+
+Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto y = Float32Arg(info, 0, "y");
+  auto x = Float32Arg(info, 1, "x");
+  pk::Activation kind = ActivationArg(info, 2);
+  ExpectLength(env, "y", y.length, x.length);
+  ExpectSameOrDisjoint(env, "y", y, "x", x);
+  pk::f32_activation_forward(y.data, x.data, x.length, kind);
+  return env.Undefined();
+}
+
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto dx = Float32Arg(info, 0, "dx");
+  auto dy = Float32Arg(info, 1, "dy");
+  auto y = Float32Arg(info, 2, "y");
+  pk::Activation kind = ActivationArg(info, 3);
+  ExpectLength(env, "dx", dx.length, y.length);
+  ExpectLength(env, "dy", dy.length, y.length);
+  ExpectSameOrDisjoint(env, "dx", dx, "dy", dy);
+  ExpectDisjoint(env, "dx", dx, "y", y);
+  pk::f32_activation_backward(dx.data, dy.data, y.data, y.length, kind);
+  return env.Undefined();
+}
+
+// softmaxCrossEntropy(dlogits | null, logits, labels, batch, classes) -> { loss, correct }
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto dlogits = Float32Arg(info, 0, "dlogits", true);
+  auto logits = Float32Arg(info, 1, "logits");
+  auto labels = Int32Arg(info, 2, "labels");
+  int64_t batch = IntegerArg(info, 3, "batch", 0, kMaxDim);
+  int64_t classes = IntegerArg(info, 4, "classes", 1, kMaxDim);
+  int64_t n = CheckedProduct(env, batch, classes, "logits (batch x classes)");
+  ExpectLength(env, "logits", logits.length, n);
+  ExpectLength(env, "labels", labels.length, batch);
+  if (dlogits.present()) {
+    ExpectLength(env, "dlogits", dlogits.length, n);
+    ExpectDisjoint(env, "dlogits", dlogits, "logits", logits);
+  }
+  for (int64_t b = 0; b < batch; ++b)
+    if (labels.data[b] < 0 || labels.data[b] >= classes)
+      Throw(env, ErrorKind::argument_range,
+            Expected("a class in [0, " + std::to_string(classes) + ")", "labels[" + std::to_string(b) + "]",
+                     std::to_string(labels.data[b])));
+  int64_t correct = 0;
+  double loss = pk::f32_softmax_cross_entropy(dlogits.data, logits.data, labels.data, batch, classes, &correct);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("loss", loss);
+  out.Set("correct", double(correct));
+  return out;
+}
+
+}  // namespace
+
+void InitElementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("biasAdd", Napi::Function::New(env, BiasAdd, "biasAdd"));
+  exports.Set("biasGrad", Napi::Function::New(env, BiasGrad, "biasGrad"));
+  exports.Set("activation", Napi::Function::New(env, ActivationForward, "activation"));
+  exports.Set("activationGrad", Napi::Function::New(env, ActivationBackward, "activationGrad"));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
+}
+
+}  // namespace pkb
