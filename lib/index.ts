@@ -34,3 +34,5 @@ export * from './data';
 export {
   activation, activationGrad, biasAdd, biasGrad, softmaxCrossEntropy, type ActivationKind, type CrossEntropy,
 } from './kernels/elementwise';
+export * from './nn';
+export * from './train';

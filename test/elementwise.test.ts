@@ -37,6 +37,10 @@ describe('bias and activations against JavaScript references', () => {
     });
   }
 
+  it('relu propagates NaN instead of hiding it', () => {
+    expect(Array.from(activation('relu', Tensor.from([NaN, -1, 2], [3])).data)).toEqual([NaN, 0, 2]);
+  });
+
   it('sigmoid stays finite for huge inputs', () => {
     const y = activation('sigmoid', Tensor.from([-1000, 1000, 0], [3]));
     expect(Array.from(y.data)).toEqual([0, 1, 0.5]);

@@ -13,8 +13,9 @@ namespace {
 #define PK_MULTIVERSION
 #endif
 
+// NaN propagates (as in PyTorch): a NaN input must not vanish into a 0.
 PK_MULTIVERSION void relu(float* __restrict y, const float* __restrict x, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  for (i64 i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 PK_MULTIVERSION void relu_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
   for (i64 i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;

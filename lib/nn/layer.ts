@@ -1,0 +1,24 @@
+/**
+ * The layer contract. forward() keeps what backward() needs; backward()
+ * writes (overwrites) the parameters' gradients for the batch and returns
+ * the gradient with respect to the layer's input. Activations are
+ * [batch, features].
+ */
+import { Tensor } from '../tensor';
+import { Parameter } from './parameter';
+
+export type Mode = 'train' | 'eval';
+
+export interface LayerSpec {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Layer {
+  readonly name: string;
+  forward(x: Tensor, mode: Mode): Tensor;
+  backward(dy: Tensor): Tensor;
+  parameters(): Parameter[];
+  /** The architecture as JSON (no weights). */
+  spec(): LayerSpec;
+}

@@ -1,0 +1,64 @@
+/**
+ * A parameter: name, value, gradient, optional mask. Pruning and compression
+ * work on parameters only, so they apply to any network (see DESIGN.md).
+ * Pruned means mask 0 and value exactly 0.
+ */
+import { applyMask } from '../kernels/mask';
+import { Tensor } from '../tensor';
+import { assertLength, assertUint8Array } from '../validate';
+
+export type ParameterRole = 'weight' | 'bias';
+
+export class Parameter {
+  readonly grad: Tensor;
+  private maskValue: Uint8Array | null = null;
+  /** Bumped whenever the value changes, so layers can refresh derived state (e.g. CSR copies). */
+  version = 0;
+  /** Bumped whenever the mask changes. */
+  maskVersion = 0;
+
+  constructor(
+    readonly name: string,
+    readonly value: Tensor,
+    readonly role: ParameterRole,
+  ) {
+    this.grad = Tensor.zeros(value.shape);
+  }
+
+  get shape(): readonly number[] {
+    return this.value.shape;
+  }
+
+  get size(): number {
+    return this.value.size;
+  }
+
+  get mask(): Uint8Array | null {
+    return this.maskValue;
+  }
+
+  /** Sets (or clears, with null) the mask and zeroes the pruned values. */
+  setMask(mask: Uint8Array | null): void {
+    if (mask !== null) {
+      assertUint8Array(`mask of ${this.name}`, mask);
+      assertLength(`mask of ${this.name}`, mask.length, this.size);
+      applyMask(this.value.data, mask);
+    }
+    this.maskValue = mask;
+    this.version++;
+    this.maskVersion++;
+  }
+
+  /** Entries that are not exactly zero. */
+  nonzero(): number {
+    let count = 0;
+    const d = this.value.data;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) count++;
+    return count;
+  }
+
+  /** Marks the value as changed in place (after an optimizer step or a load). */
+  touch(): void {
+    this.version++;
+  }
+}

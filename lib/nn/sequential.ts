@@ -1,0 +1,95 @@
+/**
+ * Sequential: layers applied in order, trained with the fused softmax +
+ * cross-entropy loss on integer labels.
+ */
+import { ShapeError } from '../errors';
+import { softmaxCrossEntropy } from '../kernels/elementwise';
+import { Tensor } from '../tensor';
+import { Dataset, batches } from '../data/dataset';
+import { Layer, LayerSpec, Mode } from './layer';
+import { Parameter } from './parameter';
+
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+  samples: number;
+}
+
+export class Sequential {
+  readonly layers: readonly Layer[];
+
+  constructor(layers: Layer[]) {
+    if (layers.length === 0) throw new ShapeError('a Sequential model needs at least one layer');
+    this.layers = [...layers];
+  }
+
+  forward(x: Tensor, mode: Mode = 'eval'): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h, mode);
+    return h;
+  }
+
+  /** Back-propagates dLoss/dOutput; fills every parameter's gradient. */
+  backward(dy: Tensor): Tensor {
+    let g = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    return g;
+  }
+
+  /** One training step's forward and backward under softmax cross-entropy; returns the batch's loss and hits. */
+  lossAndGradients(x: Tensor, labels: Int32Array): { loss: number; correct: number } {
+    const logits = this.forward(x, 'train');
+    const dlogits = Tensor.zeros(logits.shape);
+    const r = softmaxCrossEntropy(logits, labels, dlogits);
+    this.backward(dlogits);
+    return r;
+  }
+
+  /** Class scores (logits) for a batch [n, features]. */
+  logits(x: Tensor): Tensor {
+    return this.forward(x, 'eval');
+  }
+
+  /** The most likely class of each sample. */
+  predict(x: Tensor): Int32Array {
+    const z = this.logits(x);
+    const [n, classes] = z.shape;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (z.data[i * classes + c] > z.data[i * classes + best]) best = c;
+      out[i] = best;
+    }
+    return out;
+  }
+
+  /** Accuracy and mean cross-entropy over a dataset. */
+  evaluate(ds: Dataset, batchSize = 1000): Evaluation {
+    let correct = 0, lossSum = 0;
+    for (const b of batches(ds, batchSize)) {
+      const r = softmaxCrossEntropy(this.logits(b.x), b.y);
+      correct += r.correct;
+      lossSum += r.loss * b.y.length;
+    }
+    const n = ds.y.length;
+    return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, samples: n };
+  }
+
+  parameters(): Parameter[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** Parameter counts: all entries, and those not exactly zero. */
+  parameterCount(): { total: number; nonzero: number } {
+    let total = 0, nonzero = 0;
+    for (const p of this.parameters()) {
+      total += p.size;
+      nonzero += p.nonzero();
+    }
+    return { total, nonzero };
+  }
+
+  spec(): LayerSpec[] {
+    return this.layers.map((l) => l.spec());
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * SGD with momentum, Nesterov and weight decay (torch.optim.SGD semantics),
+ * through the native masked update: pruned weights and their momentum stay
+ * exactly zero.
+ */
+import { maskedSgdStep } from '../kernels/mask';
+import { Parameter } from '../nn/parameter';
+import { assertInRange } from '../validate';
+
+export interface SgdConfig {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+export class SGD {
+  lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  private readonly velocity = new Map<Parameter, Float32Array>();
+
+  constructor(
+    readonly params: Parameter[],
+    config: SgdConfig,
+  ) {
+    assertInRange('lr', config.lr, 0, Infinity, { minExclusive: true });
+    this.lr = config.lr;
+    this.momentum = config.momentum ?? 0;
+    this.weightDecay = config.weightDecay ?? 0;
+    this.nesterov = config.nesterov ?? false;
+    assertInRange('momentum', this.momentum, 0, 1, { maxExclusive: true });
+    assertInRange('weightDecay', this.weightDecay, 0, Infinity);
+  }
+
+  step(): void {
+    for (const p of this.params) {
+      let v = this.velocity.get(p);
+      if (this.momentum > 0 && v === undefined) {
+        v = new Float32Array(p.size);
+        this.velocity.set(p, v);
+      }
+      maskedSgdStep(
+        { weights: p.value.data, grad: p.grad.data, velocity: v, mask: p.mask ?? undefined },
+        { lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay, nesterov: this.nesterov },
+      );
+      p.touch();
+    }
+  }
+}

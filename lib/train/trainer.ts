@@ -1,0 +1,90 @@
+/**
+ * The training loop: seeded mini-batches, epochs, hooks (pruning schedules
+ * attach here), progress events, evaluation each epoch, and a typed error
+ * that stops training when the loss stops being finite.
+ */
+import { NonFiniteError } from '../errors';
+import { Dataset, batches } from '../data/dataset';
+import { Evaluation, Sequential } from '../nn/sequential';
+import { assertInteger } from '../validate';
+import { SGD } from './sgd';
+
+export interface BatchContext {
+  epoch: number;
+  batch: number;
+  /** Optimizer steps taken before this batch, over all epochs. */
+  step: number;
+  model: Sequential;
+}
+
+export interface BatchResult extends BatchContext {
+  loss: number;
+}
+
+export interface EpochResult {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Training accuracy over the epoch (as the weights moved). */
+  accuracy: number;
+  validation?: Evaluation;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainerHooks {
+  beforeBatch?(ctx: BatchContext): void;
+  /** After the optimizer step. */
+  afterBatch?(result: BatchResult): void;
+  afterEpoch?(result: EpochResult, model: Sequential): void;
+}
+
+export interface TrainOptions {
+  optimizer: SGD;
+  epochs: number;
+  batchSize?: number;
+  /** Seed of the shuffling; epoch e uses seed + e. */
+  seed?: number;
+  /** Evaluated after each epoch (never the test split when tuning). */
+  validation?: Dataset;
+  hooks?: TrainerHooks;
+}
+
+export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {} } = options;
+  assertInteger('epochs', epochs, 0);
+  assertInteger('batchSize', batchSize, 1);
+  const history: EpochResult[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const started = process.hrtime.bigint();
+    let lossSum = 0, correct = 0, seen = 0, batch = 0;
+    for (const b of batches(data, batchSize, { seed: seed + epoch })) {
+      const ctx = { epoch, batch, step, model };
+      hooks.beforeBatch?.(ctx);
+      const r = model.lossAndGradients(b.x, b.y);
+      if (!Number.isFinite(r.loss)) {
+        throw new NonFiniteError(`training loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data`);
+      }
+      optimizer.step();
+      hooks.afterBatch?.({ ...ctx, loss: r.loss });
+      lossSum += r.loss * b.y.length;
+      correct += r.correct;
+      seen += b.y.length;
+      batch++;
+      step++;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const result: EpochResult = {
+      epoch,
+      loss: seen ? lossSum / seen : 0,
+      accuracy: seen ? correct / seen : 0,
+      seconds,
+      samplesPerSecond: seconds > 0 ? seen / seconds : 0,
+      ...(validation ? { validation: model.evaluate(validation) } : {}),
+    };
+    history.push(result);
+    hooks.afterEpoch?.(result, model);
+  }
+  return history;
+}

@@ -1,0 +1,127 @@
+import {
+  Activation, Dense, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
+  mlp, train,
+} from '../lib';
+import { randomTensor, rng } from './helpers';
+
+/** Mean cross-entropy of the model on (x, y), in float64 from the float32 logits. */
+function lossOf(model: Sequential, x: Tensor, y: Int32Array): number {
+  const z = model.forward(x, 'eval');
+  const [n, c] = z.shape;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(z.data.subarray(i * c, (i + 1) * c));
+    const m = Math.max(...row);
+    total += m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - row[y[i]];
+  }
+  return total / n;
+}
+
+describe('gradients against finite differences', () => {
+  for (const kind of ['tanh', 'sigmoid', 'relu'] as const) {
+    it(`Dense + ${kind} + softmax cross-entropy`, () => {
+      const model = new Sequential([
+        new Dense(6, 5, { init: 'xavier', seed: 1 }), new Activation(kind), new Dense(5, 4, { init: 'xavier', seed: 2 }),
+      ]);
+      for (const p of model.parameters()) if (p.role === 'bias') p.value.data.forEach((_, i, a) => (a[i] = 0.1 * (i - 2)));
+      const next = rng(5);
+      const x = randomTensor([8, 6], next);
+      const y = Int32Array.from([0, 1, 2, 3, 0, 1, 2, 3]);
+      model.lossAndGradients(x, y);
+      const h = 1e-2;
+      for (const p of model.parameters()) {
+        const analytic = p.grad.data.slice();
+        for (let i = 0; i < p.size; i++) {
+          const save = p.value.data[i];
+          p.value.data[i] = save + h;
+          const up = lossOf(model, x, y);
+          p.value.data[i] = save - h;
+          const down = lossOf(model, x, y);
+          p.value.data[i] = save;
+          const numeric = (up - down) / (2 * h);
+          expect(Math.abs(analytic[i] - numeric)).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
+        }
+      }
+    });
+  }
+
+  it('the sparse path of a pruned Dense layer gives the dense path\'s outputs and gradients', () => {
+    const next = rng(6);
+    const dense = new Dense(40, 30, { seed: 3 });
+    const sparse = new Dense(40, 30, { seed: 3 });
+    const { mask } = magnitudeThreshold(dense.weight.value.data, 0.9);
+    dense.weight.setMask(mask);
+    sparse.weight.setMask(mask.slice());
+    expect(sparse.usesSparseKernel).toBe(true);
+    // force the dense path on `dense` by giving it a mask it considers too dense, after copying values
+    const reference = new Dense(40, 30, { seed: 3 });
+    reference.weight.value.data.set(dense.weight.value.data);
+    expect(reference.usesSparseKernel).toBe(false);
+    const x = randomTensor([17, 40], next), dy = randomTensor([17, 30], next);
+    const ys = sparse.forward(x, 'train'), yr = reference.forward(x, 'train');
+    ys.data.forEach((v, i) => expect(v).toBeCloseTo(yr.data[i], 5));
+    const dxs = sparse.backward(dy), dxr = reference.backward(dy);
+    dxs.data.forEach((v, i) => expect(v).toBeCloseTo(dxr.data[i], 5));
+    sparse.weight.grad.data.forEach((g, i) => expect(g).toBeCloseTo(mask[i] ? reference.weight.grad.data[i] : 0, 4));
+    sparse.bias.grad.data.forEach((g, i) => expect(g).toBeCloseTo(reference.bias.grad.data[i], 5));
+  });
+});
+
+describe('models', () => {
+  it('lenet300100 has 266,610 parameters', () => {
+    const model = lenet300100();
+    expect(model.parameterCount().total).toBe(266_610);
+    expect(model.spec().map((l) => l.type)).toEqual(['dense', 'relu', 'dense', 'relu', 'dense']);
+  });
+
+  it('rejects inputs of the wrong width, naming the layer', () => {
+    expect(() => mlp([4, 3]).forward(Tensor.zeros([2, 5]))).toThrow(ShapeError);
+    expect(() => mlp([4, 3]).forward(Tensor.zeros([2, 5]))).toThrow('Expected shape [batch, 4] for input of fc1 but received shape [2, 5]');
+    expect(() => mlp([4])).toThrow('Expected at least two layer sizes for sizes but received [4]');
+  });
+});
+
+describe('training', () => {
+  const config = { lr: 0.1, momentum: 0.9 };
+  // lr, batch and epochs were chosen on a validation split held out from the training data (README)
+  it('trains LeNet-300-100 on the embedded MNIST to at least 94% test accuracy', () => {
+    const { train: data, test } = loadMnist();
+    const model = lenet300100({ seed: 1 });
+    const history = train(model, data, { optimizer: new SGD(model.parameters(), config), epochs: 6, batchSize: 128, seed: 1 });
+    expect(history).toHaveLength(6);
+    expect(history[5].loss).toBeLessThan(history[0].loss);
+    expect(model.evaluate(test).accuracy).toBeGreaterThanOrEqual(0.94);
+  });
+
+  it('is bit-identical for the same seed', () => {
+    const data = gaussianBlobs({ samples: 600, features: 8, classes: 4, seed: 3 });
+    const run = () => {
+      const model = mlp([8, 16, 4], { seed: 7 });
+      const h = train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 3, batchSize: 32, seed: 2 });
+      return { weights: model.parameters().map((p) => Array.from(p.value.data)), losses: h.map((e) => e.loss) };
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('keeps pruned weights exactly zero while fine-tuning', () => {
+    const data = gaussianBlobs({ samples: 400, features: 10, classes: 3, seed: 4 });
+    const model = mlp([10, 32, 3], { seed: 1 });
+    const fc1 = model.layers[0] as Dense;
+    const { mask } = magnitudeThreshold(fc1.weight.value.data, 0.85);
+    fc1.weight.setMask(mask);
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 }), epochs: 3, batchSize: 16 });
+    fc1.weight.value.data.forEach((w, i) => {
+      if (!mask[i]) expect(w).toBe(0);
+    });
+    expect(fc1.weight.nonzero()).toBeLessThanOrEqual(mask.reduce((s, m) => s + m, 0));
+  });
+
+  it('stops with a typed error naming the epoch and batch when the loss becomes NaN', () => {
+    const data = gaussianBlobs({ samples: 100, features: 3, classes: 2, seed: 1 });
+    data.x.data[3 * 70] = NaN;
+    const model = mlp([3, 4, 2]);
+    const call = () => train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 10 });
+    expect(call).toThrow(NonFiniteError);
+    expect(call).toThrow(/^training loss became NaN at epoch 1, batch \d+; lower the learning rate or check the data$/);
+  });
+});
