@@ -92,6 +92,15 @@ export interface NativeAddon {
   softmaxCrossEntropy(
     dlogits: Float32Array | null, logits: Float32Array, labels: Int32Array, batch: number, classes: number,
   ): { loss: number; correct: number };
+  /** dims: batch, channels, height, width, outChannels, kernelH, kernelW, stride, padding */
+  conv2dForward(y: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, ...dims: number[]): void;
+  conv2dBackward(
+    dw: Float32Array, db: Float32Array, dx: Float32Array | null, dy: Float32Array, x: Float32Array, w: Float32Array,
+    ...dims: number[]
+  ): void;
+  /** dims: batch, channels, height, width, size, stride */
+  maxpool2dForward(y: Float32Array, argmax: Int32Array, x: Float32Array, ...dims: number[]): void;
+  maxpool2dBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, ...dims: number[]): void;
 }
 
 /**

@@ -64,6 +64,12 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     ArgumentRangeError, 'Expected a class in [0, 3) for labels[1] but received -1'],
   ['softmaxCrossEntropy with zero classes', () => native.softmaxCrossEntropy(null, f32(0), Int32Array.from([0]), 1, 0),
     ArgumentRangeError, 'Expected an integer in [1, 2147483647] for classes but received the number 0'],
+  ['maxpool2dBackward with an argmax outside the input', () => native.maxpool2dBackward(f32(16), f32(4), Int32Array.from([0, 1, 2, 99]), 1, 1, 4, 4, 2, 2),
+    ArgumentRangeError, 'Expected an index in [0, 16) for argmax[3] but received 99'],
+  ['conv2dForward with a kernel larger than the input', () => native.conv2dForward(f32(1), f32(4), f32(9), null, 1, 1, 2, 2, 1, 3, 3, 1, 0),
+    ShapeError, 'Expected a kernel that fits the padded input for kernel but received 3x3'],
+  ['conv2dBackward with a short dy', () => native.conv2dBackward(f32(9), f32(1), null, f32(3), f32(16), f32(9), 1, 1, 4, 4, 1, 3, 3, 1, 0),
+    ShapeError, 'Expected length 4 for dy but received length 3'],
   ['setThreads of 0', () => native.setThreads(0), ArgumentRangeError, 'Expected an integer in [1, 64] for threads but received the number 0'],
 ];
 

@@ -3,6 +3,7 @@ import { ArgumentRangeError } from '../errors';
 import { assertInteger, expected } from '../validate';
 import { ActivationKind } from '../kernels/elementwise';
 import { Activation } from './activation';
+import { Conv2D, Flatten, MaxPool2D } from './conv';
 import { Dense } from './dense';
 import { InitializerName } from './init';
 import { Layer } from './layer';
@@ -32,4 +33,22 @@ export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
 /** LeNet-300-100 (784-300-100-10, ReLU): 266,610 parameters. */
 export function lenet300100(options: MlpOptions = {}): Sequential {
   return mlp([784, 300, 100, 10], options);
+}
+
+/**
+ * Caffe's LeNet-5 for 28×28 inputs: conv 20@5×5, max-pool 2, conv 50@5×5,
+ * max-pool 2, dense 500, ReLU, dense 10 — 431,080 parameters.
+ */
+export function lenet5(options: { init?: InitializerName; seed?: number } = {}): Sequential {
+  const seed = options.seed ?? 0;
+  const conv1 = new Conv2D([1, 28, 28], 20, 5, { init: options.init, seed: seed * 1000, name: 'conv1' });
+  const pool1 = new MaxPool2D(conv1.outputShape, 2, 2, 'pool1');
+  const conv2 = new Conv2D(pool1.outputShape, 50, 5, { init: options.init, seed: seed * 1000 + 1, name: 'conv2' });
+  const pool2 = new MaxPool2D(conv2.outputShape, 2, 2, 'pool2');
+  const flat = pool2.outputShape.reduce((a, b) => a * b, 1);
+  return new Sequential([
+    conv1, pool1, conv2, pool2, new Flatten(),
+    new Dense(flat, 500, { init: options.init, seed: seed * 1000 + 2, name: 'fc1' }), new Activation('relu', 'relu1'),
+    new Dense(500, 10, { init: options.init, seed: seed * 1000 + 3, name: 'fc2' }),
+  ]);
 }

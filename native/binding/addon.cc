@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pkb::InitMask(env, exports);
   pkb::InitSelect(env, exports);
   pkb::InitElementwise(env, exports);
+  pkb::InitConv(env, exports);
   return exports;
 }
 

@@ -11,5 +11,6 @@ void InitSparse(Napi::Env env, Napi::Object exports);
 void InitMask(Napi::Env env, Napi::Object exports);
 void InitSelect(Napi::Env env, Napi::Object exports);
 void InitElementwise(Napi::Env env, Napi::Object exports);
+void InitConv(Napi::Env env, Napi::Object exports);
 
 }  // namespace pkb

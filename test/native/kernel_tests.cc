@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "conv.h"
 #include "gemm.h"
 #include "mask.h"
 #include "parallel.h"
@@ -239,6 +240,38 @@ void test_select() {
   }
 }
 
+// --- convolution ----------------------------------------------------------------
+
+void test_conv() {
+  const i64 cases[][9] = {
+      // B, C, H, W, O, KH, KW, stride, padding
+      {1, 1, 5, 5, 1, 3, 3, 1, 0}, {2, 3, 7, 6, 4, 3, 3, 1, 1}, {3, 2, 9, 9, 5, 5, 5, 2, 2},
+      {2, 1, 28, 28, 20, 5, 5, 1, 0}, {1, 4, 8, 5, 3, 2, 3, 3, 1},
+  };
+  for (auto& c : cases) {
+    pk::ConvShape s{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+    auto x = randn(s.batch * s.channels * s.height * s.width), w = randn(s.out_channels * s.patch()), b = randn(s.out_channels);
+    i64 ny = s.batch * s.out_channels * s.out_h() * s.out_w();
+    std::vector<float> y(static_cast<size_t>(ny)), y_ref(static_cast<size_t>(ny));
+    pk::f32_conv2d_forward(y.data(), x.data(), w.data(), b.data(), s);
+    pk::f32_conv2d_forward__reference(y_ref.data(), x.data(), w.data(), b.data(), s);
+    std::string tag = "conv " + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width) +
+                      " k" + std::to_string(s.kernel_h) + " s" + std::to_string(s.stride) + " p" + std::to_string(s.padding);
+    check(close(y, y_ref, s.patch()), tag + " im2col == direct");
+    // col2im is the adjoint of im2col: <im2col(img), cols> == <img, col2im(cols)>
+    pk::ConvShape one = s;
+    one.batch = 1;
+    auto img = randn(s.channels * s.height * s.width), cols = randn(s.patch() * s.out_h() * s.out_w());
+    std::vector<float> a(cols.size()), back(img.size(), 0.0f);
+    pk::f32_im2col(a.data(), img.data(), one);
+    pk::f32_col2im(back.data(), cols.data(), one);
+    double lhs = 0, rhs = 0;
+    for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
+    for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
+    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " col2im is im2col's adjoint");
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -250,6 +283,7 @@ int main() {
     test_sparse();
     test_masking();
     test_select();
+    test_conv();
   }
   std::printf("kernels: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

@@ -1,0 +1,46 @@
+// 2-D convolution by im2col + GEMM, and 2-D max pooling.
+//
+// Legend: B batch, C input channels, H x W input, O output channels,
+// KH x KW kernel, OH x OW output; x is (B, C, H, W), w is (O, C, KH, KW),
+// y is (B, O, OH, OW); row-major throughout.
+#pragma once
+
+#include "common.h"
+
+namespace pk {
+
+struct ConvShape {
+  i64 batch, channels, height, width;
+  i64 out_channels, kernel_h, kernel_w;
+  i64 stride, padding;
+  i64 out_h() const { return (height + 2 * padding - kernel_h) / stride + 1; }
+  i64 out_w() const { return (width + 2 * padding - kernel_w) / stride + 1; }
+  i64 patch() const { return channels * kernel_h * kernel_w; }
+};
+
+// cols (C*KH*KW, OH*OW) <- one image (C, H, W); zeros where the window leaves the image.
+void f32_im2col(float* cols, const float* image, const ConvShape& s);
+// image (C, H, W) += cols (C*KH*KW, OH*OW) folded back (the adjoint of im2col).
+void f32_col2im(float* image, const float* cols, const ConvShape& s);
+
+// y = conv(x, w) + bias (bias may be null).
+void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s);
+// dw, db (overwritten) and dx (overwritten, may be null) from dy.
+void f32_conv2d_backward(float* dw, float* db, float* dx, const float* dy, const float* x, const float* w,
+                         const ConvShape& s);
+// Direct nested loops: the oracle for tests.
+void f32_conv2d_forward__reference(float* y, const float* x, const float* w, const float* bias, const ConvShape& s);
+
+struct PoolShape {
+  i64 batch, channels, height, width, size, stride;
+  i64 out_h() const { return (height - size) / stride + 1; }
+  i64 out_w() const { return (width - size) / stride + 1; }
+};
+
+// y (B, C, OH, OW) = max over each window; argmax (same shape) receives the
+// flat input index of each maximum (first one on ties) for the backward pass.
+void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const PoolShape& s);
+// dx (B, C, H, W) = 0, then dx[argmax] += dy.
+void f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s);
+
+}  // namespace pk
