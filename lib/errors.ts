@@ -65,3 +65,12 @@ export class DataError extends PrunekitError {
     this.name = 'DataError';
   }
 }
+
+/** A model file or checkpoint that is truncated, corrupt or not understood: the message says what and where. */
+export class CorruptModelError extends PrunekitError {
+  override readonly code: string = 'ERR_CORRUPT_MODEL';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptModelError';
+  }
+}

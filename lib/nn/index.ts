@@ -6,3 +6,5 @@ export { INITIALIZERS, initialize, type InitializerName } from './init';
 export type { Layer, LayerSpec, Mode } from './layer';
 export { Parameter, type ParameterRole } from './parameter';
 export { Sequential, type Evaluation } from './sequential';
+export { loadCheckpoint, parseCheckpoint, saveCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint';
+export { layerFromSpec, modelFromSpec } from './spec';

@@ -1,0 +1,165 @@
+/**
+ * Checkpoints of dense models as safetensors, so Python's `safetensors` can
+ * read the weights: an 8-byte little-endian header length, a JSON header
+ * (tensor name -> dtype, shape, data_offsets; __metadata__ -> strings), then
+ * the raw little-endian data. prunekit stores each parameter as F32 under its
+ * name, its mask (if any) as U8 under "<name>.mask", and the architecture as
+ * JSON in __metadata__.prunekit_architecture.
+ *
+ * Reading checks the header length against the file size before allocating,
+ * then every tensor's dtype, shape and offsets against the data.
+ */
+import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { CorruptModelError, DataError } from '../errors';
+import { Sequential } from './sequential';
+import { modelFromSpec, specParameterCount } from './spec';
+
+const MAX_HEADER_BYTES = 100 * 2 ** 20;
+const DTYPE_BYTES: Record<string, number> = { F32: 4, U8: 1 };
+
+interface TensorEntry {
+  dtype: 'F32' | 'U8';
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+export interface Checkpoint {
+  model: Sequential;
+  metadata: Record<string, string>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require('../../package.json') as { version: string }).version;
+
+export function serializeCheckpoint(model: Sequential, metadata: Record<string, string> = {}): Buffer {
+  const entries: [string, TensorEntry][] = [];
+  for (const p of model.parameters()) {
+    const v = p.value.data;
+    entries.push([p.name, { dtype: 'F32', shape: [...p.shape], bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) }]);
+    if (p.mask) entries.push([`${p.name}.mask`, { dtype: 'U8', shape: [...p.shape], bytes: p.mask }]);
+  }
+  const header: Record<string, unknown> = {
+    __metadata__: { ...metadata, format: 'pt', prunekit_version: VERSION, prunekit_architecture: JSON.stringify(model.spec()) },
+  };
+  let offset = 0;
+  for (const [name, e] of entries) {
+    header[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.bytes.length] };
+    offset += e.bytes.length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8); // align the data to 8 bytes
+  const head = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(8 + head.length + offset);
+  out.writeBigUInt64LE(BigInt(head.length), 0);
+  head.copy(out, 8);
+  let at = 8 + head.length;
+  for (const [, e] of entries) {
+    out.set(e.bytes, at);
+    at += e.bytes.length;
+  }
+  return out;
+}
+
+export function parseCheckpoint(buf: Buffer, name = 'checkpoint'): Checkpoint {
+  if (buf.length < 8) throw new CorruptModelError(`${name}: ${buf.length} bytes is too short for a safetensors file`);
+  const headerLength = buf.readBigUInt64LE(0);
+  if (headerLength > BigInt(buf.length - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
+    throw new CorruptModelError(`${name}: header length ${headerLength} exceeds the ${buf.length - 8} bytes after it`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(buf.subarray(8, dataStart).toString('utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new CorruptModelError(`${name}: header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CorruptModelError(`${name}: header is not a JSON object`);
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  if (typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    throw new CorruptModelError(`${name}: __metadata__ must map names to strings`);
+  }
+  const dataLength = buf.length - dataStart;
+  const tensors = new Map<string, TensorEntry>();
+  for (const [key, raw] of Object.entries(header)) {
+    if (key === '__metadata__') continue;
+    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const size = typeof t?.dtype === 'string' ? DTYPE_BYTES[t.dtype] : undefined;
+    if (size === undefined) throw new CorruptModelError(`${name}: tensor '${key}' has unsupported dtype ${JSON.stringify(t?.dtype)} (prunekit reads F32 and U8)`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new CorruptModelError(`${name}: tensor '${key}' has an invalid shape ${JSON.stringify(t.shape)}`);
+    }
+    const offsets = t.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw new CorruptModelError(`${name}: tensor '${key}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as number[];
+    const count = (t.shape as number[]).reduce((a, b) => a * b, 1);
+    if (end < begin || end > dataLength) {
+      throw new CorruptModelError(`${name}: tensor '${key}' spans bytes [${begin}, ${end}) of a ${dataLength}-byte data section`);
+    }
+    if (end - begin !== count * size) {
+      throw new CorruptModelError(`${name}: tensor '${key}' of shape [${(t.shape as number[]).join(', ')}] needs ${count * size} bytes but spans ${end - begin}`);
+    }
+    const bytes = new Uint8Array(end - begin);
+    bytes.set(buf.subarray(dataStart + begin, dataStart + end));
+    tensors.set(key, { dtype: t.dtype as 'F32' | 'U8', shape: t.shape as number[], bytes });
+  }
+  const architecture = metadata.prunekit_architecture;
+  if (typeof architecture !== 'string') throw new CorruptModelError(`${name}: no prunekit architecture in __metadata__ (not a prunekit checkpoint)`);
+  let specs: unknown;
+  try {
+    specs = JSON.parse(architecture);
+  } catch (e) {
+    throw new CorruptModelError(`${name}: the architecture is not valid JSON (${(e as Error).message})`);
+  }
+  let stored = 0;
+  for (const t of tensors.values()) if (t.dtype === 'F32') stored += t.bytes.length / 4;
+  const implied = specParameterCount(specs);
+  if (implied !== stored) {
+    throw new CorruptModelError(`${name}: the architecture implies ${implied} parameters but the file holds ${stored}`);
+  }
+  const model = modelFromSpec(specs);
+  for (const p of model.parameters()) {
+    const t = tensors.get(p.name);
+    if (!t) throw new CorruptModelError(`${name}: tensor '${p.name}' is missing`);
+    if (t.dtype !== 'F32' || t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+      throw new CorruptModelError(`${name}: tensor '${p.name}' is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${p.shape.join(', ')}]`);
+    }
+    new Uint8Array(p.value.data.buffer, p.value.data.byteOffset, p.value.data.byteLength).set(t.bytes);
+    const m = tensors.get(`${p.name}.mask`);
+    if (m) {
+      if (m.dtype !== 'U8' || m.bytes.length !== p.size) throw new CorruptModelError(`${name}: mask '${p.name}.mask' does not match its parameter`);
+      p.setMask(m.bytes);
+    }
+    p.touch();
+  }
+  const user = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('prunekit_') && k !== 'format'));
+  return { model, metadata: user };
+}
+
+/** Writes atomically: a temporary file in the same directory, then a rename. */
+export function saveCheckpoint(model: Sequential, file: string, metadata: Record<string, string> = {}): void {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, serializeCheckpoint(model, metadata));
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean up
+    }
+    throw new DataError(`${file}: cannot write the checkpoint (${(e as Error).message})`);
+  }
+}
+
+export function loadCheckpoint(file: string): Checkpoint {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  return parseCheckpoint(buf, file);
+}

@@ -1,0 +1,74 @@
+/** Rebuilds layers from their JSON specs (the architecture part of a checkpoint). */
+import { CorruptModelError } from '../errors';
+import { Activation } from './activation';
+import { Conv2D, Flatten, ImageShape, MaxPool2D } from './conv';
+import { Dense } from './dense';
+import { Layer, LayerSpec } from './layer';
+import { Sequential } from './sequential';
+
+function num(spec: LayerSpec, key: string): number {
+  const v = spec[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new CorruptModelError(`layer '${String(spec.name)}': '${key}' must be a non-negative integer, found ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function image(spec: LayerSpec): ImageShape {
+  const v = spec.input;
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new CorruptModelError(`layer '${String(spec.name)}': 'input' must be [channels, height, width], found ${JSON.stringify(v)}`);
+  }
+  return v as unknown as ImageShape;
+}
+
+export function layerFromSpec(spec: LayerSpec): Layer {
+  const name = typeof spec.name === 'string' ? spec.name : undefined;
+  try {
+    switch (spec.type) {
+      case 'dense':
+        return new Dense(num(spec, 'in'), num(spec, 'out'), { name, init: 'zeros' });
+      case 'relu':
+      case 'tanh':
+      case 'sigmoid':
+        return new Activation(spec.type, name);
+      case 'conv2d':
+        return new Conv2D(image(spec), num(spec, 'out'), num(spec, 'kernel'), {
+          stride: num(spec, 'stride'), padding: num(spec, 'padding'), name, init: 'zeros',
+        });
+      case 'maxpool2d':
+        return new MaxPool2D(image(spec), num(spec, 'size'), num(spec, 'stride'), name);
+      case 'flatten':
+        return new Flatten(name);
+      default:
+        throw new CorruptModelError(`unknown layer type ${JSON.stringify(spec.type)}`);
+    }
+  } catch (e) {
+    if (e instanceof CorruptModelError) throw e;
+    throw new CorruptModelError(`layer ${JSON.stringify(spec.name ?? spec.type)}: ${(e as Error).message}`);
+  }
+}
+
+export function modelFromSpec(specs: unknown): Sequential {
+  if (!Array.isArray(specs) || specs.length === 0) throw new CorruptModelError('the architecture must be a non-empty list of layers');
+  return new Sequential(specs.map((s) => {
+    if (typeof s !== 'object' || s === null) throw new CorruptModelError(`a layer spec must be an object, found ${JSON.stringify(s)}`);
+    return layerFromSpec(s as LayerSpec);
+  }));
+}
+
+/**
+ * Parameters a list of specs implies, computed without building anything, so
+ * a reader can compare it with the data it holds before allocating.
+ */
+export function specParameterCount(specs: unknown): number {
+  if (!Array.isArray(specs)) return NaN;
+  let total = 0;
+  for (const s of specs as LayerSpec[]) {
+    if (s?.type === 'dense') total += Number(s.in) * Number(s.out) + Number(s.out);
+    if (s?.type === 'conv2d' && Array.isArray(s.input)) {
+      total += Number(s.out) * Number(s.input[0]) * Number(s.kernel) ** 2 + Number(s.out);
+    }
+  }
+  return total;
+}
