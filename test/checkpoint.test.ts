@@ -66,7 +66,8 @@ describe('safetensors checkpoints', () => {
     ['a truncated data section', good.subarray(0, good.length - 4), "spans bytes"],
     ['an unsupported dtype', withHeader(good, (h) => ((h['fc1.weight'] as { dtype: string }).dtype = 'F64')), "tensor 'fc1.weight' has unsupported dtype \"F64\""],
     ['offsets that disagree with the shape', withHeader(good, (h) => ((h['fc1.bias'] as { shape: number[] }).shape = [4])), "tensor 'fc1.bias' of shape [4] needs 16 bytes but spans 12"],
-    ['a missing tensor', withHeader(good, (h) => delete h['fc2.bias']), "tensor 'fc2.bias' is missing"],
+    ['a missing tensor', withHeader(good, (h) => delete h['fc2.bias']), 'the architecture implies 23 parameters but the file holds 21'],
+    ['a renamed tensor', withHeader(good, (h) => { h['fc9.bias'] = h['fc2.bias']; delete h['fc2.bias']; }), "tensor 'fc2.bias' is missing"],
     ['an unknown layer type', withHeader(good, (h) => ((h.__metadata__ as Record<string, string>).prunekit_architecture = '[{"type":"lstm"}]')), 'unknown layer type "lstm"'],
     ['no architecture', withHeader(good, (h) => delete (h.__metadata__ as Record<string, string>).prunekit_architecture), 'not a prunekit checkpoint'],
   ];

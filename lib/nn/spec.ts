@@ -65,6 +65,9 @@ export function specParameterCount(specs: unknown): number {
   if (!Array.isArray(specs)) return NaN;
   let total = 0;
   for (const s of specs as LayerSpec[]) {
+    if (!['dense', 'relu', 'tanh', 'sigmoid', 'conv2d', 'maxpool2d', 'flatten'].includes(s?.type)) {
+      throw new CorruptModelError(`unknown layer type ${JSON.stringify(s?.type)}`);
+    }
     if (s?.type === 'dense') total += Number(s.in) * Number(s.out) + Number(s.out);
     if (s?.type === 'conv2d' && Array.isArray(s.input)) {
       total += Number(s.out) * Number(s.input[0]) * Number(s.kernel) ** 2 + Number(s.out);
