@@ -84,6 +84,13 @@ export interface NativeAddon {
   magnitudeThresholdAsync: Threshold<Promise<NativeThreshold>>;
   percentile(x: Float32Array, q: number): NativePercentile;
   percentileAsync(x: Float32Array, q: number): Promise<NativePercentile>;
+  adamMasked(
+    weights: Float32Array, firstMoment: Float32Array, secondMoment: Float32Array, grad: Float32Array, mask: Uint8Array | null,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean,
+    correction1: number, correction2: number,
+  ): void;
+  sumSquares(x: Float32Array): number;
+  scale(x: Float32Array, s: number): void;
   biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(db: Float32Array, dy: Float32Array, rows: number, cols: number): void;
   /** kind: 0 relu, 1 tanh, 2 sigmoid */

@@ -6,6 +6,7 @@
 import { maskedSgdStep } from '../kernels/mask';
 import { Parameter } from '../nn/parameter';
 import { assertInRange } from '../validate';
+import { Optimizer } from './optimizer';
 
 export interface SgdConfig {
   lr: number;
@@ -14,7 +15,7 @@ export interface SgdConfig {
   nesterov?: boolean;
 }
 
-export class SGD {
+export class SGD implements Optimizer {
   lr: number;
   readonly momentum: number;
   readonly weightDecay: number;

@@ -7,7 +7,8 @@ import { NonFiniteError } from '../errors';
 import { Dataset, batches } from '../data/dataset';
 import { Evaluation, Sequential } from '../nn/sequential';
 import { assertInteger } from '../validate';
-import { SGD } from './sgd';
+import { Optimizer, clipGradNorm } from './optimizer';
+import { LrSchedule } from './schedule';
 
 export interface BatchContext {
   epoch: number;
@@ -40,7 +41,11 @@ export interface TrainerHooks {
 }
 
 export interface TrainOptions {
-  optimizer: SGD;
+  optimizer: Optimizer;
+  /** Sets the optimizer's learning rate at the start of each epoch. */
+  schedule?: LrSchedule;
+  /** Clips the global gradient norm to this value before each step. */
+  clipNorm?: number;
   epochs: number;
   batchSize?: number;
   /** Seed of the shuffling; epoch e uses seed + e. */
@@ -51,12 +56,13 @@ export interface TrainOptions {
 }
 
 export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
-  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {} } = options;
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm } = options;
   assertInteger('epochs', epochs, 0);
   assertInteger('batchSize', batchSize, 1);
   const history: EpochResult[] = [];
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
+    if (schedule) optimizer.lr = schedule.at(epoch);
     const started = process.hrtime.bigint();
     let lossSum = 0, correct = 0, seen = 0, batch = 0;
     for (const b of batches(data, batchSize, { seed: seed + epoch })) {
@@ -66,6 +72,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       if (!Number.isFinite(r.loss)) {
         throw new NonFiniteError(`training loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data`);
       }
+      if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       optimizer.step();
       hooks.afterBatch?.({ ...ctx, loss: r.loss });
       lossSum += r.loss * b.y.length;

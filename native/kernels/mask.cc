@@ -2,6 +2,7 @@
 #include "mask.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "parallel.h"
 
@@ -50,7 +51,49 @@ void sgd_range(float* __restrict w, float* __restrict v, const float* __restrict
   }
 }
 
+PK_MULTIVERSION
+void adam_range(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g,
+                const std::uint8_t* __restrict mask, i64 lo, i64 hi, AdamParams p) {
+  const float b1 = p.beta1, b2 = p.beta2, decay = p.decoupled ? 1.0f - p.lr * p.weight_decay : 1.0f;
+  const float l2 = p.decoupled ? 0.0f : p.weight_decay;
+  const float step = p.lr / p.correction1, inv_c2 = 1.0f / p.correction2;
+  for (i64 i = lo; i < hi; ++i) {
+    bool keep = mask == nullptr || mask[i];
+    float grad = g[i] + l2 * w[i];
+    float mi = b1 * m[i] + (1.0f - b1) * grad;
+    float vi = b2 * v[i] + (1.0f - b2) * grad * grad;
+    float next = w[i] * decay - step * mi / (std::sqrt(vi * inv_c2) + p.eps);
+    m[i] = keep ? mi : 0.0f;
+    v[i] = keep ? vi : 0.0f;
+    w[i] = keep ? next : 0.0f;
+  }
+}
+
+PK_MULTIVERSION
+void scale_range(float* __restrict x, i64 lo, i64 hi, float s) {
+  for (i64 i = lo; i < hi; ++i) x[i] *= s;
+}
+
 }  // namespace
+
+void f32_adam_masked(float* w, float* m, float* v, const float* grad, const std::uint8_t* mask, i64 n, AdamParams p) {
+  chunked(n, [&](i64 lo, i64 hi) { adam_range(w, m, v, grad, mask, lo, hi, p); });
+}
+
+double f32_sum_squares(const float* x, i64 n) {
+  // Fixed blocks summed in order: the same result for any thread count.
+  double total = 0.0;
+  for (i64 b = 0; b < n; b += 4096) {
+    float block = 0.0f;
+    for (i64 i = b; i < std::min(n, b + 4096); ++i) block += x[i] * x[i];
+    total += block;
+  }
+  return total;
+}
+
+void f32_scale(float* x, i64 n, float s) {
+  chunked(n, [&](i64 lo, i64 hi) { scale_range(x, lo, hi, s); });
+}
 
 void f32_apply_mask(float* w, const std::uint8_t* mask, i64 n) {
   chunked(n, [&](i64 lo, i64 hi) { apply_mask_range(w, mask, lo, hi); });

@@ -23,4 +23,24 @@ struct SgdParams {
 void f32_sgd_masked(float* w, float* velocity, const float* grad, const std::uint8_t* mask, i64 n,
                     SgdParams p);
 
+struct AdamParams {
+  float lr;
+  float beta1, beta2, eps;
+  float weight_decay;
+  bool decoupled;      // AdamW: w -= lr * wd * w; otherwise L2 added to the gradient
+  float correction1;   // 1 - beta1^t
+  float correction2;   // 1 - beta2^t
+};
+
+// One Adam/AdamW step (torch.optim semantics):
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+//   w -= lr * (m / c1) / (sqrt(v / c2) + eps)
+// Pruned entries (mask 0) keep w, m and v exactly 0. mask may be null.
+void f32_adam_masked(float* w, float* m, float* v, const float* grad, const std::uint8_t* mask, i64 n, AdamParams p);
+
+// Sum of squares in double precision (for gradient-norm clipping).
+double f32_sum_squares(const float* x, i64 n);
+// x *= s.
+void f32_scale(float* x, i64 n, float s);
+
 }  // namespace pk

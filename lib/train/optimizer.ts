@@ -1,0 +1,27 @@
+/** What the trainer needs of an optimizer, and gradient-norm clipping. */
+import { native } from '../native';
+import { Parameter } from '../nn/parameter';
+import { assertInRange } from '../validate';
+
+export interface Optimizer {
+  /** The current learning rate (schedules set it). */
+  lr: number;
+  readonly params: Parameter[];
+  step(): void;
+}
+
+/**
+ * Scales all gradients so their global L2 norm is at most maxNorm
+ * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
+ */
+export function clipGradNorm(params: Parameter[], maxNorm: number): number {
+  assertInRange('maxNorm', maxNorm, 0, Infinity, { minExclusive: true });
+  let sq = 0;
+  for (const p of params) sq += native.sumSquares(p.grad.data);
+  const norm = Math.sqrt(sq);
+  if (norm > maxNorm) {
+    const s = maxNorm / (norm + 1e-6);
+    for (const p of params) native.scale(p.grad.data, s);
+  }
+  return norm;
+}
