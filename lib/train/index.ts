@@ -3,3 +3,4 @@ export { train, type BatchContext, type BatchResult, type EpochResult, type Trai
 export { Adam, AdamW, type AdamConfig } from './adam';
 export { clipGradNorm, type Optimizer } from './optimizer';
 export { LrSchedule, type LrScheduleSpec } from './schedule';
+export { groupLasso, l1, l2, quantization, sparseGroupLasso, type GroupAxis, type QuantizationTarget, type Regularizer } from './regularizers';

@@ -8,6 +8,7 @@ import { Dataset, batches } from '../data/dataset';
 import { Evaluation, Sequential } from '../nn/sequential';
 import { assertInteger } from '../validate';
 import { Optimizer, clipGradNorm } from './optimizer';
+import { Regularizer } from './regularizers';
 import { LrSchedule } from './schedule';
 
 export interface BatchContext {
@@ -24,8 +25,10 @@ export interface BatchResult extends BatchContext {
 
 export interface EpochResult {
   epoch: number;
-  /** Mean training loss over the epoch's batches. */
+  /** Mean training loss (data term) over the epoch's batches. */
   loss: number;
+  /** The regularizers' penalty at the end of the epoch (0 without regularizers). */
+  penalty: number;
   /** Training accuracy over the epoch (as the weights moved). */
   accuracy: number;
   validation?: Evaluation;
@@ -46,6 +49,8 @@ export interface TrainOptions {
   schedule?: LrSchedule;
   /** Clips the global gradient norm to this value before each step. */
   clipNorm?: number;
+  /** Loss terms whose gradients are added before each step. */
+  regularizers?: Regularizer[];
   epochs: number;
   batchSize?: number;
   /** Seed of the shuffling; epoch e uses seed + e. */
@@ -56,7 +61,7 @@ export interface TrainOptions {
 }
 
 export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
-  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm } = options;
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [] } = options;
   assertInteger('epochs', epochs, 0);
   assertInteger('batchSize', batchSize, 1);
   const history: EpochResult[] = [];
@@ -64,7 +69,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (schedule) optimizer.lr = schedule.at(epoch);
     const started = process.hrtime.bigint();
-    let lossSum = 0, correct = 0, seen = 0, batch = 0;
+    let lossSum = 0, correct = 0, seen = 0, batch = 0, penalty = 0;
     for (const b of batches(data, batchSize, { seed: seed + epoch })) {
       const ctx = { epoch, batch, step, model };
       hooks.beforeBatch?.(ctx);
@@ -72,6 +77,8 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       if (!Number.isFinite(r.loss)) {
         throw new NonFiniteError(`training loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data`);
       }
+      penalty = 0;
+      for (const r of regularizers) penalty += r.addGradient(optimizer.params);
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       optimizer.step();
       hooks.afterBatch?.({ ...ctx, loss: r.loss });
@@ -85,6 +92,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     const result: EpochResult = {
       epoch,
       loss: seen ? lossSum / seen : 0,
+      penalty,
       accuracy: seen ? correct / seen : 0,
       seconds,
       samplesPerSecond: seconds > 0 ? seen / seconds : 0,
