@@ -3,6 +3,7 @@ import { CorruptModelError } from '../errors';
 import { Activation } from './activation';
 import { Conv2D, Flatten, ImageShape, MaxPool2D } from './conv';
 import { Dense } from './dense';
+import { Dropout } from './dropout';
 import { Layer, LayerSpec } from './layer';
 import { Sequential } from './sequential';
 
@@ -40,6 +41,8 @@ export function layerFromSpec(spec: LayerSpec): Layer {
         return new MaxPool2D(image(spec), num(spec, 'size'), num(spec, 'stride'), name);
       case 'flatten':
         return new Flatten(name);
+      case 'dropout':
+        return new Dropout(Number(spec.p), { name });
       default:
         throw new CorruptModelError(`unknown layer type ${JSON.stringify(spec.type)}`);
     }
@@ -65,7 +68,7 @@ export function specParameterCount(specs: unknown): number {
   if (!Array.isArray(specs)) return NaN;
   let total = 0;
   for (const s of specs as LayerSpec[]) {
-    if (!['dense', 'relu', 'tanh', 'sigmoid', 'conv2d', 'maxpool2d', 'flatten'].includes(s?.type)) {
+    if (!['dense', 'relu', 'tanh', 'sigmoid', 'conv2d', 'maxpool2d', 'flatten', 'dropout'].includes(s?.type)) {
       throw new CorruptModelError(`unknown layer type ${JSON.stringify(s?.type)}`);
     }
     if (s?.type === 'dense') total += Number(s.in) * Number(s.out) + Number(s.out);

@@ -1,0 +1,30 @@
+/** Losses besides the fused softmax cross-entropy (kernels/elementwise). */
+import { Tensor, assertTensor } from '../tensor';
+import { assertShape } from '../validate';
+
+/**
+ * Mean squared error, mean over all elements: Σ (y − t)² / n. With `grad`,
+ * writes dLoss/dy = 2 (y − t) / n.
+ */
+export function meanSquaredError(y: Tensor, target: Tensor, grad?: Tensor): number {
+  assertTensor('y', y);
+  assertTensor('target', target);
+  assertShape('target', target.shape, y.shape);
+  if (grad) assertShape('grad', grad.shape, y.shape);
+  const n = y.size;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const d = y.data[i] - target.data[i];
+    total += d * d;
+    if (grad) grad.data[i] = (2 * d) / n;
+  }
+  return n ? total / n : 0;
+}
+
+/** counts[true][predicted] over a labelled set. */
+export function confusionMatrix(predicted: Int32Array, labels: Int32Array, classes: number): Int32Array[] {
+  assertShape('predicted', [predicted.length], [labels.length]);
+  const m = Array.from({ length: classes }, () => new Int32Array(classes));
+  for (let i = 0; i < labels.length; i++) m[labels[i]][predicted[i]]++;
+  return m;
+}

@@ -1,0 +1,107 @@
+import {
+  Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, gaussianBlobs, initialize, meanSquaredError, mlp,
+  Activation, parseCheckpoint, serializeCheckpoint,
+} from '../lib';
+import { randomTensor, rng } from './helpers';
+
+describe('Dropout', () => {
+  it('is the identity in evaluation and drops about p of the activations in training, scaling the rest', () => {
+    const d = new Dropout(0.3, { seed: 4 });
+    const x = Tensor.from(new Array(20000).fill(2), [100, 200]);
+    expect(d.forward(x, 'eval')).toBe(x);
+    const y = d.forward(x, 'train');
+    let zeros = 0;
+    y.data.forEach((v) => (v === 0 ? zeros++ : expect(v).toBeCloseTo(2 / 0.7, 6)));
+    expect(zeros / y.size).toBeGreaterThan(0.28);
+    expect(zeros / y.size).toBeLessThan(0.32);
+    const dx = d.backward(Tensor.from(new Array(20000).fill(1), [100, 200]));
+    dx.data.forEach((g, i) => expect(g).toBeCloseTo(y.data[i] / 2, 6));
+  });
+
+  it('round-trips through a checkpoint spec', () => {
+    const model = new Sequential([new Dense(4, 3), new Activation('relu'), new Dropout(0.5), new Dense(3, 2)]);
+    expect(parseCheckpoint(serializeCheckpoint(model)).model.spec()).toEqual(model.spec());
+  });
+});
+
+describe('meanSquaredError', () => {
+  it('matches its definition and finite differences', () => {
+    const next = rng(81);
+    const y = randomTensor([3, 4], next), t = randomTensor([3, 4], next), g = Tensor.zeros([3, 4]);
+    const loss = meanSquaredError(y, t, g);
+    let ref = 0;
+    y.data.forEach((v, i) => (ref += (v - t.data[i]) ** 2));
+    expect(loss).toBeCloseTo(ref / 12, 6);
+    const h = 1e-3;
+    for (let i = 0; i < 12; i++) {
+      const s = y.data[i];
+      y.data[i] = s + h;
+      const up = meanSquaredError(y, t);
+      y.data[i] = s - h;
+      const down = meanSquaredError(y, t);
+      y.data[i] = s;
+      expect(g.data[i]).toBeCloseTo((up - down) / (2 * h), 3);
+    }
+  });
+});
+
+describe('initializers', () => {
+  it.each([[20, 50], [50, 20]])('orthogonal gives orthonormal rows or columns (%p×%p), times √2', (rows, cols) => {
+    const t = Tensor.zeros([rows, cols]);
+    initialize(t, 'orthogonal', cols, rows, new Random(3));
+    const [n, m] = rows <= cols ? [rows, cols] : [cols, rows];
+    const at = (i: number, k: number) => (rows <= cols ? t.data[i * cols + k] : t.data[k * cols + i]);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let dot = 0;
+        for (let k = 0; k < m; k++) dot += at(i, k) * at(j, k);
+        expect(dot).toBeCloseTo(i === j ? 2 : 0, 4);
+      }
+    }
+  });
+
+  it.each(['he', 'lecun', 'xavier'] as const)('%s has the documented spread', (name) => {
+    const t = Tensor.zeros([400, 500]);
+    initialize(t, name, 500, 400, new Random(1));
+    let sq = 0;
+    t.data.forEach((v) => (sq += v * v));
+    const expected = { he: 2 / 500, lecun: 1 / 500, xavier: 6 / 900 / 3 }[name];
+    expect(sq / t.size).toBeCloseTo(expected, 4);
+  });
+
+  it('data-dependent init gives every unit zero mean and unit variance on the batch', () => {
+    const data = gaussianBlobs({ samples: 256, features: 10, seed: 3 });
+    const conv = new Conv2D([1, 4, 4], 3, 3, { seed: 1 });
+    for (const model of [mlp([10, 32, 16, 3], { seed: 5, init: 'orthogonal' }), new Sequential([conv, new Activation('relu')])]) {
+      const x = model.layers[0] instanceof Conv2D ? randomTensor([64, 16], rng(2)) : data.x;
+      dataDependentInit(model, x);
+      let h = x;
+      for (const layer of model.layers) {
+        const out = layer.forward(h, 'eval');
+        if (layer instanceof Dense || layer instanceof Conv2D) {
+          const units = layer instanceof Dense ? layer.outFeatures : layer.outChannels;
+          const per = out.size / (out.shape[0] * units);
+          for (let u = 0; u < units; u++) {
+            let s = 0, q = 0, c = 0;
+            for (let n = 0; n < out.shape[0]; n++) for (let k = 0; k < per; k++) {
+              const v = out.data[(n * units + u) * per + k];
+              s += v;
+              q += v * v;
+              c++;
+            }
+            expect(s / c).toBeCloseTo(0, 3);
+            expect(q / c).toBeCloseTo(1, 2);
+          }
+        }
+        h = out;
+      }
+    }
+  });
+});
+
+describe('confusionMatrix', () => {
+  it('counts true × predicted', () => {
+    const m = confusionMatrix(Int32Array.from([0, 1, 1, 2, 2]), Int32Array.from([0, 1, 2, 2, 0]), 3);
+    expect(m.map((r) => Array.from(r))).toEqual([[1, 0, 1], [0, 1, 0], [0, 1, 1]]);
+  });
+});
