@@ -80,13 +80,13 @@ export class Conv2D implements Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    const dx = Tensor.zeros(x.shape);
-    native.conv2dBackward(this.weight.grad.data, this.bias.grad.data, dx.data, dy.data, x.data, this.weight.value.data, ...this.dims(x.shape[0]));
+    const dx = needInputGrad ? Tensor.zeros(x.shape) : null;
+    native.conv2dBackward(this.weight.grad.data, this.bias.grad.data, dx?.data ?? null, dy.data, x.data, this.weight.value.data, ...this.dims(x.shape[0]));
     if (this.weight.mask) applyMask(this.weight.grad.data, this.weight.mask);
-    return dx;
+    return dx ?? Tensor.zeros([0, ...this.inputShape]);
   }
 
   parameters(): Parameter[] {

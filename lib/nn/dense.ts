@@ -83,18 +83,18 @@ export class Dense implements Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
     const sparse = this.sparseWeight();
     biasGrad(this.bias.grad.data, dy);
     if (sparse) {
       sparseWeightGrad(dy, x, sparse, this.weight.grad);
-      return sparseMatmul(dy, sparse);
+      return needInputGrad ? sparseMatmul(dy, sparse) : Tensor.zeros([0, this.inFeatures]);
     }
     gemm(dy, x, { transA: true, out: this.weight.grad });
     if (this.weight.mask) applyMask(this.weight.grad.data, this.weight.mask);
-    return gemm(dy, this.weight.value);
+    return needInputGrad ? gemm(dy, this.weight.value) : Tensor.zeros([0, this.inFeatures]);
   }
 
   parameters(): Parameter[] {

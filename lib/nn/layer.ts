@@ -17,7 +17,11 @@ export interface LayerSpec {
 export interface Layer {
   readonly name: string;
   forward(x: Tensor, mode: Mode): Tensor;
-  backward(dy: Tensor): Tensor;
+  /**
+   * needInputGrad false (the first layer of a network) lets a layer skip
+   * computing the gradient for its input; it then returns an empty tensor.
+   */
+  backward(dy: Tensor, needInputGrad?: boolean): Tensor;
   parameters(): Parameter[];
   /** The architecture as JSON (no weights). */
   spec(): LayerSpec;

@@ -29,10 +29,10 @@ export class Sequential {
     return h;
   }
 
-  /** Back-propagates dLoss/dOutput; fills every parameter's gradient. */
+  /** Back-propagates dLoss/dOutput; fills every parameter's gradient (the input's gradient is not computed). */
   backward(dy: Tensor): Tensor {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g, i > 0);
     return g;
   }
 
