@@ -71,3 +71,13 @@ export function assertTensor(name: string, value: unknown, rank?: number): asser
     throw new ShapeError(expected(`a rank-${rank} tensor`, name, `shape ${formatShape(value.shape)}`));
   }
 }
+
+/**
+ * `previous` when it already has this shape, else a new zero tensor. Layers
+ * use it to reuse their training-mode buffers from batch to batch: fresh
+ * large allocations cost page faults on every step.
+ */
+export function reuse(previous: Tensor | null, shape: readonly number[]): Tensor {
+  if (previous && previous.shape.length === shape.length && previous.shape.every((d, i) => d === shape[i])) return previous;
+  return Tensor.zeros(shape);
+}

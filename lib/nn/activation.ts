@@ -1,13 +1,14 @@
 /** Activation layers: ReLU, Tanh, Sigmoid (native elementwise kernels). */
 import { ShapeError } from '../errors';
 import { ActivationKind, activation, activationGrad } from '../kernels/elementwise';
-import { Tensor } from '../tensor';
+import { Tensor, reuse } from '../tensor';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
 
 export class Activation implements Layer {
   readonly name: string;
   private output: Tensor | null = null;
+  private dxBuffer: Tensor | null = null;
 
   constructor(
     readonly kind: ActivationKind,
@@ -17,14 +18,15 @@ export class Activation implements Layer {
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
-    const y = activation(this.kind, x);
-    if (mode === 'train') this.output = y;
-    return y;
+    if (mode === 'eval') return activation(this.kind, x);
+    this.output = activation(this.kind, x, reuse(this.output, x.shape));
+    return this.output;
   }
 
   backward(dy: Tensor): Tensor {
     if (this.output === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    return activationGrad(this.kind, dy, this.output);
+    this.dxBuffer = reuse(this.dxBuffer, dy.shape);
+    return activationGrad(this.kind, dy, this.output, this.dxBuffer);
   }
 
   parameters(): Parameter[] {

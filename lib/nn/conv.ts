@@ -6,7 +6,7 @@
 import { ShapeError } from '../errors';
 import { native } from '../native';
 import { Random } from '../random';
-import { Tensor, assertTensor } from '../tensor';
+import { Tensor, assertTensor, reuse } from '../tensor';
 import { assertInteger, expected, formatShape } from '../validate';
 import { applyMask } from '../kernels/mask';
 import { InitializerName, initialize } from './init';
@@ -42,6 +42,8 @@ export class Conv2D implements Layer {
   readonly padding: number;
   readonly outputShape: ImageShape;
   private input: Tensor | null = null;
+  private outBuffer: Tensor | null = null;
+  private dxBuffer: Tensor | null = null;
 
   constructor(
     readonly inputShape: ImageShape,
@@ -75,7 +77,8 @@ export class Conv2D implements Layer {
     const images = asImages(x, this.inputShape, this.name);
     const batch = images.shape[0];
     if (mode === 'train') this.input = images;
-    const y = Tensor.zeros([batch, ...this.outputShape]);
+    const shape = [batch, ...this.outputShape];
+    const y = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, shape)) : Tensor.zeros(shape);
     native.conv2dForward(y.data, images.data, this.weight.value.data, this.bias.value.data, ...this.dims(batch));
     return y;
   }
@@ -83,7 +86,7 @@ export class Conv2D implements Layer {
   backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    const dx = needInputGrad ? Tensor.zeros(x.shape) : null;
+    const dx = needInputGrad ? (this.dxBuffer = reuse(this.dxBuffer, x.shape)) : null;
     native.conv2dBackward(this.weight.grad.data, this.bias.grad.data, dx?.data ?? null, dy.data, x.data, this.weight.value.data, ...this.dims(x.shape[0]));
     if (this.weight.mask) applyMask(this.weight.grad.data, this.weight.mask);
     return dx ?? Tensor.zeros([0, ...this.inputShape]);
@@ -103,6 +106,8 @@ export class MaxPool2D implements Layer {
   readonly outputShape: ImageShape;
   private argmax: Int32Array | null = null;
   private batch = 0;
+  private outBuffer: Tensor | null = null;
+  private dxBuffer: Tensor | null = null;
 
   constructor(
     readonly inputShape: ImageShape,
@@ -125,10 +130,12 @@ export class MaxPool2D implements Layer {
   forward(x: Tensor, mode: Mode): Tensor {
     const images = asImages(x, this.inputShape, this.name);
     const batch = images.shape[0];
-    const y = Tensor.zeros([batch, ...this.outputShape]);
-    const argmax = new Int32Array(y.size);
+    const shape = [batch, ...this.outputShape];
+    const train = mode === 'train';
+    const y = train ? (this.outBuffer = reuse(this.outBuffer, shape)) : Tensor.zeros(shape);
+    const argmax = train && this.argmax?.length === y.size ? this.argmax : new Int32Array(y.size);
     native.maxpool2dForward(y.data, argmax, images.data, ...this.dims(batch));
-    if (mode === 'train') {
+    if (train) {
       this.argmax = argmax;
       this.batch = batch;
     }
@@ -137,7 +144,7 @@ export class MaxPool2D implements Layer {
 
   backward(dy: Tensor): Tensor {
     if (this.argmax === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    const dx = Tensor.zeros([this.batch, ...this.inputShape]);
+    const dx = (this.dxBuffer = reuse(this.dxBuffer, [this.batch, ...this.inputShape]));
     native.maxpool2dBackward(dx.data, dy.data, this.argmax, ...this.dims(this.batch));
     return dx;
   }

@@ -11,7 +11,7 @@ import { gemm } from '../kernels/gemm';
 import { applyMask } from '../kernels/mask';
 import { SparseMatrix, sparseLinear, sparseMatmul, sparseWeightGrad } from '../kernels/sparse';
 import { Random } from '../random';
-import { Tensor, assertTensor } from '../tensor';
+import { Tensor, assertTensor, reuse } from '../tensor';
 import { assertInteger, expected, formatShape } from '../validate';
 import { InitializerName, initialize } from './init';
 import { Layer, LayerSpec, Mode } from './layer';
@@ -30,6 +30,8 @@ export class Dense implements Layer {
   readonly weight: Parameter;
   readonly bias: Parameter;
   private input: Tensor | null = null;
+  private outBuffer: Tensor | null = null;
+  private dxBuffer: Tensor | null = null;
   private sparse: SparseMatrix | null = null;
   private sparseMaskVersion = -1;
   private sparseVersion = -1;
@@ -75,10 +77,12 @@ export class Dense implements Layer {
     if (x.shape[1] !== this.inFeatures) {
       throw new ShapeError(expected(`shape [batch, ${this.inFeatures}]`, `input of ${this.name}`, `shape ${formatShape(x.shape)}`));
     }
+    // Training reuses one output buffer per batch shape; evaluation returns fresh tensors the caller may keep.
+    const out = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, [x.shape[0], this.outFeatures])) : undefined;
     if (mode === 'train') this.input = x;
     const sparse = this.sparseWeight();
-    if (sparse) return sparseLinear(x, sparse, this.bias.value.data);
-    const y = gemm(x, this.weight.value, { transB: true });
+    if (sparse) return sparseLinear(x, sparse, this.bias.value.data, out);
+    const y = gemm(x, this.weight.value, { transB: true, out });
     biasAdd(y, this.bias.value.data);
     return y;
   }
@@ -90,11 +94,15 @@ export class Dense implements Layer {
     biasGrad(this.bias.grad.data, dy);
     if (sparse) {
       sparseWeightGrad(dy, x, sparse, this.weight.grad);
-      return needInputGrad ? sparseMatmul(dy, sparse) : Tensor.zeros([0, this.inFeatures]);
+      return needInputGrad ? sparseMatmul(dy, sparse, this.inputGradBuffer(x)) : Tensor.zeros([0, this.inFeatures]);
     }
     gemm(dy, x, { transA: true, out: this.weight.grad });
     if (this.weight.mask) applyMask(this.weight.grad.data, this.weight.mask);
-    return needInputGrad ? gemm(dy, this.weight.value) : Tensor.zeros([0, this.inFeatures]);
+    return needInputGrad ? gemm(dy, this.weight.value, { out: this.inputGradBuffer(x) }) : Tensor.zeros([0, this.inFeatures]);
+  }
+
+  private inputGradBuffer(x: Tensor): Tensor {
+    return (this.dxBuffer = reuse(this.dxBuffer, x.shape));
   }
 
   parameters(): Parameter[] {

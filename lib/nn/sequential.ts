@@ -4,7 +4,7 @@
  */
 import { ShapeError } from '../errors';
 import { softmaxCrossEntropy } from '../kernels/elementwise';
-import { Tensor } from '../tensor';
+import { Tensor, reuse } from '../tensor';
 import { Dataset, batches } from '../data/dataset';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
@@ -17,6 +17,7 @@ export interface Evaluation {
 
 export class Sequential {
   readonly layers: readonly Layer[];
+  private dlogits: Tensor | null = null;
 
   constructor(layers: Layer[]) {
     if (layers.length === 0) throw new ShapeError('a Sequential model needs at least one layer');
@@ -39,7 +40,7 @@ export class Sequential {
   /** One training step's forward and backward under softmax cross-entropy; returns the batch's loss and hits. */
   lossAndGradients(x: Tensor, labels: Int32Array): { loss: number; correct: number } {
     const logits = this.forward(x, 'train');
-    const dlogits = Tensor.zeros(logits.shape);
+    const dlogits = (this.dlogits = reuse(this.dlogits, logits.shape));
     const r = softmaxCrossEntropy(logits, labels, dlogits);
     this.backward(dlogits);
     return r;

@@ -8,12 +8,12 @@
 
 namespace pk {
 
-void f32_im2col(float* cols, const float* image, const ConvShape& s) {
+void f32_im2col(float* cols, const float* image, const ConvShape& s, i64 ld) {
   const i64 oh = s.out_h(), ow = s.out_w();
   for (i64 c = 0; c < s.channels; ++c)
     for (i64 ky = 0; ky < s.kernel_h; ++ky)
       for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-        float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * oh * ow;
+        float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * ld;
         for (i64 oy = 0; oy < oh; ++oy) {
           i64 iy = oy * s.stride - s.padding + ky;
           float* out = row + oy * ow;
@@ -30,12 +30,12 @@ void f32_im2col(float* cols, const float* image, const ConvShape& s) {
       }
 }
 
-void f32_col2im(float* image, const float* cols, const ConvShape& s) {
+void f32_col2im(float* image, const float* cols, const ConvShape& s, i64 ld) {
   const i64 oh = s.out_h(), ow = s.out_w();
   for (i64 c = 0; c < s.channels; ++c)
     for (i64 ky = 0; ky < s.kernel_h; ++ky)
       for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-        const float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * oh * ow;
+        const float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * ld;
         for (i64 oy = 0; oy < oh; ++oy) {
           i64 iy = oy * s.stride - s.padding + ky;
           if (iy < 0 || iy >= s.height) continue;
@@ -48,42 +48,69 @@ void f32_col2im(float* image, const float* cols, const ConvShape& s) {
       }
 }
 
+namespace {
+
+// Samples per chunk so that the batched im2col buffer stays near 16 MB.
+i64 chunk_samples(const ConvShape& s) {
+  const i64 per_sample = s.patch() * s.out_h() * s.out_w();
+  return std::max<i64>(1, std::min<i64>(s.batch, (i64(4) << 20) / std::max<i64>(1, per_sample)));
+}
+
+}  // namespace
+
+// The samples of a chunk are unrolled side by side, cols (patch, n*OHW), so
+// each layer is one large GEMM instead of one small GEMM per sample.
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s) {
-  const i64 ohw = s.out_h() * s.out_w(), patch = s.patch();
-  thread_local std::vector<float> cols;
-  cols.resize(size_t(patch * ohw));
-  for (i64 b = 0; b < s.batch; ++b) {
-    f32_im2col(cols.data(), x + b * s.channels * s.height * s.width, s);
-    float* yb = y + b * s.out_channels * ohw;
-    // yb (O, OH*OW) = w (O, C*KH*KW) . cols (C*KH*KW, OH*OW)
-    f32_gemm(gemm_packed(yb, w, cols.data(), false, false, s.out_channels, ohw, patch, 1.0f, 0.0f));
-    if (bias)
-      for (i64 o = 0; o < s.out_channels; ++o)
-        for (i64 i = 0; i < ohw; ++i) yb[o * ohw + i] += bias[o];
+  const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
+  const i64 chunk = chunk_samples(s);
+  thread_local std::vector<float> cols, out;
+  for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
+    const i64 n = std::min(chunk, s.batch - b0);
+    cols.resize(size_t(patch * n * ohw));
+    out.resize(size_t(s.out_channels * n * ohw));
+    for (i64 b = 0; b < n; ++b) f32_im2col(cols.data() + b * ohw, x + (b0 + b) * image, s, n * ohw);
+    // out (O, n*OHW) = w (O, patch) . cols (patch, n*OHW)
+    f32_gemm(gemm_packed(out.data(), w, cols.data(), false, false, s.out_channels, n * ohw, patch, 1.0f, 0.0f));
+    for (i64 b = 0; b < n; ++b)
+      for (i64 o = 0; o < s.out_channels; ++o) {
+        float* dst = y + ((b0 + b) * s.out_channels + o) * ohw;
+        const float* src = out.data() + o * n * ohw + b * ohw;
+        float add = bias ? bias[o] : 0.0f;
+        for (i64 i = 0; i < ohw; ++i) dst[i] = src[i] + add;
+      }
   }
 }
 
 void f32_conv2d_backward(float* dw, float* db, float* dx, const float* dy, const float* x, const float* w,
                          const ConvShape& s) {
   const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
-  thread_local std::vector<float> cols, dcols;
-  cols.resize(size_t(patch * ohw));
-  dcols.resize(size_t(patch * ohw));
+  const i64 chunk = chunk_samples(s);
+  thread_local std::vector<float> cols, dys, dcols;
   std::fill(dw, dw + s.out_channels * patch, 0.0f);
   std::fill(db, db + s.out_channels, 0.0f);
-  for (i64 b = 0; b < s.batch; ++b) {
-    const float* dyb = dy + b * s.out_channels * ohw;
-    for (i64 o = 0; o < s.out_channels; ++o)
-      for (i64 i = 0; i < ohw; ++i) db[o] += dyb[o * ohw + i];
-    f32_im2col(cols.data(), x + b * image, s);
-    // dw (O, patch) += dyb (O, OHW) . cols^T (OHW, patch)
-    f32_gemm(gemm_packed(dw, dyb, cols.data(), false, true, s.out_channels, patch, ohw, 1.0f, 1.0f));
+  for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
+    const i64 n = std::min(chunk, s.batch - b0);
+    cols.resize(size_t(patch * n * ohw));
+    dys.resize(size_t(s.out_channels * n * ohw));
+    for (i64 b = 0; b < n; ++b) {
+      f32_im2col(cols.data() + b * ohw, x + (b0 + b) * image, s, n * ohw);
+      for (i64 o = 0; o < s.out_channels; ++o) {
+        const float* src = dy + ((b0 + b) * s.out_channels + o) * ohw;
+        std::copy(src, src + ohw, dys.begin() + o * n * ohw + b * ohw);
+        for (i64 i = 0; i < ohw; ++i) db[o] += src[i];
+      }
+    }
+    // dw (O, patch) += dys (O, n*OHW) . cols^T (n*OHW, patch)
+    f32_gemm(gemm_packed(dw, dys.data(), cols.data(), false, true, s.out_channels, patch, n * ohw, 1.0f, 1.0f));
     if (dx) {
-      // dcols (patch, OHW) = w^T (patch, O) . dyb (O, OHW)
-      f32_gemm(gemm_packed(dcols.data(), w, dyb, true, false, patch, ohw, s.out_channels, 1.0f, 0.0f));
-      float* dxb = dx + b * image;
-      std::fill(dxb, dxb + image, 0.0f);
-      f32_col2im(dxb, dcols.data(), s);
+      dcols.resize(size_t(patch * n * ohw));
+      // dcols (patch, n*OHW) = w^T (patch, O) . dys (O, n*OHW)
+      f32_gemm(gemm_packed(dcols.data(), w, dys.data(), true, false, patch, n * ohw, s.out_channels, 1.0f, 0.0f));
+      for (i64 b = 0; b < n; ++b) {
+        float* dxb = dx + (b0 + b) * image;
+        std::fill(dxb, dxb + image, 0.0f);
+        f32_col2im(dxb, dcols.data() + b * ohw, s, n * ohw);
+      }
     }
   }
 }

@@ -263,8 +263,8 @@ void test_conv() {
     one.batch = 1;
     auto img = randn(s.channels * s.height * s.width), cols = randn(s.patch() * s.out_h() * s.out_w());
     std::vector<float> a(cols.size()), back(img.size(), 0.0f);
-    pk::f32_im2col(a.data(), img.data(), one);
-    pk::f32_col2im(back.data(), cols.data(), one);
+    pk::f32_im2col(a.data(), img.data(), one, s.out_h() * s.out_w());
+    pk::f32_col2im(back.data(), cols.data(), one, s.out_h() * s.out_w());
     double lhs = 0, rhs = 0;
     for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
     for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
