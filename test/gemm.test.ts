@@ -3,7 +3,7 @@ import { expectClose, randomTensor, referenceGemm, rng } from './helpers';
 
 const sizes: [number, number, number][] = [
   [1, 1, 1], [0, 4, 3], [4, 0, 3], [3, 4, 0], [2, 3, 5], [7, 13, 17], [31, 37, 41], [64, 64, 64],
-  [1, 300, 784], [16, 100, 300], [97, 101, 103],
+  [1, 300, 784], [3, 37, 41], [4, 100, 33], [16, 100, 300], [97, 101, 103],
 ];
 
 describe('gemm against a float64 JavaScript loop', () => {

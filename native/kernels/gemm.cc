@@ -3,6 +3,9 @@
 #include "gemm.h"
 
 #include <algorithm>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <vector>
 
@@ -161,6 +164,49 @@ void f32_gemm__openblas(const GemmArgs& g) {
 }
 #endif
 
+// --- small batches: X . W^T by row dot products ------------------------------
+//
+// C (M, N) = alpha * A (M, K) . B^T + beta * C with B given as (N, K) and
+// M <= 4: a Dense layer's forward at batch 1..4. BLAS packs B on every call,
+// which dominates at these sizes; here each row of B streams once through
+// registers and serves all M rows of A.
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PK_SMALL_M_AVX512 1
+__attribute__((target("avx512f,avx512dq,fma"))) void small_m_xwt_avx512(const GemmArgs& g, i64 n0, i64 n1) {
+  const i64 m = g.m, k = g.k;
+  const i64 k16 = k & ~i64(15);
+  const __mmask16 tail = __mmask16((1u << (k - k16)) - 1);
+  for (i64 j = n0; j < n1; ++j) {
+    const float* b = g.b + j * g.ldb;
+    __m512 acc[4][2];
+    for (i64 i = 0; i < m; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    i64 p = 0;
+    for (; p + 32 <= k16; p += 32) {
+      __m512 b0 = _mm512_loadu_ps(b + p), b1 = _mm512_loadu_ps(b + p + 16);
+      for (i64 i = 0; i < m; ++i) {
+        const float* a = g.a + i * g.lda + p;
+        acc[i][0] = _mm512_fmadd_ps(_mm512_loadu_ps(a), b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(_mm512_loadu_ps(a + 16), b1, acc[i][1]);
+      }
+    }
+    for (; p < k16; p += 16) {
+      __m512 b0 = _mm512_loadu_ps(b + p);
+      for (i64 i = 0; i < m; ++i) acc[i][0] = _mm512_fmadd_ps(_mm512_loadu_ps(g.a + i * g.lda + p), b0, acc[i][0]);
+    }
+    if (tail) {
+      __m512 b0 = _mm512_maskz_loadu_ps(tail, b + p);
+      for (i64 i = 0; i < m; ++i) acc[i][1] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, g.a + i * g.lda + p), b0, acc[i][1]);
+    }
+    for (i64 i = 0; i < m; ++i) {
+      float dot = _mm512_reduce_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]));
+      float* c = g.c + i * g.ldc + j;
+      *c = g.beta == 0.0f ? g.alpha * dot : g.alpha * dot + g.beta * *c;
+    }
+  }
+}
+#endif
+
 // --- dispatch ----------------------------------------------------------------
 
 namespace {
@@ -188,6 +234,13 @@ void f32_gemm(const GemmArgs& g) {
   GemmFn kernel = backend().gemm;
   double macs = double(g.m) * double(g.n) * double(g.k);
   int threads = pool_threads();
+#ifdef PK_SMALL_M_AVX512
+  if (g.m <= 4 && !g.trans_a && g.trans_b && g.k >= 16 && backend().simd == Simd::avx512) {
+    int parts = threads > 1 && macs >= kThreadingMinMacs / 2 ? int(std::min<i64>(threads, g.n)) : 1;
+    parallel_for(parts, [&](int p) { small_m_xwt_avx512(g, split_point(g.n, parts, p), split_point(g.n, parts, p + 1)); });
+    return;
+  }
+#endif
   if (threads <= 1 || macs < kThreadingMinMacs) {
     kernel(g);
     return;
