@@ -1,5 +1,5 @@
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential, ShapeError, Tensor, lenet5 } from '../lib';
-import { randomTensor, rng } from './helpers';
+import { lossOf, randomTensor, rng } from './helpers';
 
 /** Direct nested-loop convolution: the oracle. */
 function directConv(x: Tensor, w: Tensor, bias: Float32Array, stride: number, pad: number): Float64Array {
@@ -17,17 +17,6 @@ function directConv(x: Tensor, w: Tensor, bias: Float32Array, stride: number, pa
   return y;
 }
 
-function lossOf(model: Sequential, x: Tensor, y: Int32Array): number {
-  const z = model.forward(x, 'eval');
-  const [n, c] = z.shape;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const row = Array.from(z.data.subarray(i * c, (i + 1) * c));
-    const m = Math.max(...row);
-    total += m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - row[y[i]];
-  }
-  return total / n;
-}
 
 describe('Conv2D', () => {
   const next = rng(41);

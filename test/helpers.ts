@@ -1,15 +1,23 @@
 /** Test helpers: a seeded generator and plain-JavaScript reference kernels (the oracles). */
-import { Tensor } from '../lib';
+import { Random, Sequential, Tensor } from '../lib';
 
+/** A seeded uniform [0, 1) generator (the library's Random). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
+}
+
+/** Mean cross-entropy of the model on (x, y), in float64 from the float32 logits: the finite-difference oracle. */
+export function lossOf(model: Sequential, x: Tensor, y: Int32Array): number {
+  const z = model.forward(x, 'eval');
+  const [n, c] = z.shape;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(z.data.subarray(i * c, (i + 1) * c));
+    const m = Math.max(...row);
+    total += m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - row[y[i]];
+  }
+  return total / n;
 }
 
 export function randomArray(n: number, next: () => number, scale = 1): Float32Array {

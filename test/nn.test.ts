@@ -2,20 +2,8 @@ import {
   Activation, Dense, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
   mlp, train,
 } from '../lib';
-import { randomTensor, rng } from './helpers';
+import { lossOf, randomTensor, rng } from './helpers';
 
-/** Mean cross-entropy of the model on (x, y), in float64 from the float32 logits. */
-function lossOf(model: Sequential, x: Tensor, y: Int32Array): number {
-  const z = model.forward(x, 'eval');
-  const [n, c] = z.shape;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const row = Array.from(z.data.subarray(i * c, (i + 1) * c));
-    const m = Math.max(...row);
-    total += m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - row[y[i]];
-  }
-  return total / n;
-}
 
 describe('gradients against finite differences', () => {
   for (const kind of ['tanh', 'sigmoid', 'relu'] as const) {

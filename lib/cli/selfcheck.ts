@@ -7,6 +7,7 @@ import { applyMask, maskedSgdStep } from '../kernels/mask';
 import { SparseMatrix, sparseLinear, sparseMatmul, sparseWeightGrad } from '../kernels/sparse';
 import { globalMagnitudeThreshold, magnitudeThreshold, percentile } from '../kernels/threshold';
 import { info } from '../kernels/system';
+import { Random } from '../random';
 import { Tensor } from '../tensor';
 
 interface Check {
@@ -15,16 +16,9 @@ interface Check {
   ok: boolean;
 }
 
-/** mulberry32: small, fast, seeded. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 function random(shape: number[], next: () => number): Tensor {
