@@ -5,52 +5,56 @@
 #include <vector>
 
 #include "gemm.h"
+#include "parallel.h"
 
 namespace pk {
 
-void f32_im2col(float* cols, const float* image, const ConvShape& s, i64 ld) {
-  const i64 oh = s.out_h(), ow = s.out_w();
-  for (i64 c = 0; c < s.channels; ++c)
-    for (i64 ky = 0; ky < s.kernel_h; ++ky)
-      for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-        float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * ld;
-        for (i64 oy = 0; oy < oh; ++oy) {
-          i64 iy = oy * s.stride - s.padding + ky;
-          float* out = row + oy * ow;
+void f32_im2row(float* rows, const float* image, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
+  for (i64 oy = 0; oy < oh; ++oy)
+    for (i64 ox = 0; ox < ow; ++ox) {
+      float* row = rows + (oy * ow + ox) * s.patch();
+      const i64 y0 = oy * s.stride - s.padding, x0 = ox * s.stride - s.padding;
+      for (i64 c = 0; c < s.channels; ++c)
+        for (i64 ky = 0; ky < kh; ++ky) {
+          float* dst = row + (c * kh + ky) * kw;
+          const i64 iy = y0 + ky;
           if (iy < 0 || iy >= s.height) {
-            std::fill(out, out + ow, 0.0f);
+            std::fill(dst, dst + kw, 0.0f);
             continue;
           }
-          const float* in = image + (c * s.height + iy) * s.width;
-          for (i64 ox = 0; ox < ow; ++ox) {
-            i64 ix = ox * s.stride - s.padding + kx;
-            out[ox] = (ix >= 0 && ix < s.width) ? in[ix] : 0.0f;
+          const float* src = image + (c * s.height + iy) * s.width;
+          for (i64 kx = 0; kx < kw; ++kx) {
+            const i64 ix = x0 + kx;
+            dst[kx] = (ix >= 0 && ix < s.width) ? src[ix] : 0.0f;
           }
         }
-      }
+    }
 }
 
-void f32_col2im(float* image, const float* cols, const ConvShape& s, i64 ld) {
-  const i64 oh = s.out_h(), ow = s.out_w();
-  for (i64 c = 0; c < s.channels; ++c)
-    for (i64 ky = 0; ky < s.kernel_h; ++ky)
-      for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-        const float* row = cols + ((c * s.kernel_h + ky) * s.kernel_w + kx) * ld;
-        for (i64 oy = 0; oy < oh; ++oy) {
-          i64 iy = oy * s.stride - s.padding + ky;
+void f32_row2im(float* image, const float* rows, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
+  for (i64 oy = 0; oy < oh; ++oy)
+    for (i64 ox = 0; ox < ow; ++ox) {
+      const float* row = rows + (oy * ow + ox) * s.patch();
+      const i64 y0 = oy * s.stride - s.padding, x0 = ox * s.stride - s.padding;
+      for (i64 c = 0; c < s.channels; ++c)
+        for (i64 ky = 0; ky < kh; ++ky) {
+          const i64 iy = y0 + ky;
           if (iy < 0 || iy >= s.height) continue;
-          float* out = image + (c * s.height + iy) * s.width;
-          for (i64 ox = 0; ox < ow; ++ox) {
-            i64 ix = ox * s.stride - s.padding + kx;
-            if (ix >= 0 && ix < s.width) out[ix] += row[oy * ow + ox];
+          const float* src = row + (c * kh + ky) * kw;
+          float* dst = image + (c * s.height + iy) * s.width;
+          for (i64 kx = 0; kx < kw; ++kx) {
+            const i64 ix = x0 + kx;
+            if (ix >= 0 && ix < s.width) dst[ix] += src[kx];
           }
         }
-      }
+    }
 }
 
 namespace {
 
-// Samples per chunk so that the batched im2col buffer stays near 16 MB.
+// Samples per chunk so that the batched im2row buffer stays near 16 MB.
 i64 chunk_samples(const ConvShape& s) {
   const i64 per_sample = s.patch() * s.out_h() * s.out_w();
   return std::max<i64>(1, std::min<i64>(s.batch, (i64(4) << 20) / std::max<i64>(1, per_sample)));
@@ -58,26 +62,39 @@ i64 chunk_samples(const ConvShape& s) {
 
 }  // namespace
 
-// The samples of a chunk are unrolled side by side, cols (patch, n*OHW), so
-// each layer is one large GEMM instead of one small GEMM per sample.
+// Runs fn(b) for the samples [0, n) of a chunk, spread over the pool.
+template <typename Fn>
+void for_samples(i64 n, Fn fn) {
+  const int parts = int(std::min<i64>(pool_threads(), n));
+  parallel_for(parts, [&](int t) {
+    for (i64 b = split_point(n, parts, t); b < split_point(n, parts, t + 1); ++b) fn(b);
+  });
+}
+
+// The samples of a chunk are unrolled one after another into rows
+// (n*OHW, patch), so each layer is one large GEMM instead of one small GEMM
+// per sample.
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s) {
   const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
   const i64 chunk = chunk_samples(s);
-  thread_local std::vector<float> cols, out;
+  thread_local std::vector<float> rows, out;
   for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
     const i64 n = std::min(chunk, s.batch - b0);
-    cols.resize(size_t(patch * n * ohw));
+    rows.resize(size_t(n * ohw * patch));
     out.resize(size_t(s.out_channels * n * ohw));
-    for (i64 b = 0; b < n; ++b) f32_im2col(cols.data() + b * ohw, x + (b0 + b) * image, s, n * ohw);
-    // out (O, n*OHW) = w (O, patch) . cols (patch, n*OHW)
-    f32_gemm(gemm_packed(out.data(), w, cols.data(), false, false, s.out_channels, n * ohw, patch, 1.0f, 0.0f));
-    for (i64 b = 0; b < n; ++b)
+    float* rows_data = rows.data();
+    for_samples(n, [&](i64 b) { f32_im2row(rows_data + b * ohw * patch, x + (b0 + b) * image, s); });
+    // out (O, n*OHW) = w (O, patch) . rows^T (patch, n*OHW)
+    f32_gemm(gemm_packed(out.data(), w, rows_data, false, true, s.out_channels, n * ohw, patch, 1.0f, 0.0f));
+    const float* out_data = out.data();
+    for_samples(n, [&](i64 b) {
       for (i64 o = 0; o < s.out_channels; ++o) {
         float* dst = y + ((b0 + b) * s.out_channels + o) * ohw;
-        const float* src = out.data() + o * n * ohw + b * ohw;
-        float add = bias ? bias[o] : 0.0f;
+        const float* src = out_data + o * n * ohw + b * ohw;
+        const float add = bias ? bias[o] : 0.0f;
         for (i64 i = 0; i < ohw; ++i) dst[i] = src[i] + add;
       }
+    });
   }
 }
 
@@ -85,32 +102,37 @@ void f32_conv2d_backward(float* dw, float* db, float* dx, const float* dy, const
                          const ConvShape& s) {
   const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
   const i64 chunk = chunk_samples(s);
-  thread_local std::vector<float> cols, dys, dcols;
+  thread_local std::vector<float> rows, dys, drows;
   std::fill(dw, dw + s.out_channels * patch, 0.0f);
   std::fill(db, db + s.out_channels, 0.0f);
   for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
     const i64 n = std::min(chunk, s.batch - b0);
-    cols.resize(size_t(patch * n * ohw));
+    rows.resize(size_t(n * ohw * patch));
     dys.resize(size_t(s.out_channels * n * ohw));
-    for (i64 b = 0; b < n; ++b) {
-      f32_im2col(cols.data() + b * ohw, x + (b0 + b) * image, s, n * ohw);
+    float* rows_data = rows.data();
+    float* dys_data = dys.data();
+    for_samples(n, [&](i64 b) {
+      f32_im2row(rows_data + b * ohw * patch, x + (b0 + b) * image, s);
       for (i64 o = 0; o < s.out_channels; ++o) {
         const float* src = dy + ((b0 + b) * s.out_channels + o) * ohw;
-        std::copy(src, src + ohw, dys.begin() + o * n * ohw + b * ohw);
-        for (i64 i = 0; i < ohw; ++i) db[o] += src[i];
+        std::copy(src, src + ohw, dys_data + o * n * ohw + b * ohw);
       }
-    }
-    // dw (O, patch) += dys (O, n*OHW) . cols^T (n*OHW, patch)
-    f32_gemm(gemm_packed(dw, dys.data(), cols.data(), false, true, s.out_channels, patch, n * ohw, 1.0f, 1.0f));
+    });
+    // Bias sums in a fixed order (deterministic for any thread count).
+    for (i64 o = 0; o < s.out_channels; ++o)
+      for (i64 i = 0; i < n * ohw; ++i) db[o] += dys_data[o * n * ohw + i];
+    // dw (O, patch) += dys (O, n*OHW) . rows (n*OHW, patch)
+    f32_gemm(gemm_packed(dw, dys_data, rows_data, false, false, s.out_channels, patch, n * ohw, 1.0f, 1.0f));
     if (dx) {
-      dcols.resize(size_t(patch * n * ohw));
-      // dcols (patch, n*OHW) = w^T (patch, O) . dys (O, n*OHW)
-      f32_gemm(gemm_packed(dcols.data(), w, dys.data(), true, false, patch, n * ohw, s.out_channels, 1.0f, 0.0f));
-      for (i64 b = 0; b < n; ++b) {
+      drows.resize(size_t(n * ohw * patch));
+      // drows (n*OHW, patch) = dys^T (n*OHW, O) . w (O, patch)
+      f32_gemm(gemm_packed(drows.data(), dys_data, w, true, false, n * ohw, patch, s.out_channels, 1.0f, 0.0f));
+      const float* drows_data = drows.data();
+      for_samples(n, [&](i64 b) {
         float* dxb = dx + (b0 + b) * image;
         std::fill(dxb, dxb + image, 0.0f);
-        f32_col2im(dxb, dcols.data() + b * ohw, s, n * ohw);
-      }
+        f32_row2im(dxb, drows_data + b * ohw * patch, s);
+      });
     }
   }
 }

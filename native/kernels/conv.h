@@ -18,12 +18,12 @@ struct ConvShape {
   i64 patch() const { return channels * kernel_h * kernel_w; }
 };
 
-// cols (C*KH*KW, OH*OW) <- one image (C, H, W); zeros where the window leaves
-// the image. ld is the distance between rows of cols (OH*OW when packed; more
-// when several images are unrolled side by side).
-void f32_im2col(float* cols, const float* image, const ConvShape& s, i64 ld);
-// image (C, H, W) += cols (C*KH*KW, OH*OW) folded back (the adjoint of im2col).
-void f32_col2im(float* image, const float* cols, const ConvShape& s, i64 ld);
+// rows (OH*OW, C*KH*KW) <- one image (C, H, W): one row per output position
+// holding its receptive field, zeros where the window leaves the image. Each
+// row is written contiguously, so images unroll one after another.
+void f32_im2row(float* rows, const float* image, const ConvShape& s);
+// image (C, H, W) += rows folded back (the adjoint of im2row).
+void f32_row2im(float* image, const float* rows, const ConvShape& s);
 
 // y = conv(x, w) + bias (bias may be null).
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s);

@@ -258,18 +258,18 @@ void test_conv() {
     pk::f32_conv2d_forward__reference(y_ref.data(), x.data(), w.data(), b.data(), s);
     std::string tag = "conv " + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width) +
                       " k" + std::to_string(s.kernel_h) + " s" + std::to_string(s.stride) + " p" + std::to_string(s.padding);
-    check(close(y, y_ref, s.patch()), tag + " im2col == direct");
-    // col2im is the adjoint of im2col: <im2col(img), cols> == <img, col2im(cols)>
+    check(close(y, y_ref, s.patch()), tag + " im2row + GEMM == direct");
+    // row2im is the adjoint of im2row: <im2row(img), rows> == <img, row2im(rows)>
     pk::ConvShape one = s;
     one.batch = 1;
     auto img = randn(s.channels * s.height * s.width), cols = randn(s.patch() * s.out_h() * s.out_w());
     std::vector<float> a(cols.size()), back(img.size(), 0.0f);
-    pk::f32_im2col(a.data(), img.data(), one, s.out_h() * s.out_w());
-    pk::f32_col2im(back.data(), cols.data(), one, s.out_h() * s.out_w());
+    pk::f32_im2row(a.data(), img.data(), one);
+    pk::f32_row2im(back.data(), cols.data(), one);
     double lhs = 0, rhs = 0;
     for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
     for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
-    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " col2im is im2col's adjoint");
+    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " row2im is im2row's adjoint");
   }
 }
 
