@@ -10,6 +10,7 @@ const recipes = [
   { data: 'mnist', arch: 'LeNet-300-100', build: lenet300100, lr: 0.1, epochs: 15, cosine: true },
   { data: 'mnist', arch: 'LeNet-5', build: lenet5, lr: 0.01, epochs: 4, cosine: false },
   { data: 'fashion', arch: 'LeNet-300-100', build: lenet300100, lr: 0.1, epochs: 10, cosine: true },
+  { data: 'fashion', arch: 'LeNet-5', build: lenet5, lr: 0.02, epochs: 10, cosine: true },
 ];
 const rows: Row[] = [];
 for (const r of recipes) {
