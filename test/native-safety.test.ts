@@ -88,6 +88,12 @@ describe('native functions never crash on bad arguments', () => {
     expect(() => native.magnitudeThresholdAsync([f32(1)], null, 2)).toThrow(ArgumentRangeError);
   });
 
+  it('an empty matrix with a huge declared width stays cheap (no layout proportional to the width)', () => {
+    const m = native.csrFromArrays(new Int32Array(17), new Int32Array(0), f32(0), 16, 2 ** 31 - 1);
+    expect(m.nnz).toBe(0);
+    expect(m.cols).toBe(2 ** 31 - 1);
+  });
+
   it('a stack trace from native errors points at the caller', () => {
     try {
       native.applyMask(f32(4), new Uint8Array(3));

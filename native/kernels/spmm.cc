@@ -47,7 +47,11 @@ Csr csr_from_dense(const float* w, const std::uint8_t* mask, i64 rows, i64 cols)
 void Csr::prepare() {
   col_idx16.clear();
   if (cols <= 65536) col_idx16.assign(col_idx.begin(), col_idx.end());
-  ell = blocked_ell_supported() ? blocked_ell_from_csr(view()) : BlockedEll{};
+  // The ELL layout pays off for layer-sized matrices; its bookkeeping grows
+  // with (rows/16)·(cols/32), so it is skipped when that dwarfs the entries.
+  const i64 cells = ((rows + 15) / 16) * ((cols + 31) / 32);
+  const bool worth_it = cols <= 65536 && cells <= 4 * i64(values.size()) + 4096;
+  ell = blocked_ell_supported() && worth_it ? blocked_ell_from_csr(view()) : BlockedEll{};
 }
 
 void Csr::refresh_values(const float* w) {
