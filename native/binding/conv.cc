@@ -2,6 +2,7 @@
 #include "conv.h"
 
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "binding.h"
@@ -27,7 +28,14 @@ pk::ConvShape ConvShapeArgs(const Napi::CallbackInfo& info, size_t first) {
   if (s.height + 2 * s.padding < s.kernel_h || s.width + 2 * s.padding < s.kernel_w)
     Throw(env, ErrorKind::shape, Expected("a kernel that fits the padded input", "kernel",
                                           std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w)));
-  CheckedProduct(env, CheckedProduct(env, s.patch(), s.out_h() * s.out_w(), "im2col buffer"), 1, "im2col buffer");
+  // One sample's unrolled receptive fields must stay reasonable: the scratch
+  // buffer is allocated from it, not from the inputs.
+  int64_t positions = CheckedProduct(env, s.out_h(), s.out_w(), "output positions");
+  int64_t unrolled = CheckedProduct(env, CheckedProduct(env, s.channels, CheckedProduct(env, s.kernel_h, s.kernel_w, "kernel"), "patch"),
+                                    positions, "im2row buffer");
+  if (unrolled > (int64_t(1) << 26))
+    Throw(env, ErrorKind::argument_range,
+          Expected("at most 2^26 unrolled values per sample (C*KH*KW*OH*OW)", "convolution", std::to_string(unrolled)));
   return s;
 }
 
@@ -127,12 +135,15 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   ExpectLength(env, "dy", dy.length, out);
   ExpectLength(env, "argmax", argmax.length, out);
   ExpectDisjoint(env, "dx", dx, "dy", dy);
-  // argmax comes from JavaScript: every index is checked before the scatter.
+  ExpectDisjoint(env, "dx", dx, "argmax", argmax);
+  // argmax comes from JavaScript: a private copy is checked, index by index,
+  // before the scatter (another thread could change a SharedArrayBuffer).
+  std::vector<int32_t> checked(argmax.data, argmax.data + argmax.length);
   for (int64_t i = 0; i < out; ++i)
-    if (argmax.data[i] < 0 || argmax.data[i] >= in)
+    if (checked[size_t(i)] < 0 || checked[size_t(i)] >= in)
       Throw(env, ErrorKind::argument_range, Expected("an index in [0, " + std::to_string(in) + ")",
-                                                     "argmax[" + std::to_string(i) + "]", std::to_string(argmax.data[i])));
-  pk::f32_maxpool2d_backward(dx.data, dy.data, argmax.data, s);
+                                                     "argmax[" + std::to_string(i) + "]", std::to_string(checked[size_t(i)])));
+  pk::f32_maxpool2d_backward(dx.data, dy.data, checked.data(), s);
   return env.Undefined();
 }
 

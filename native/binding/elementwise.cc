@@ -2,6 +2,7 @@
 #include "elementwise.h"
 
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "binding.h"
@@ -85,14 +86,18 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   if (dlogits.present()) {
     ExpectLength(env, "dlogits", dlogits.length, n);
     ExpectDisjoint(env, "dlogits", dlogits, "logits", logits);
+    ExpectDisjoint(env, "dlogits", dlogits, "labels", labels);
   }
+  // Labels index memory: check a private copy, so neither an overlapping
+  // output nor another thread (SharedArrayBuffer) can change them afterwards.
+  std::vector<int32_t> checked(labels.data, labels.data + labels.length);
   for (int64_t b = 0; b < batch; ++b)
-    if (labels.data[b] < 0 || labels.data[b] >= classes)
+    if (checked[size_t(b)] < 0 || checked[size_t(b)] >= classes)
       Throw(env, ErrorKind::argument_range,
             Expected("a class in [0, " + std::to_string(classes) + ")", "labels[" + std::to_string(b) + "]",
-                     std::to_string(labels.data[b])));
+                     std::to_string(checked[size_t(b)])));
   int64_t correct = 0;
-  double loss = pk::f32_softmax_cross_entropy(dlogits.data, logits.data, labels.data, batch, classes, &correct);
+  double loss = pk::f32_softmax_cross_entropy(dlogits.data, logits.data, checked.data(), batch, classes, &correct);
   Napi::Object out = Napi::Object::New(env);
   out.Set("loss", loss);
   out.Set("correct", double(correct));

@@ -2,6 +2,7 @@
 // Both report the first NaN instead of selecting; lib/ raises a typed error.
 #include "select.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,16 +33,22 @@ ThresholdCall PrepareThreshold(const Napi::CallbackInfo& info) {
     masks = info[1].As<Napi::Array>();
     ExpectLength(env, "masks", masks.Length(), xs.Length());
   }
+  // Read every element first: an element getter may run JavaScript, and no
+  // JavaScript may run once pointers are borrowed.
+  std::vector<Napi::Value> tensor_values, mask_values;
+  for (uint32_t i = 0; i < xs.Length(); ++i) tensor_values.push_back(xs.Get(i));
+  if (with_masks)
+    for (uint32_t i = 0; i < masks.Length(); ++i) mask_values.push_back(masks.Get(i));
   ThresholdCall call;
   int64_t total = 0;
-  for (uint32_t i = 0; i < xs.Length(); ++i) {
-    std::string index = "[" + std::to_string(i) + "]";
-    auto x = Float32Of(env, xs.Get(i), "tensors" + index);
+  auto name = [](const char* what, size_t i) { return std::string(what) + "[" + std::to_string(i) + "]"; };
+  for (size_t i = 0; i < tensor_values.size(); ++i) {
+    auto x = Float32Of(env, tensor_values[i], name("tensors", i));
     Borrowed<uint8_t> mask;
     if (with_masks) {
-      mask = Uint8Of(env, masks.Get(i), "masks" + index, true);
+      mask = Uint8Of(env, mask_values[i], name("masks", i), true);
       if (mask.present()) {
-        ExpectLength(env, "masks" + index, mask.length, x.length);
+        ExpectLength(env, name("masks", i), mask.length, x.length);
         call.borrowed.push_back(mask.value);
       }
     }
@@ -49,13 +56,41 @@ ThresholdCall PrepareThreshold(const Napi::CallbackInfo& info) {
     call.spans.push_back({x.data, mask.data, x.length});
     call.borrowed.push_back(x.value);
   }
-  // A mask aliasing any tensor would be rewritten while it is being read.
-  for (size_t i = 0; i < call.spans.size(); ++i)
-    for (size_t j = 0; j < call.spans.size(); ++j) {
-      Borrowed<uint8_t> m{call.spans[i].mask, call.spans[i].mask ? call.spans[i].n : 0, Napi::Value()};
-      Borrowed<const float> x{call.spans[j].x, call.spans[j].n, Napi::Value()};
-      ExpectDisjoint(env, "masks[" + std::to_string(i) + "]", m, "tensors[" + std::to_string(j) + "]", x);
+  // A mask overlapping any tensor (or another mask) would be rewritten while
+  // it is read: sort all byte ranges and compare neighbours, O(n log n).
+  struct Range {
+    uintptr_t begin, end;
+    bool is_mask;
+    size_t index;
+  };
+  std::vector<Range> ranges;
+  bool any_mask = false;
+  for (size_t i = 0; i < call.spans.size(); ++i) {
+    const auto& sp = call.spans[i];
+    if (sp.n > 0) ranges.push_back({uintptr_t(sp.x), uintptr_t(sp.x + sp.n), false, i});
+    if (sp.mask && sp.n > 0) {
+      ranges.push_back({uintptr_t(sp.mask), uintptr_t(sp.mask + sp.n), true, i});
+      any_mask = true;
     }
+  }
+  if (any_mask) {
+    std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+    uintptr_t reach = 0;
+    const Range* widest = nullptr;
+    for (const Range& r : ranges) {
+      if (widest && r.begin < reach && (r.is_mask || widest->is_mask)) {
+        const Range& m = r.is_mask ? r : *widest;
+        const Range& o = r.is_mask ? *widest : r;
+        Throw(env, ErrorKind::argument_range,
+              Expected("memory separate from " + name(o.is_mask ? "masks" : "tensors", o.index), name("masks", m.index),
+                       "an overlapping view of the same buffer"));
+      }
+      if (!widest || r.end > reach) {
+        reach = r.end;
+        widest = &r;
+      }
+    }
+  }
   call.k = IntegerArg(info, 2, "k", 0, total);
   return call;
 }

@@ -106,34 +106,38 @@ Napi::Value CsrFromArrays(const Napi::CallbackInfo& info) {
   int64_t cols = IntegerArg(info, 4, "cols", 0, kMaxDim);
   ExpectLength(env, "rowPtr", row_ptr.length, rows + 1);
   ExpectLength(env, "values", values.length, col_idx.length);
-  if (row_ptr.data[0] != 0)
-    Throw(env, ErrorKind::argument_range, Expected("0", "rowPtr[0]", std::to_string(row_ptr.data[0])));
-  if (row_ptr.data[rows] != col_idx.length)
-    Throw(env, ErrorKind::shape, Expected("colIdx.length (" + std::to_string(col_idx.length) + ")",
-                                          "rowPtr[" + std::to_string(rows) + "]", std::to_string(row_ptr.data[rows])));
-  // Row pointers first (monotone, hence within [0, nnz]), so that the column
-  // check below never reads past colIdx.
-  for (int64_t r = 0; r < rows; ++r)
-    if (row_ptr.data[r + 1] < row_ptr.data[r])
-      Throw(env, ErrorKind::argument_range,
-            Expected("a non-decreasing sequence", "rowPtr",
-                     "rowPtr[" + std::to_string(r + 1) + "] < rowPtr[" + std::to_string(r) + "]"));
-  for (int64_t r = 0; r < rows; ++r) {
-    int32_t lo = row_ptr.data[r], hi = row_ptr.data[r + 1];
-    for (int32_t k = lo; k < hi; ++k) {
-      int32_t c = col_idx.data[k];
-      if (c < 0 || c >= cols || (k > lo && c <= col_idx.data[k - 1]))
-        Throw(env, ErrorKind::argument_range,
-              Expected("strictly increasing column indices in [0, " + std::to_string(cols) + ") within each row",
-                       "colIdx[" + std::to_string(k) + "]", std::to_string(c)));
-    }
-  }
+  // Copy first, then validate the copy: the arrays may live in a
+  // SharedArrayBuffer that another thread changes meanwhile.
   pk::Csr csr;
   csr.rows = rows;
   csr.cols = cols;
   csr.row_ptr.assign(row_ptr.data, row_ptr.data + row_ptr.length);
   csr.col_idx.assign(col_idx.data, col_idx.data + col_idx.length);
   csr.values.assign(values.data, values.data + values.length);
+  const int32_t* rp = csr.row_ptr.data();
+  const int32_t* ci = csr.col_idx.data();
+  const int64_t nnz = int64_t(csr.col_idx.size());
+  if (rp[0] != 0) Throw(env, ErrorKind::argument_range, Expected("0", "rowPtr[0]", std::to_string(rp[0])));
+  if (rp[rows] != nnz)
+    Throw(env, ErrorKind::shape, Expected("colIdx.length (" + std::to_string(nnz) + ")",
+                                          "rowPtr[" + std::to_string(rows) + "]", std::to_string(rp[rows])));
+  // Row pointers first (monotone, hence within [0, nnz]), so that the column
+  // check below never reads past colIdx.
+  for (int64_t r = 0; r < rows; ++r)
+    if (rp[r + 1] < rp[r])
+      Throw(env, ErrorKind::argument_range,
+            Expected("a non-decreasing sequence", "rowPtr",
+                     "rowPtr[" + std::to_string(r + 1) + "] < rowPtr[" + std::to_string(r) + "]"));
+  for (int64_t r = 0; r < rows; ++r) {
+    int32_t lo = rp[r], hi = rp[r + 1];
+    for (int32_t k = lo; k < hi; ++k) {
+      int32_t c = ci[k];
+      if (c < 0 || c >= cols || (k > lo && c <= ci[k - 1]))
+        Throw(env, ErrorKind::argument_range,
+              Expected("strictly increasing column indices in [0, " + std::to_string(cols) + ") within each row",
+                       "colIdx[" + std::to_string(k) + "]", std::to_string(c)));
+    }
+  }
   csr.prepare();
   return SparseMatrix::Wrap(env, std::move(csr));
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@ class Pool {
       for (int t = 0; t < tasks; ++t) fn(t);
       return;
     }
+    error_ = nullptr;
     ensure_workers(wanted - 1);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -47,9 +49,12 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       if (inside_.load() == 0) {
         job_ = nullptr;
-        return;
+        break;
       }
     }
+    // A task that threw (e.g. std::bad_alloc) is reported on the caller's
+    // thread, after every task has finished.
+    if (error_) std::rethrow_exception(error_);
   }
 
  private:
@@ -67,7 +72,12 @@ class Pool {
     const std::function<void(int)>* fn = job_;
     int tasks = tasks_;
     for (int t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1)) {
-      (*fn)(t);
+      try {
+        (*fn)(t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
       pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
@@ -103,6 +113,8 @@ class Pool {
   std::atomic<int> next_{0};
   std::atomic<int> pending_{0};
   std::atomic<int> inside_{0};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
   std::atomic<unsigned long long> generation_{0};
 };
 

@@ -171,9 +171,12 @@ Selection radix_select(const Layout& l, int tasks, i64 rank, KeyOf key_of) {
       return out;
     }
 
+  // Every loop below is bounded even if the data changed between passes
+  // (a SharedArrayBuffer written by another thread): the result is then
+  // meaningless but memory stays in bounds.
   u32 bucket = 0;
   i64 below = 0;
-  for (;; ++bucket) {
+  for (; bucket + 1 < kTopBins; ++bucket) {
     i64 in_bucket = 0;
     for (const auto& h : hists) in_bucket += h[bucket];
     if (below + in_bucket > rank) break;
@@ -186,7 +189,8 @@ Selection radix_select(const Layout& l, int tasks, i64 rank, KeyOf key_of) {
   std::vector<std::vector<Candidate>> picked{size_t(tasks)};
   parallel_for(tasks, [&](int t) {
     auto& mine = picked[size_t(t)];
-    mine.resize(size_t(hists[size_t(t)][bucket]) + 1);
+    const size_t cap = size_t(hists[size_t(t)][bucket]);
+    mine.resize(cap + 1);
     Candidate* out = mine.data();
     size_t count = 0;
     for_pieces(l, split_point(total, tasks, t), split_point(total, tasks, t + 1),
@@ -194,11 +198,11 @@ Selection radix_select(const Layout& l, int tasks, i64 rank, KeyOf key_of) {
                  const float* x = l.spans[s].x;
                  for (i64 i = b; i < e; ++i) {
                    u32 key = key_of(bits_of(x[i]));
-                   out[count] = {key, std::int32_t(s), i};
+                   out[std::min(count, cap)] = {key, std::int32_t(s), i};
                    count += (key >> kTopShift) == bucket;
                  }
                });
-    mine.resize(count);
+    mine.resize(std::min(count, cap));
   });
   std::vector<Candidate> cands;
   size_t total_picked = 0;
@@ -212,7 +216,7 @@ Selection radix_select(const Layout& l, int tasks, i64 rank, KeyOf key_of) {
     std::array<i64, 1024> hist{};
     for (const Candidate& c : cands) ++hist[(c.key >> shift) & digit_mask];
     u32 digit = 0;
-    for (;; ++digit) {
+    for (; digit + 1 < 1024; ++digit) {
       if (below + hist[digit] > rank) break;
       below += hist[digit];
     }
@@ -222,7 +226,7 @@ Selection radix_select(const Layout& l, int tasks, i64 rank, KeyOf key_of) {
       if (((c.key >> shift) & digit_mask) == digit) next.push_back(c);
     cands.swap(next);
   }
-  out.key = cands.front().key;
+  out.key = cands.empty() ? 0 : cands.front().key;
   out.count_less = below;
   out.ties.assign(size_t(tasks), 0);
   for (const Candidate& c : cands) {
