@@ -94,6 +94,19 @@ describe('native functions never crash on bad arguments', () => {
     expect(m.cols).toBe(2 ** 31 - 1);
   });
 
+  it('async work survives its buffers being transferred away meanwhile (it ran on copies)', async () => {
+    const n = 256;
+    const a = f32(n * n).fill(1), b = f32(n * n).fill(2), c = f32(n * n);
+    const pending = native.gemmAsync(c, a, b, false, false, n, n, n, 1, 0);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    structuredClone(c.buffer, { transfer: [c.buffer] });
+    await expect(pending).rejects.toThrow('C was detached or resized while gemmAsync ran; nothing written');
+    const x = f32(1000).fill(3);
+    const t = native.magnitudeThresholdAsync([x], [new Uint8Array(1000)], 10);
+    structuredClone(x.buffer, { transfer: [x.buffer] });
+    await expect(t).resolves.toMatchObject({ pruned: 10, threshold: 3 });
+  });
+
   it('a stack trace from native errors points at the caller', () => {
     try {
       native.applyMask(f32(4), new Uint8Array(3));

@@ -1,13 +1,20 @@
 // Promise-returning twins: the work runs on the libuv pool in an AsyncWorker
-// whose Execute() touches no N-API; the JS objects whose memory it borrows
-// stay referenced until the promise settles.
+// whose Execute() touches no N-API.
+//
+// Async work runs on native copies of its inputs and writes outputs back on
+// the main thread when it completes: holding a reference keeps a typed array
+// alive but not its memory, which JavaScript can transfer, detach or shrink
+// (resizable buffers) while the work runs. An output that changed length by
+// then rejects the promise instead of being written.
 #pragma once
 
 #include <napi.h>
 
 #include <functional>
+#include <memory>
 #include <new>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 namespace pkb {
@@ -47,7 +54,13 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
-    deferred_.Resolve(done_ ? done_(env) : env.Undefined());
+    Napi::Value result = done_ ? done_(env) : env.Undefined();
+    bool is_error = false;
+    napi_is_error(env, result, &is_error);
+    if (is_error)
+      deferred_.Reject(result);
+    else
+      deferred_.Resolve(result);
   }
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
@@ -57,5 +70,25 @@ class PromiseWorker : public Napi::AsyncWorker {
   Done done_;
   std::vector<Napi::ObjectReference> refs_;
 };
+
+// A typed array to write a native result back into, on the main thread.
+using JsRef = std::shared_ptr<Napi::ObjectReference>;
+
+inline JsRef Keep(Napi::Value v) {
+  return std::make_shared<Napi::ObjectReference>(Napi::Persistent(v.As<Napi::Object>()));
+}
+
+// Copies src into the typed array ref points to when it still has the same
+// length; returns false (nothing written) otherwise.
+template <typename T>
+bool WriteBack(Napi::Env env, const JsRef& ref, const std::vector<T>& src) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, ref->Value(), &type, &length, &data, nullptr, nullptr) != napi_ok) return false;
+  if (length != src.size() || (length > 0 && data == nullptr)) return false;
+  std::copy(src.begin(), src.end(), static_cast<T*>(data));
+  return true;
+}
 
 }  // namespace pkb

@@ -1,6 +1,9 @@
 // gemm(C, A, B, transA, transB, M, N, K, alpha, beta) and gemmAsync(...).
 #include "gemm.h"
 
+#include <memory>
+#include <vector>
+
 #include "args.h"
 #include "async.h"
 #include "binding.h"
@@ -41,8 +44,24 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 
 Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
   GemmCall call = Prepare(info);
-  pk::GemmArgs args = call.args;
-  return PromiseWorker::Start(info.Env(), call.borrowed, [args] { pk::f32_gemm(args); });
+  const pk::GemmArgs& g = call.args;
+  struct State {
+    std::vector<float> a, b, c;
+    pk::GemmArgs args;
+  };
+  auto st = std::make_shared<State>();
+  st->a.assign(g.a, g.a + g.m * g.k);
+  st->b.assign(g.b, g.b + g.k * g.n);
+  st->c.assign(g.c, g.c + g.m * g.n);
+  st->args = pk::gemm_packed(st->c.data(), st->a.data(), st->b.data(), g.trans_a, g.trans_b, g.m, g.n, g.k, g.alpha, g.beta);
+  JsRef c = Keep(call.borrowed[0]);
+  return PromiseWorker::Start(
+      info.Env(), {}, [st] { pk::f32_gemm(st->args); },
+      [st, c](Napi::Env env) -> Napi::Value {
+        if (!WriteBack(env, c, st->c))
+          return MakeError(env, ErrorKind::shape, "C was detached or resized while gemmAsync ran; nothing written").Value();
+        return env.Undefined();
+      });
 }
 
 }  // namespace

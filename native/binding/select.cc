@@ -18,6 +18,7 @@ struct ThresholdCall {
   std::vector<pk::MagnitudeSpan> spans;
   int64_t k;
   std::vector<Napi::Value> borrowed;
+  std::vector<Napi::Value> mask_objects;  // per span; empty when it has no mask
 };
 
 ThresholdCall PrepareThreshold(const Napi::CallbackInfo& info) {
@@ -52,6 +53,7 @@ ThresholdCall PrepareThreshold(const Napi::CallbackInfo& info) {
         call.borrowed.push_back(mask.value);
       }
     }
+    call.mask_objects.push_back(mask.present() ? mask.value : Napi::Value());
     total += x.length;
     call.spans.push_back({x.data, mask.data, x.length});
     call.borrowed.push_back(x.value);
@@ -109,13 +111,41 @@ Napi::Value MagnitudeThreshold(const Napi::CallbackInfo& info) {
   return ThresholdResult(info.Env(), pk::f32_magnitude_threshold(call.spans.data(), int64_t(call.spans.size()), call.k));
 }
 
+// Runs on copies (see async.h); the masks are written back on completion.
 Napi::Value MagnitudeThresholdAsync(const Napi::CallbackInfo& info) {
-  auto call = std::make_shared<ThresholdCall>(PrepareThreshold(info));
-  auto result = std::make_shared<pk::ThresholdOutcome>();
+  Napi::Env env = info.Env();
+  ThresholdCall call = PrepareThreshold(info);
+  struct State {
+    std::vector<std::vector<float>> tensors;
+    std::vector<std::vector<uint8_t>> masks;
+    std::vector<JsRef> mask_refs;
+    std::vector<pk::MagnitudeSpan> spans;
+    int64_t k = 0;
+    pk::ThresholdOutcome result{};
+  };
+  auto st = std::make_shared<State>();
+  st->k = call.k;
+  st->tensors.resize(call.spans.size());
+  st->masks.resize(call.spans.size());
+  st->mask_refs.resize(call.spans.size());
+  for (size_t i = 0; i < call.spans.size(); ++i) {
+    const pk::MagnitudeSpan& sp = call.spans[i];
+    st->tensors[i].assign(sp.x, sp.x + sp.n);
+    if (sp.mask) {
+      st->masks[i].assign(sp.mask, sp.mask + sp.n);
+      st->mask_refs[i] = Keep(call.mask_objects[i]);
+    }
+    st->spans.push_back({st->tensors[i].data(), sp.mask ? st->masks[i].data() : nullptr, sp.n});
+  }
   return PromiseWorker::Start(
-      info.Env(), call->borrowed,
-      [call, result] { *result = pk::f32_magnitude_threshold(call->spans.data(), int64_t(call->spans.size()), call->k); },
-      [result](Napi::Env env) -> Napi::Value { return ThresholdResult(env, *result); });
+      env, {}, [st] { st->result = pk::f32_magnitude_threshold(st->spans.data(), int64_t(st->spans.size()), st->k); },
+      [st](Napi::Env env) -> Napi::Value {
+        if (st->result.nan_span < 0)
+          for (size_t i = 0; i < st->masks.size(); ++i)
+            if (st->mask_refs[i] && !WriteBack(env, st->mask_refs[i], st->masks[i]))
+              return MakeError(env, ErrorKind::shape, "a mask was detached or resized while the threshold ran").Value();
+        return ThresholdResult(env, st->result);
+      });
 }
 
 struct PercentileCall {
@@ -148,9 +178,11 @@ Napi::Value Percentile(const Napi::CallbackInfo& info) {
 
 Napi::Value PercentileAsync(const Napi::CallbackInfo& info) {
   PercentileCall c = PreparePercentile(info);
+  auto copy = std::make_shared<std::vector<float>>(c.x, c.x + c.n);
   auto result = std::make_shared<pk::PercentileOutcome>();
+  double q = c.q;
   return PromiseWorker::Start(
-      info.Env(), {c.borrowed}, [c, result] { *result = pk::f32_percentile(c.x, c.n, c.q); },
+      info.Env(), {}, [copy, result, q] { *result = pk::f32_percentile(copy->data(), int64_t(copy->size()), q); },
       [result](Napi::Env env) -> Napi::Value { return PercentileResult(env, *result); });
 }
 

@@ -5,7 +5,9 @@
 //   sddmm(dW, dY, X, W, batch)      dW (rows, cols) = dY^T . X on W's pattern
 #include "spmm.h"
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "async.h"
@@ -150,7 +152,8 @@ struct SparseCall {
   const float* b;  // bias (xwt) or X (sddmm); may be null
   pk::CsrView w;
   int64_t batch;
-  std::vector<Napi::Value> borrowed;
+  std::vector<Napi::Value> borrowed;  // out, a, b, W
+  int64_t out_len = 0, a_len = 0, b_len = 0;
 };
 
 SparseCall PrepareXWt(const Napi::CallbackInfo& info) {
@@ -166,7 +169,8 @@ SparseCall PrepareXWt(const Napi::CallbackInfo& info) {
   if (bias.present()) ExpectLength(env, "bias", bias.length, csr.rows);
   ExpectDisjoint(env, "Y", y, "X", x);
   ExpectDisjoint(env, "Y", y, "bias", bias);
-  return {y.data, x.data, bias.data, csr.view(), batch, {y.value, x.value, bias.value, info[3]}};
+  return {y.data, x.data, bias.data, csr.view(), batch, {y.value, x.value, bias.value, info[3]}, y.length, x.length,
+          bias.present() ? bias.length : 0};
 }
 
 SparseCall PrepareXW(const Napi::CallbackInfo& info) {
@@ -179,7 +183,7 @@ SparseCall PrepareXW(const Napi::CallbackInfo& info) {
   ExpectLength(env, "X", x.length, CheckedProduct(env, batch, csr.rows, "X (batch x rows)"));
   ExpectLength(env, "Y", y.length, CheckedProduct(env, batch, csr.cols, "Y (batch x cols)"));
   ExpectDisjoint(env, "Y", y, "X", x);
-  return {y.data, x.data, nullptr, csr.view(), batch, {y.value, x.value, info[2]}};
+  return {y.data, x.data, nullptr, csr.view(), batch, {y.value, x.value, Napi::Value(), info[2]}, y.length, x.length, 0};
 }
 
 SparseCall PrepareSddmm(const Napi::CallbackInfo& info) {
@@ -195,7 +199,7 @@ SparseCall PrepareSddmm(const Napi::CallbackInfo& info) {
   ExpectLength(env, "X", x.length, CheckedProduct(env, batch, csr.cols, "X (batch x cols)"));
   ExpectDisjoint(env, "dW", dw, "dY", dy);
   ExpectDisjoint(env, "dW", dw, "X", x);
-  return {dw.data, dy.data, x.data, csr.view(), batch, {dw.value, dy.value, x.value, info[3]}};
+  return {dw.data, dy.data, x.data, csr.view(), batch, {dw.value, dy.value, x.value, info[3]}, dw.length, dy.length, x.length};
 }
 
 void RunXWt(const SparseCall& c) { pk::f32_spmm_xwt(c.out, c.a, c.b, c.w, c.batch); }
@@ -208,12 +212,33 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Runs on copies of the dense operands (see async.h); the SparseMatrix's own
+// storage is native and stays alive through the reference to its object.
 template <SparseCall (*Prepare)(const Napi::CallbackInfo&), void (*Run)(const SparseCall&)>
 Napi::Value Async(const Napi::CallbackInfo& info) {
   SparseCall call = Prepare(info);
-  std::vector<Napi::Value> borrowed = std::move(call.borrowed);
-  call.borrowed.clear();
-  return PromiseWorker::Start(info.Env(), std::move(borrowed), [call] { Run(call); });
+  struct State {
+    std::vector<float> out, a, b;
+    SparseCall call;
+  };
+  auto st = std::make_shared<State>();
+  st->out.assign(call.out, call.out + call.out_len);
+  st->a.assign(call.a, call.a + call.a_len);
+  if (call.b) st->b.assign(call.b, call.b + call.b_len);
+  JsRef out = Keep(call.borrowed[0]);
+  Napi::Value matrix = call.borrowed[3];
+  st->call = call;
+  st->call.borrowed.clear();
+  st->call.out = st->out.data();
+  st->call.a = st->a.data();
+  st->call.b = call.b ? st->b.data() : nullptr;
+  return PromiseWorker::Start(
+      info.Env(), {matrix}, [st] { Run(st->call); },
+      [st, out](Napi::Env env) -> Napi::Value {
+        if (!WriteBack(env, out, st->out))
+          return MakeError(env, ErrorKind::shape, "the output was detached or resized while the sparse product ran; nothing written").Value();
+        return env.Undefined();
+      });
 }
 
 }  // namespace
