@@ -1,5 +1,5 @@
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential, ShapeError, Tensor, lenet5 } from '../lib';
-import { lossOf, randomTensor, rng } from './helpers';
+import { expectGradientsMatch, randomTensor, rng } from './helpers';
 
 /** Direct nested-loop convolution: the oracle. */
 function directConv(x: Tensor, w: Tensor, bias: Float32Array, stride: number, pad: number): Float64Array {
@@ -38,22 +38,8 @@ describe('Conv2D', () => {
     const model = new Sequential([conv, pool, new Flatten(), new Dense(27, 4, { init: 'xavier', seed: 4 })]);
     const x = randomTensor([3, 72], next);
     const y = Int32Array.from([0, 2, 3]);
-    model.lossAndGradients(x, y);
     // small steps: a larger one crosses max-pooling's kinks (a window's maximum changes)
-    const h = 1e-3;
-    for (const p of model.parameters()) {
-      const analytic = p.grad.data.slice();
-      for (let i = 0; i < p.size; i++) {
-        const save = p.value.data[i];
-        p.value.data[i] = save + h;
-        const up = lossOf(model, x, y);
-        p.value.data[i] = save - h;
-        const down = lossOf(model, x, y);
-        p.value.data[i] = save;
-        const numeric = (up - down) / (2 * h);
-        expect(Math.abs(analytic[i] - numeric)).toBeLessThan(1e-3 + 1e-2 * Math.abs(numeric));
-      }
-    }
+    expectGradientsMatch(model, x, y, 1e-3, 1e-3, 1e-2);
   });
 
   it('max pooling picks window maxima and routes gradients to them', () => {

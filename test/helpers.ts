@@ -80,3 +80,24 @@ export function referenceMasks(tensors: Float32Array[], k: number): { masks: Uin
   for (let j = 0; j < k; j++) masks[entries[j].t][entries[j].i] = 0;
   return { masks, threshold: k > 0 ? entries[k - 1].mag : 0 };
 }
+
+/**
+ * Compares every parameter's back-propagated gradient with central finite
+ * differences of lossOf: |analytic − numeric| < absTol + relTol·|numeric|.
+ */
+export function expectGradientsMatch(model: Sequential, x: Tensor, y: Int32Array, h: number, absTol: number, relTol: number): void {
+  model.lossAndGradients(x, y);
+  for (const p of model.parameters()) {
+    const analytic = p.grad.data.slice();
+    for (let i = 0; i < p.size; i++) {
+      const save = p.value.data[i];
+      p.value.data[i] = save + h;
+      const up = lossOf(model, x, y);
+      p.value.data[i] = save - h;
+      const down = lossOf(model, x, y);
+      p.value.data[i] = save;
+      const numeric = (up - down) / (2 * h);
+      expect(Math.abs(analytic[i] - numeric)).toBeLessThan(absTol + relTol * Math.abs(numeric));
+    }
+  }
+}

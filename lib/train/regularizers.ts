@@ -43,36 +43,33 @@ function checkStrength(strength: number): void {
   assertInRange('strength', strength, 0, Infinity);
 }
 
-export function l2(strength: number): Regularizer {
-  checkStrength(strength);
+/**
+ * A penalty that is a sum over individual weights: value(w) and its
+ * derivative gradient(w), times `scale`.
+ */
+function perWeight(name: string, scale: number, value: (w: number) => number, gradient: (w: number) => number): Regularizer {
   const run = (params: Parameter[], grad: boolean) => {
     let total = 0;
     for (const p of weightsOnly(params)) {
       const w = p.value.data, g = p.grad.data;
       for (let i = 0; i < w.length; i++) {
-        total += w[i] * w[i];
-        if (grad) g[i] += strength * w[i];
+        total += value(w[i]);
+        if (grad) g[i] += scale * gradient(w[i]);
       }
     }
-    return (strength / 2) * total;
+    return scale * total;
   };
-  return { name: `l2(${strength})`, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
+  return { name, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
+}
+
+export function l2(strength: number): Regularizer {
+  checkStrength(strength);
+  return perWeight(`l2(${strength})`, strength, (w) => (w * w) / 2, (w) => w);
 }
 
 export function l1(strength: number): Regularizer {
   checkStrength(strength);
-  const run = (params: Parameter[], grad: boolean) => {
-    let total = 0;
-    for (const p of weightsOnly(params)) {
-      const w = p.value.data, g = p.grad.data;
-      for (let i = 0; i < w.length; i++) {
-        total += Math.abs(w[i]);
-        if (grad) g[i] += strength * Math.sign(w[i]);
-      }
-    }
-    return strength * total;
-  };
-  return { name: `l1(${strength})`, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
+  return perWeight(`l1(${strength})`, strength, Math.abs, Math.sign);
 }
 
 export function groupLasso(strength: number, axis: GroupAxis = 'rows'): Regularizer {
@@ -137,17 +134,5 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
       return lo > 0 && Math.abs(book[lo - 1] - w) <= Math.abs(book[lo] - w) ? book[lo - 1] : book[lo];
     };
   }
-  const run = (params: Parameter[], grad: boolean) => {
-    let total = 0;
-    for (const p of weightsOnly(params)) {
-      const w = p.value.data, g = p.grad.data;
-      for (let i = 0; i < w.length; i++) {
-        const d = w[i] - nearest(w[i]);
-        total += d * d;
-        if (grad) g[i] += strength * d;
-      }
-    }
-    return (strength / 2) * total;
-  };
-  return { name: 'quantization', penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
+  return perWeight('quantization', strength, (w) => (w - nearest(w)) ** 2 / 2, (w) => w - nearest(w));
 }
