@@ -14,7 +14,7 @@ export {
   sparseWeightGradAsync,
   type CsrArrays,
 } from './kernels/sparse';
-export { applyMask, maskedSgdStep, type SgdOptions, type SgdParameter } from './kernels/mask';
+export { applyMask, countZeros, maskAnd, maskedSgdStep, type SgdOptions, type SgdParameter } from './kernels/mask';
 export {
   globalMagnitudeThreshold,
   globalMagnitudeThresholdAsync,
@@ -36,3 +36,4 @@ export {
 } from './kernels/elementwise';
 export * from './nn';
 export * from './train';
+export * from './prune';

@@ -76,6 +76,8 @@ export interface NativeAddon {
   sddmm: Sddmm<void>;
   sddmmAsync: Sddmm<Promise<void>>;
   applyMask(weights: Float32Array, mask: Uint8Array): void;
+  countZeros(mask: Uint8Array): number;
+  maskAnd(mask: Uint8Array, other: Uint8Array): number;
   sgdMasked(
     weights: Float32Array, velocity: Float32Array | null, grad: Float32Array, mask: Uint8Array | null,
     lr: number, momentum: number, weightDecay: number, nesterov: boolean,

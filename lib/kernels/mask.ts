@@ -69,3 +69,17 @@ export function maskedSgdStep(param: SgdParameter, options: SgdOptions): void {
   assertDisjoint('param.weights', weights, 'param.grad', grad);
   native.sgdMasked(weights, velocity ?? null, grad, mask ?? null, lr, momentum, weightDecay, nesterov);
 }
+
+/** Entries of a mask that are 0. */
+export function countZeros(mask: Uint8Array): number {
+  assertUint8Array('mask', mask);
+  return native.countZeros(mask);
+}
+
+/** mask[i] = mask[i] && other[i] (as 0/1), in place; returns the zeros of the result. */
+export function maskAnd(mask: Uint8Array, other: Uint8Array): number {
+  assertUint8Array('mask', mask);
+  assertUint8Array('other', other);
+  assertLength('other', other.length, mask.length);
+  return native.maskAnd(mask, other);
+}

@@ -1,5 +1,5 @@
 export { SGD, type SgdConfig } from './sgd';
-export { train, type BatchContext, type BatchResult, type EpochResult, type TrainOptions, type TrainerHooks } from './trainer';
+export { combineHooks, train, type BatchContext, type BatchResult, type EpochResult, type TrainOptions, type TrainerHooks } from './trainer';
 export { Adam, AdamW, type AdamConfig } from './adam';
 export { clipGradNorm, type Optimizer } from './optimizer';
 export { LrSchedule, type LrScheduleSpec } from './schedule';

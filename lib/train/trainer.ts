@@ -38,6 +38,12 @@ export interface EpochResult {
 
 export interface TrainerHooks {
   beforeBatch?(ctx: BatchContext): void;
+  /**
+   * After back-propagation (and the regularizers and clipping), before the
+   * optimizer step: gradients are current. Dynamic sparse training regrows
+   * connections here.
+   */
+  afterBackward?(ctx: BatchContext): void;
   /** After the optimizer step. */
   afterBatch?(result: BatchResult): void;
   afterEpoch?(result: EpochResult, model: Sequential): void;
@@ -80,6 +86,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       penalty = 0;
       for (const r of regularizers) penalty += r.addGradient(optimizer.params);
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
+      hooks.afterBackward?.(ctx);
       optimizer.step();
       hooks.afterBatch?.({ ...ctx, loss: r.loss });
       lossSum += r.loss * b.y.length;
@@ -102,4 +109,14 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     hooks.afterEpoch?.(result, model);
   }
   return history;
+}
+
+/** Several hook sets run as one, in the order given. */
+export function combineHooks(...sets: TrainerHooks[]): TrainerHooks {
+  return {
+    beforeBatch: (ctx) => sets.forEach((h) => h.beforeBatch?.(ctx)),
+    afterBackward: (ctx) => sets.forEach((h) => h.afterBackward?.(ctx)),
+    afterBatch: (r) => sets.forEach((h) => h.afterBatch?.(r)),
+    afterEpoch: (r, m) => sets.forEach((h) => h.afterEpoch?.(r, m)),
+  };
 }

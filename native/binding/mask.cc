@@ -16,6 +16,19 @@ Napi::Value ApplyMask(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value CountZeros(const Napi::CallbackInfo& info) {
+  auto mask = Uint8Arg(info, 0, "mask");
+  return Napi::Number::New(info.Env(), double(pk::u8_count_zeros(mask.data, mask.length)));
+}
+
+Napi::Value MaskAnd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto dst = Uint8Arg(info, 0, "mask");
+  auto src = Uint8Arg(info, 1, "other");
+  ExpectLength(env, "other", src.length, dst.length);
+  return Napi::Number::New(env, double(pk::u8_mask_and(dst.data, src.data, dst.length)));
+}
+
 Napi::Value SgdMasked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto w = Float32Arg(info, 0, "weights");
@@ -86,6 +99,8 @@ Napi::Value Scale(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitMask(Napi::Env env, Napi::Object exports) {
+  exports.Set("countZeros", Napi::Function::New(env, CountZeros, "countZeros"));
+  exports.Set("maskAnd", Napi::Function::New(env, MaskAnd, "maskAnd"));
   exports.Set("applyMask", Napi::Function::New(env, ApplyMask, "applyMask"));
   exports.Set("sgdMasked", Napi::Function::New(env, SgdMasked, "sgdMasked"));
   exports.Set("adamMasked", Napi::Function::New(env, AdamMasked, "adamMasked"));

@@ -100,6 +100,22 @@ void f32_apply_mask(float* w, const std::uint8_t* mask, i64 n) {
   chunked(n, [&](i64 lo, i64 hi) { apply_mask_range(w, mask, lo, hi); });
 }
 
+i64 u8_count_zeros(const std::uint8_t* mask, i64 n) {
+  i64 zeros = 0;
+  for (i64 i = 0; i < n; i++) zeros += mask[i] == 0;
+  return zeros;
+}
+
+i64 u8_mask_and(std::uint8_t* dst, const std::uint8_t* src, i64 n) {
+  i64 zeros = 0;
+  for (i64 i = 0; i < n; i++) {
+    const std::uint8_t kept = (dst[i] != 0) & (src[i] != 0);
+    dst[i] = kept;
+    zeros += kept ^ 1;
+  }
+  return zeros;
+}
+
 void f32_sgd_masked(float* w, float* velocity, const float* grad, const std::uint8_t* mask, i64 n,
                     SgdParams p) {
   if (p.momentum == 0.0f) velocity = nullptr;

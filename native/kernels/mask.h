@@ -7,6 +7,10 @@ namespace pk {
 
 // w[i] = 0 where mask[i] == 0.
 void f32_apply_mask(float* w, const std::uint8_t* mask, i64 n);
+// Entries of a mask that are 0.
+i64 u8_count_zeros(const std::uint8_t* mask, i64 n);
+// dst[i] = (dst[i] && src[i]) ? 1 : 0; returns the zeros of the result.
+i64 u8_mask_and(std::uint8_t* dst, const std::uint8_t* src, i64 n);
 
 struct SgdParams {
   float lr;

@@ -1,0 +1,110 @@
+/**
+ * Lottery tickets (Frankle & Carbin, arXiv 1803.03635): iterative magnitude
+ * pruning, per layer, where after each round the surviving weights are
+ * rewound to their initial values (or to their values after `rewindStep`
+ * optimizer steps, Frankle et al. arXiv 1903.01611) and retrained. Two
+ * controls show the initialization matters: the same mask with a fresh
+ * random initialization ('reinit') and a random mask of the same per-layer
+ * sparsity with the original initialization ('random-mask').
+ */
+import { Sequential } from '../nn/sequential';
+import { TrainerHooks } from '../train/trainer';
+import { assertInRange, assertInteger } from '../validate';
+import { magnitude } from './magnitude';
+import { randomPruning } from './random';
+import { Snapshot, rewind, snapshot } from './snapshot';
+import { TargetOptions, Target, selectTargets } from './targets';
+
+export type LotteryControl = 'reinit' | 'random-mask';
+
+export interface LotteryOptions extends TargetOptions {
+  /** Builds the network from an initialization seed. */
+  build: (seed: number) => Sequential;
+  seed?: number;
+  /** Trains a model with the fixed recipe; must pass `hooks` on to train(). */
+  trainModel: (model: Sequential, hooks: TrainerHooks) => void;
+  /** The accuracy to report (a validation split when choosing hyperparameters). */
+  evaluate: (model: Sequential) => number;
+  rounds: number;
+  /** Fraction of each layer's remaining weights pruned per round (paper: 0.2). */
+  perRound?: number;
+  /** Rate for the output layer (paper: half of perRound). */
+  outputRate?: number;
+  rewindStep?: number;
+  controls?: LotteryControl[];
+}
+
+export interface LotteryRound {
+  round: number;
+  /** Fraction of the pruned layers' weights that are pruned. */
+  sparsity: number;
+  ticket: number;
+  reinit?: number;
+  randomMask?: number;
+}
+
+function layerSparsity(rate: number, round: number): number {
+  return 1 - (1 - rate) ** round;
+}
+
+function copyMasks(from: Target[], to: Target[]): void {
+  from.forEach((t, i) => to[i].param.setMask(t.param.mask ? t.param.mask.slice() : null));
+}
+
+export function lotteryTicket(options: LotteryOptions): { dense: number; rounds: LotteryRound[] } {
+  const { build, seed = 0, trainModel, evaluate, rounds, perRound = 0.2, rewindStep = 0, controls = ['reinit', 'random-mask'] } = options;
+  const outputRate = options.outputRate ?? perRound / 2;
+  assertInteger('options.rounds', rounds, 1, 100);
+  assertInRange('options.perRound', perRound, 0, 1, { minExclusive: true, maxExclusive: true });
+  assertInRange('options.outputRate', outputRate, 0, 1, { maxExclusive: true });
+  assertInteger('options.rewindStep', rewindStep, 0);
+
+  const model = build(seed);
+  const targets = selectTargets(model, options);
+  const output = targets[targets.length - 1];
+  let start: Snapshot | null = rewindStep === 0 ? snapshot(model) : null;
+  const capture: TrainerHooks = {
+    afterBatch: ({ step }) => {
+      if (start === null && step + 1 === rewindStep) start = snapshot(model);
+    },
+  };
+  trainModel(model, capture);
+  if (start === null) start = snapshot(model); // training was shorter than rewindStep
+  const rewindTo: Snapshot = start;
+  const dense = evaluate(model);
+  const method = magnitude();
+  const results: LotteryRound[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const overrides = { [output.param.name]: layerSparsity(outputRate, r) };
+    method.prune(targets, layerSparsity(perRound, r), { overrides });
+    let kept = 0, total = 0;
+    for (const t of targets) {
+      total += t.param.size;
+      kept += t.param.mask ? t.param.mask.reduce((s, m) => s + (m ? 1 : 0), 0) : t.param.size;
+    }
+    rewind(model, rewindTo);
+    trainModel(model, {});
+    const row: LotteryRound = { round: r, sparsity: 1 - kept / total, ticket: evaluate(model) };
+
+    if (controls.includes('reinit')) {
+      const fresh = build(seed + 7919 * r);
+      copyMasks(targets, selectTargets(fresh, options));
+      trainModel(fresh, {});
+      row.reinit = evaluate(fresh);
+    }
+    if (controls.includes('random-mask')) {
+      const shuffled = build(seed);
+      rewind(shuffled, rewindTo);
+      const t2 = selectTargets(shuffled, options);
+      const perLayer = Object.fromEntries(targets.map((t) => {
+        const pruned = t.param.mask ? t.param.mask.reduce((s, m) => s + (m ? 0 : 1), 0) : 0;
+        return [t.param.name, pruned / t.param.size];
+      }));
+      randomPruning({ seed: seed + r }).prune(t2, 0, { overrides: perLayer });
+      trainModel(shuffled, {});
+      row.randomMask = evaluate(shuffled);
+    }
+    results.push(row);
+  }
+  return { dense, rounds: results };
+}

@@ -1,0 +1,105 @@
+/**
+ * Sensitivity analysis and automatic per-layer sparsity. sensitivity()
+ * prunes one layer at a time (the others untouched) to each sparsity and
+ * records the accuracy (Han et al. 2015, Fig. 6). allocateSparsity() spends
+ * a global budget across layers greedily: it repeatedly raises the layer
+ * whose next step costs the least accuracy per weight removed (the seeds'
+ * search over per-layer rates), which at the same budget loses less than a
+ * uniform allocation whenever layers differ in sensitivity (bench/prune
+ * measures it against uniform).
+ */
+import { ArgumentRangeError } from '../errors';
+import { Dataset } from '../data/dataset';
+import { Sequential } from '../nn/sequential';
+import { assertInRange, expected } from '../validate';
+import { magnitude } from './magnitude';
+import { PruningMethod } from './method';
+import { restore, snapshot } from './snapshot';
+import { TargetOptions, assertSparsity, selectTargets } from './targets';
+
+export interface LayerSensitivity {
+  layer: string;
+  size: number;
+  /** Accuracy with only this layer pruned, per sparsity (sparsity 0 is the baseline). */
+  curve: { sparsity: number; accuracy: number }[];
+}
+
+export const DEFAULT_SENSITIVITY_LEVELS = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
+
+export function sensitivity(
+  model: Sequential,
+  data: Dataset,
+  options: TargetOptions & { sparsities?: number[]; method?: PruningMethod } = {},
+): LayerSensitivity[] {
+  const levels = [...(options.sparsities ?? DEFAULT_SENSITIVITY_LEVELS)].sort((a, b) => a - b);
+  levels.forEach((s, i) => assertSparsity(`options.sparsities[${i}]`, s));
+  const method = options.method ?? magnitude();
+  const targets = selectTargets(model, options);
+  const saved = snapshot(model);
+  const baseline = model.evaluate(data).accuracy;
+  try {
+    return targets.map((t) => {
+      const curve = [{ sparsity: 0, accuracy: baseline }];
+      for (const s of levels) {
+        method.prune([t], s);
+        curve.push({ sparsity: s, accuracy: model.evaluate(data).accuracy });
+        restore(model, saved);
+      }
+      return { layer: t.param.name, size: t.param.size, curve };
+    });
+  } finally {
+    restore(model, saved);
+  }
+}
+
+export type SparsityBudget = { sparsity: number } | { parameters: number };
+
+/** Per-layer sparsities from sensitivity curves that meet the budget over the analysed layers. */
+export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBudget): Record<string, number> {
+  if (!Array.isArray(curves) || curves.length === 0) throw new ArgumentRangeError('allocateSparsity needs at least one sensitivity curve');
+  const total = curves.reduce((s, c) => s + c.size, 0);
+  let keep: number;
+  if ('sparsity' in budget) {
+    assertSparsity('budget.sparsity', budget.sparsity);
+    keep = (1 - budget.sparsity) * total;
+  } else {
+    assertInRange('budget.parameters', budget.parameters, 0, total);
+    keep = budget.parameters;
+  }
+  // Accuracy loss per level, made non-decreasing so each step's cost is >= 0.
+  const losses = curves.map((c) => {
+    let worst = 0;
+    return c.curve.map((p) => (worst = Math.max(worst, c.curve[0].accuracy - p.accuracy)));
+  });
+  const level = curves.map(() => 0);
+  let removed = 0;
+  const needed = total - keep;
+  const sparsityOf = (i: number, l: number) => curves[i].curve[l].sparsity;
+  while (removed < needed - 1e-9) {
+    let best = -1, bestCost = Infinity;
+    curves.forEach((c, i) => {
+      const l = level[i];
+      if (l + 1 >= c.curve.length) return;
+      const gain = (sparsityOf(i, l + 1) - sparsityOf(i, l)) * c.size;
+      const cost = (losses[i][l + 1] - losses[i][l]) / gain;
+      if (cost < bestCost || (cost === bestCost && best >= 0 && c.size > curves[best].size)) {
+        best = i;
+        bestCost = cost;
+      }
+    });
+    if (best < 0) {
+      const most = curves.reduce((s, c) => s + c.curve[c.curve.length - 1].sparsity * c.size, 0) / total;
+      throw new ArgumentRangeError(expected(`a budget the curves reach (at most sparsity ${most.toFixed(4)})`, 'budget', JSON.stringify(budget)));
+    }
+    const l = level[best];
+    const step = (sparsityOf(best, l + 1) - sparsityOf(best, l)) * curves[best].size;
+    if (removed + step > needed) {
+      // Stop part-way along the last step so the budget is met exactly.
+      const s = sparsityOf(best, l) + (needed - removed) / curves[best].size;
+      return Object.fromEntries(curves.map((c, i) => [c.layer, i === best ? s : sparsityOf(i, level[i])]));
+    }
+    removed += step;
+    level[best]++;
+  }
+  return Object.fromEntries(curves.map((c, i) => [c.layer, sparsityOf(i, level[i])]));
+}

@@ -1,0 +1,117 @@
+/**
+ * Statistics of a (pruned) model: per-layer and total sparsity, active
+ * parameters, multiply-adds per sample (dense vs. skipping pruned weights),
+ * storage (dense float32 vs. CSR with float32 values), and the description
+ * length (MDL) in bits: model bits + data bits, where data bits are
+ * Σ −log₂ p(label | x) under the model. Model bits default to the CSR +
+ * float32 size; pass the encoded file's size once it is compressed.
+ */
+import { Dataset, batches } from '../data/dataset';
+import { Conv2D } from '../nn/conv';
+import { Dense } from '../nn/dense';
+import { Sequential } from '../nn/sequential';
+import { assertInRange } from '../validate';
+
+export interface LayerStats {
+  layer: string;
+  type: string;
+  parameters: number;
+  /** Weight and bias entries that are not exactly zero. */
+  active: number;
+  /** Fraction of the weight's entries that are zero. */
+  sparsity: number;
+  denseMacs: number;
+  sparseMacs: number;
+  denseBytes: number;
+  csrBytes: number;
+}
+
+export interface ModelStats {
+  layers: LayerStats[];
+  parameters: number;
+  active: number;
+  /** Fraction of all weights (not biases) that are zero. */
+  sparsity: number;
+  denseMacs: number;
+  sparseMacs: number;
+  denseBytes: number;
+  csrBytes: number;
+  /** parameters / active. */
+  compression: number;
+}
+
+function countNonzero(d: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < d.length; i++) n += d[i] !== 0 ? 1 : 0;
+  return n;
+}
+
+/** CSR bytes: float32 values, 16-bit column indices (32-bit past 65,536 columns), 32-bit row pointers. */
+export function csrBytes(rows: number, cols: number, nonzero: number): number {
+  return nonzero * (4 + (cols <= 65536 ? 2 : 4)) + (rows + 1) * 4;
+}
+
+export function modelStats(model: Sequential): ModelStats {
+  const layers: LayerStats[] = [];
+  for (const l of model.layers) {
+    if (!(l instanceof Dense || l instanceof Conv2D)) continue;
+    const w = l.weight, b = l.bias;
+    const nnz = countNonzero(w.value.data);
+    const positions = l instanceof Conv2D ? l.outputShape[1] * l.outputShape[2] : 1;
+    const rows = w.shape[0];
+    layers.push({
+      layer: l.name,
+      type: l.spec().type,
+      parameters: w.size + b.size,
+      active: nnz + countNonzero(b.value.data),
+      sparsity: 1 - nnz / w.size,
+      denseMacs: w.size * positions,
+      sparseMacs: nnz * positions,
+      denseBytes: (w.size + b.size) * 4,
+      csrBytes: csrBytes(rows, w.size / rows, nnz) + b.size * 4,
+    });
+  }
+  const sum = (k: keyof LayerStats) => layers.reduce((s, r) => s + (r[k] as number), 0);
+  const weights = layers.reduce((s, r) => s + r.parameters, 0) - model.layers.reduce((s, l) => s + (l instanceof Dense || l instanceof Conv2D ? l.bias.size : 0), 0);
+  const weightZeros = model.layers.reduce((s, l) => s + (l instanceof Dense || l instanceof Conv2D ? l.weight.size - countNonzero(l.weight.value.data) : 0), 0);
+  return {
+    layers,
+    parameters: sum('parameters'),
+    active: sum('active'),
+    sparsity: weights ? weightZeros / weights : 0,
+    denseMacs: sum('denseMacs'),
+    sparseMacs: sum('sparseMacs'),
+    denseBytes: sum('denseBytes'),
+    csrBytes: sum('csrBytes'),
+    compression: sum('active') ? sum('parameters') / sum('active') : Infinity,
+  };
+}
+
+export interface DescriptionLength {
+  modelBits: number;
+  dataBits: number;
+  totalBits: number;
+  /** Data bits per sample. */
+  bitsPerSample: number;
+}
+
+/** The two-part MDL code length of `data` under the model, in bits. */
+export function descriptionLength(model: Sequential, data: Dataset, options: { modelBits?: number } = {}): DescriptionLength {
+  const modelBits = options.modelBits ?? modelStats(model).csrBytes * 8;
+  assertInRange('options.modelBits', modelBits, 0, Infinity);
+  let dataBits = 0;
+  for (const b of batches(data, 1000)) {
+    const z = model.logits(b.x);
+    const classes = z.shape[1];
+    for (let i = 0; i < b.y.length; i++) {
+      const row = z.data.subarray(i * classes, (i + 1) * classes);
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, row[c]);
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += Math.exp(row[c] - max);
+      dataBits += (Math.log(sum) + max - row[b.y[i]]) / Math.LN2;
+    }
+  }
+  const n = data.y.length;
+  return { modelBits, dataBits, totalBits: modelBits + dataBits, bitsPerSample: n ? dataBits / n : 0 };
+}

@@ -1,0 +1,111 @@
+/**
+ * What a pruning step acts on: the weight parameters of a model (or any
+ * list of parameters), chosen by layer or parameter name, and the sparsity
+ * each gets. Biases are never pruned by the unstructured methods.
+ */
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { countZeros } from '../kernels/mask';
+import { Parameter } from '../nn/parameter';
+import { Sequential } from '../nn/sequential';
+import { assertInRange, describe, expected } from '../validate';
+
+export type PruneSource = Sequential | Parameter[];
+
+export interface TargetOptions {
+  /** Layer or parameter names to prune (default: every weight). */
+  layers?: string[];
+  /** Layer or parameter names to leave alone, e.g. the output layer. */
+  exclude?: string[];
+}
+
+export interface ScopeOptions extends TargetOptions {
+  /** 'layer' (default): each layer pruned to the sparsity on its own; 'global': one threshold across the chosen layers. */
+  scope?: 'layer' | 'global';
+  /** Per-layer sparsity (or count) replacing the shared one; such layers are pruned on their own. */
+  overrides?: Record<string, number>;
+}
+
+/** A weight to prune and the layer it belongs to ("fc1" for "fc1.weight"). */
+export interface Target {
+  readonly layer: string;
+  readonly param: Parameter;
+}
+
+export function layerNameOf(p: Parameter): string {
+  const dot = p.name.lastIndexOf('.');
+  return dot > 0 ? p.name.slice(0, dot) : p.name;
+}
+
+export function parametersOf(source: PruneSource): Parameter[] {
+  if (source instanceof Sequential) return source.parameters();
+  if (Array.isArray(source) && source.every((p) => p instanceof Parameter)) return source;
+  throw new ArgumentTypeError(expected('a Sequential model or an array of Parameter', 'model', describe(source)));
+}
+
+function checkNames(option: string, names: unknown, known: Set<string>): string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
+    throw new ArgumentTypeError(expected('an array of layer names', option, describe(names)));
+  }
+  for (const n of names) {
+    if (!known.has(n)) {
+      throw new ArgumentRangeError(expected(`a layer name (one of ${[...known].join(', ')})`, option, `unknown layer '${n}'`));
+    }
+  }
+  return names as string[];
+}
+
+/** The weights selected by options.layers / options.exclude, in model order. */
+export function selectTargets(source: PruneSource, options: TargetOptions = {}): Target[] {
+  const weights = parametersOf(source).filter((p) => p.role === 'weight');
+  const all = weights.map((p) => ({ layer: layerNameOf(p), param: p }));
+  const known = new Set(all.flatMap((t) => [t.layer, t.param.name]));
+  const named = (t: Target, names: string[]) => names.includes(t.layer) || names.includes(t.param.name);
+  const include = checkNames('options.layers', options.layers, known);
+  const exclude = checkNames('options.exclude', options.exclude, known);
+  const chosen = all.filter((t) => (include.length === 0 || named(t, include)) && !named(t, exclude));
+  if (chosen.length === 0) throw new ArgumentRangeError('options.layers/options.exclude leave no weights to prune');
+  return chosen;
+}
+
+/** A sparsity in [0, 1) or, as in torch.nn.utils.prune, an integer count >= 1. */
+export function assertAmount(name: string, amount: unknown): asserts amount is number {
+  if (typeof amount !== 'number' || Number.isNaN(amount)) throw new ArgumentTypeError(expected('a number', name, describe(amount)));
+  if (Number.isInteger(amount) && amount >= 1) return;
+  assertInRange(name, amount, 0, 1, { maxExclusive: true });
+}
+
+export function assertSparsity(name: string, sparsity: unknown): asserts sparsity is number {
+  if (typeof sparsity !== 'number') throw new ArgumentTypeError(expected('a number', name, describe(sparsity)));
+  assertInRange(name, sparsity, 0, 1, { maxExclusive: true });
+}
+
+/** The override for a target, if options.overrides names its layer or parameter. */
+export function overrideFor(t: Target, overrides: Record<string, number> | undefined): number | undefined {
+  if (!overrides) return undefined;
+  return overrides[t.param.name] ?? overrides[t.layer];
+}
+
+export function checkOverrides(targets: Target[], overrides: Record<string, number> | undefined): void {
+  if (overrides === undefined) return;
+  if (typeof overrides !== 'object' || overrides === null) {
+    throw new ArgumentTypeError(expected('an object of layer name → sparsity', 'options.overrides', describe(overrides)));
+  }
+  const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
+  for (const [name, v] of Object.entries(overrides)) {
+    if (!known.has(name)) {
+      throw new ArgumentRangeError(expected(`a pruned layer (one of ${[...known].join(', ')})`, 'options.overrides', `unknown layer '${name}'`));
+    }
+    assertAmount(`options.overrides.${name}`, v);
+  }
+}
+
+/** Fraction of the targets' weights that are pruned (mask 0). */
+export function sparsityOf(targets: Target[]): number {
+  let total = 0, pruned = 0;
+  for (const { param } of targets) {
+    total += param.size;
+    if (param.mask) pruned += countZeros(param.mask);
+  }
+  return total ? pruned / total : 0;
+}
