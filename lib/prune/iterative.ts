@@ -36,7 +36,11 @@ export function iterativePruning(model: Sequential, options: IterativeOptions): 
   const targets = selectTargets(model, options);
   const results: RoundResult[] = [];
   iterativeSparsities(options).forEach((sparsity, i) => {
-    method.prune(targets, sparsity, options);
+    // Per-layer overrides ramp with the rounds, as under a Pruner.
+    const overrides = options.overrides && Object.fromEntries(
+      Object.entries(options.overrides).map(([k, v]) => [k, v < 1 ? (v * sparsity) / options.final : v]),
+    );
+    method.prune(targets, sparsity, { ...options, overrides });
     options.fineTune(model, i);
     results.push({
       round: i + 1,

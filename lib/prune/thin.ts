@@ -99,7 +99,8 @@ function copyRows(src: Parameter, dst: Parameter, rows: number[], columns: numbe
       }
     }
   }
-  if (mask) dst.setMask(mask);
+  // A sub-mask with nothing pruned is dropped: the thinned layer is plainly dense.
+  if (mask && mask.includes(0)) dst.setMask(mask);
   dst.touch();
 }
 
