@@ -34,8 +34,8 @@ export interface DynamicSparseOptions extends TargetOptions {
 }
 
 /** Per-target sparsities with the given overall sparsity. */
-export function layerSparsities(targets: Target[], sparsity: number, distribution: SparsityDistribution): number[] {
-  assertSparsity('sparsity', sparsity);
+export function layerSparsities(targets: Target[], sparsity: number, distribution: SparsityDistribution, name = 'sparsity'): number[] {
+  assertSparsity(name, sparsity);
   if (distribution === 'uniform') return targets.map(() => sparsity);
   if (distribution !== 'erk') throw new ArgumentRangeError(expected("'uniform' or 'erk'", 'options.distribution', JSON.stringify(distribution)));
   const sizes = targets.map((t) => t.param.size);
@@ -70,7 +70,7 @@ export class DynamicSparseTraining {
     assertInRange('options.dropFraction', dropFraction, 0, 1);
     this.options = { mode, sparsity, distribution, updateEvery, endStep, dropFraction, seed };
     this.targets = selectTargets(model, options);
-    this.sparsities = layerSparsities(this.targets, sparsity, distribution);
+    this.sparsities = layerSparsities(this.targets, sparsity, distribution, 'options.sparsity');
     this.rng = new Random(seed);
     const overrides = Object.fromEntries(this.targets.map((t, i) => [t.param.name, this.sparsities[i]]));
     randomPruning({ seed }).prune(this.targets, 0, { overrides });

@@ -30,12 +30,13 @@ export class Pruner {
     this.hooks = {
       beforeBatch: ({ step }) => {
         const target = step === 0 ? schedule.at(0) : null;
-        if (target !== null) this.pruneTo(target, 0);
+        // Pruning to 0 changes nothing (steps never revive), and gradient methods have no gradients yet.
+        if (target !== null && target > 0) this.pruneTo(target, 0);
       },
       afterBackward: method.observe ? () => method.observe!(this.targets) : undefined,
       afterBatch: ({ step }) => {
         const target = schedule.at(step + 1);
-        if (target !== null) this.pruneTo(target, step + 1);
+        if (target !== null && target > 0) this.pruneTo(target, step + 1);
       },
     };
   }

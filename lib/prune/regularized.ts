@@ -5,6 +5,7 @@
  * pruneDeadUnits() — and thin() the result: the network has learned how many
  * neurons it needs.
  */
+import { NonFiniteError } from '../errors';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
@@ -19,6 +20,8 @@ export function pruneBelow(source: PruneSource, tolerance: number, options: Targ
   const targets = selectTargets(source, options);
   for (const { param } of targets) {
     const w = param.value.data;
+    const nan = w.findIndex((v) => Number.isNaN(v));
+    if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
     const mask = param.mask ? param.mask.slice() : new Uint8Array(w.length).fill(1);
     for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) <= tolerance) mask[i] = 0;
     param.setMask(mask);

@@ -66,6 +66,12 @@ export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBud
     assertInRange('budget.parameters', budget.parameters, 0, total);
     keep = budget.parameters;
   }
+  // One point per distinct sparsity (the lowest accuracy among repeats), from 0 up.
+  curves = curves.map((c) => {
+    const points = new Map<number, number>([[0, c.curve[0]?.accuracy ?? 0]]);
+    for (const p of c.curve) points.set(p.sparsity, Math.min(points.get(p.sparsity) ?? Infinity, p.accuracy));
+    return { ...c, curve: [...points].sort((a, b) => a[0] - b[0]).map(([sparsity, accuracy]) => ({ sparsity, accuracy })) };
+  });
   // Accuracy loss per level, made non-decreasing so each step's cost is >= 0.
   const losses = curves.map((c) => {
     let worst = 0;

@@ -70,7 +70,7 @@ export function selectTargets(source: PruneSource, options: TargetOptions = {}):
 
 /** A sparsity in [0, 1) or, as in torch.nn.utils.prune, an integer count >= 1. */
 export function assertAmount(name: string, amount: unknown): asserts amount is number {
-  if (typeof amount !== 'number' || Number.isNaN(amount)) throw new ArgumentTypeError(expected('a number', name, describe(amount)));
+  if (typeof amount !== 'number') throw new ArgumentTypeError(expected('a number', name, describe(amount)));
   if (Number.isInteger(amount) && amount >= 1) return;
   assertInRange(name, amount, 0, 1, { maxExclusive: true });
 }

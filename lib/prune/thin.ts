@@ -57,7 +57,7 @@ interface Interface {
   fold: Float64Array;
 }
 
-function planInterface(layers: Layer[], p: number, c: number): Interface {
+function planInterface(layers: Layer[], p: number, c: number, forceKeep = -1): Interface {
   const producer = layers[p] as Weighted, consumer = layers[c] as Weighted;
   const units = unitsOut(producer);
   const between = layers.slice(p + 1, c);
@@ -71,6 +71,10 @@ function planInterface(layers: Layer[], p: number, c: number): Interface {
     const unread = readers.every(({ index }) => cw[index] === 0);
     let deadIn = true;
     for (let k = 0; k < per && deadIn; k++) deadIn = w[u * per + k] === 0;
+    if (u === forceKeep) {
+      keep.push(u);
+      continue;
+    }
     if (unread) continue;
     if (deadIn) {
       const constant = passThroughConstant(between, b[u]);
@@ -82,6 +86,8 @@ function planInterface(layers: Layer[], p: number, c: number): Interface {
     keep.push(u);
   }
   passThroughConstant(between, 0); // rejects unsupported layers even when nothing is removed
+  // A layer needs at least one unit: keep the first (unfolded) when every unit could go.
+  if (keep.length === 0) return planInterface(layers, p, c, 0);
   return { producer: p, consumer: c, keep, fold };
 }
 
