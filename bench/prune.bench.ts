@@ -41,7 +41,7 @@ interface Setup {
 const sections = process.argv.slice(2);
 const want = (s: string) => sections.length === 0 || sections.includes(s);
 const tables: Record<string, Row[]> = {};
-const pct = (x: number) => Math.round(x * 1000) / 10;
+const pct = (x: number) => Math.round(x * 1000) / 10 + 0; // + 0 turns -0 into 0
 
 function split(s: Split, label: string) {
   const { train: data, validation } = holdOut(s.train, 0.1, 0);
@@ -220,7 +220,7 @@ if (want('fashion')) {
 }
 if (want('lenet5')) {
   const s: Setup = { ...split(loadFashionMnist(), 'Fashion-MNIST'), arch: 'LeNet-5', build: (seed) => lenet5({ seed }),
-    baseline: { lr: 0.02, epochs: 10 }, fineTune: { lr: 0.01, epochs: 2, weightDecay: 5e-4 }, target: { lr: 0.01, epochs: 5, weightDecay: 5e-4 },
+    baseline: { lr: 0.01, epochs: 10 }, fineTune: { lr: 0.01, epochs: 2, weightDecay: 5e-4 }, target: { lr: 0.01, epochs: 5, weightDecay: 5e-4 },
   };
   const base = trainedBaseline(s);
   targetRows.push(...iterativeTarget(s, base));
@@ -325,4 +325,11 @@ if (want('sensitivity')) {
 for (const [name, rows] of Object.entries(tables)) printTable(name, rows);
 const file = path.join(__dirname, 'results', 'prune.json');
 const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).tables as Record<string, Row[]>) : {};
-writeResults('prune', { ...previous, ...tables });
+// Sections add rows to shared tables: keep earlier rows for other datasets, models and schedules.
+const key = (r: Row) => `${r.dataset}|${r.model}|${r.schedule ?? r.method ?? ''}`;
+const merged = { ...previous };
+for (const [name, rows] of Object.entries(tables)) {
+  const fresh = new Set(rows.map(key));
+  merged[name] = [...(previous[name] ?? []).filter((r) => !fresh.has(key(r))), ...rows];
+}
+writeResults('prune', merged);
