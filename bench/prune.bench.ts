@@ -18,7 +18,7 @@ import {
   allocateSparsity, block, collectGradients, descriptionLength, gradientPruning, groupLasso, holdOut,
   iterativePruning, lenet300100, lenet5, lnStructured, loadFashionMnist, loadMnist, lotteryTicket, magnitude, modelStats,
   nm, polynomialDecay, probabilisticMagnitude, prune, pruneDeadUnits, randomPruning, restore, saliency, selectTargets,
-  sensitivity, serializeCheckpoint, snapshot, sparsityOf, thin, train,
+  sensitivity, serializeCheckpoint, snapshot, thin, train,
 } from '../lib';
 import { Row, interleaved, printTable, writeResults } from './harness';
 
@@ -68,17 +68,13 @@ function trainedBaseline(s: Setup) {
   return { model, snap: snapshot(model), acc };
 }
 
-function weightsKept(model: Sequential): number {
-  return 1 - sparsityOf(selectTargets(model));
-}
-
 function targetRow(s: Setup, base: ReturnType<typeof trainedBaseline>, model: Sequential, schedule: string, started: number): Row {
   const acc = accuracies(model, s);
   const stats = modelStats(model);
   const mdl = descriptionLength(model, s.test);
   return {
     dataset: s.label, model: s.arch, schedule,
-    'weights kept %': pct(weightsKept(model)),
+    'weights kept %': pct(1 - stats.sparsity),
     'params kept %': pct(stats.active / stats.parameters),
     'baseline test %': pct(base.acc.test), 'pruned test %': pct(acc.test), 'Δ test': pct(acc.test - base.acc.test),
     'baseline val %': pct(base.acc.validation), 'pruned val %': pct(acc.validation),

@@ -139,8 +139,10 @@ export class DynamicSparseTraining {
     let changed = 0;
     for (let i = 0; i < n; i++) {
       next[i] = afterDrop[i] | grown[i];
-      if (next[i] && !mask[i]) changed++;
-      if (next[i] && !mask[i]) w[i] = 0;
+      if (next[i] && !mask[i]) {
+        changed++;
+        w[i] = 0; // regrown connections start at zero
+      }
     }
     t.param.setMask(next);
     return changed;

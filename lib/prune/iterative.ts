@@ -9,7 +9,7 @@ import { Sequential } from '../nn/sequential';
 import { PruningMethod, PruneReport, report } from './method';
 import { magnitude } from './magnitude';
 import { iterativeSparsities } from './schedules';
-import { ScopeOptions, selectTargets } from './targets';
+import { ScopeOptions, rampOverrides, selectTargets } from './targets';
 
 export interface IterativeOptions extends ScopeOptions {
   method?: PruningMethod;
@@ -37,10 +37,7 @@ export function iterativePruning(model: Sequential, options: IterativeOptions): 
   const results: RoundResult[] = [];
   iterativeSparsities(options).forEach((sparsity, i) => {
     // Per-layer overrides ramp with the rounds, as under a Pruner.
-    const overrides = options.overrides && Object.fromEntries(
-      Object.entries(options.overrides).map(([k, v]) => [k, v < 1 ? (v * sparsity) / options.final : v]),
-    );
-    method.prune(targets, sparsity, { ...options, overrides });
+    method.prune(targets, sparsity, { ...options, overrides: rampOverrides(options.overrides, sparsity, options.final) });
     options.fineTune(model, i);
     results.push({
       round: i + 1,

@@ -11,6 +11,7 @@ import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { assertInRange, assertInteger } from '../validate';
 import { magnitude } from './magnitude';
+import { report } from './method';
 import { randomPruning } from './random';
 import { Snapshot, rewind, snapshot } from './snapshot';
 import { TargetOptions, Target, selectTargets } from './targets';
@@ -77,14 +78,10 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   for (let r = 1; r <= rounds; r++) {
     const overrides = { [output.param.name]: layerSparsity(outputRate, r) };
     method.prune(targets, layerSparsity(perRound, r), { overrides });
-    let kept = 0, total = 0;
-    for (const t of targets) {
-      total += t.param.size;
-      kept += t.param.mask ? t.param.mask.reduce((s, m) => s + (m ? 1 : 0), 0) : t.param.size;
-    }
+    const pruned = report(method.name, targets);
     rewind(model, rewindTo);
     trainModel(model, {});
-    const row: LotteryRound = { round: r, sparsity: 1 - kept / total, ticket: evaluate(model) };
+    const row: LotteryRound = { round: r, sparsity: pruned.sparsity, ticket: evaluate(model) };
 
     if (controls.includes('reinit')) {
       const fresh = build(seed + 7919 * r);
@@ -96,10 +93,7 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
       const shuffled = build(seed);
       rewind(shuffled, rewindTo);
       const t2 = selectTargets(shuffled, options);
-      const perLayer = Object.fromEntries(targets.map((t) => {
-        const pruned = t.param.mask ? t.param.mask.reduce((s, m) => s + (m ? 0 : 1), 0) : 0;
-        return [t.param.name, pruned / t.param.size];
-      }));
+      const perLayer = Object.fromEntries(pruned.layers.map((l) => [l.name, l.sparsity]));
       randomPruning({ seed: seed + r }).prune(t2, 0, { overrides: perLayer });
       trainModel(shuffled, {});
       row.randomMask = evaluate(shuffled);

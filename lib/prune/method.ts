@@ -89,7 +89,8 @@ function groupMasks(scorer: Scorer, group: Target[], amount: number): Uint8Array
     const out = combine(select(scorer, group, raw, amount));
     if (!masked) return out.map((o) => o.mask);
     const total = group.reduce((s, t) => s + t.param.size, 0);
-    const wanted = Math.max(pruneCount(amount, total), group.reduce((s, t) => s + countZeros(t.param.mask ?? new Uint8Array(0)), 0));
+    const alreadyPruned = group.reduce((s, t) => s + (t.param.mask ? countZeros(t.param.mask) : 0), 0);
+    const wanted = Math.max(pruneCount(amount, total), alreadyPruned);
     if (out.reduce((s, o) => s + o.zeros, 0) === wanted) return out.map((o) => o.mask);
   }
   const live = group.map((t) => (layout ? layout.live(t) : t.param.mask ?? new Uint8Array(t.param.size).fill(1)));

@@ -8,7 +8,7 @@ import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { PruneReport, PruningMethod, report } from './method';
 import { PruningSchedule } from './schedules';
-import { ScopeOptions, Target, checkOverrides, selectTargets } from './targets';
+import { ScopeOptions, Target, checkOverrides, rampOverrides, selectTargets } from './targets';
 
 export interface PrunerOptions extends ScopeOptions {
   method: PruningMethod;
@@ -44,9 +44,7 @@ export class Pruner {
   /** Prunes to a sparsity now (the schedule's final sparsity scales the overrides). */
   pruneTo(sparsity: number, step = 0): PruneReport {
     const { method, schedule, overrides } = this.options;
-    const ramp = schedule.final > 0 ? sparsity / schedule.final : 1;
-    const scaled = overrides && Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v < 1 ? v * ramp : v]));
-    method.prune(this.targets, sparsity, { ...this.options, overrides: scaled });
+    method.prune(this.targets, sparsity, { ...this.options, overrides: rampOverrides(overrides, sparsity, schedule.final) });
     const r = report(method.name, this.targets);
     this.history.push({ step, report: r });
     return r;

@@ -12,13 +12,12 @@ import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
 import { assertInRange } from '../validate';
 
-export interface LayerStats {
-  layer: string;
-  type: string;
+/** Sizes, work and storage of one layer or of the whole model. */
+export interface Footprint {
   parameters: number;
   /** Weight and bias entries that are not exactly zero. */
   active: number;
-  /** Fraction of the weight's entries that are zero. */
+  /** Fraction of the weight entries that are zero. */
   sparsity: number;
   denseMacs: number;
   sparseMacs: number;
@@ -26,16 +25,13 @@ export interface LayerStats {
   csrBytes: number;
 }
 
-export interface ModelStats {
+export interface LayerStats extends Footprint {
+  layer: string;
+  type: string;
+}
+
+export interface ModelStats extends Footprint {
   layers: LayerStats[];
-  parameters: number;
-  active: number;
-  /** Fraction of all weights (not biases) that are zero. */
-  sparsity: number;
-  denseMacs: number;
-  sparseMacs: number;
-  denseBytes: number;
-  csrBytes: number;
   /** parameters / active. */
   compression: number;
 }
@@ -53,12 +49,15 @@ export function csrBytes(rows: number, cols: number, nonzero: number): number {
 
 export function modelStats(model: Sequential): ModelStats {
   const layers: LayerStats[] = [];
+  let weights = 0, weightZeros = 0;
   for (const l of model.layers) {
     if (!(l instanceof Dense || l instanceof Conv2D)) continue;
     const w = l.weight, b = l.bias;
     const nnz = countNonzero(w.value.data);
     const positions = l instanceof Conv2D ? l.outputShape[1] * l.outputShape[2] : 1;
     const rows = w.shape[0];
+    weights += w.size;
+    weightZeros += w.size - nnz;
     layers.push({
       layer: l.name,
       type: l.spec().type,
@@ -71,19 +70,18 @@ export function modelStats(model: Sequential): ModelStats {
       csrBytes: csrBytes(rows, w.size / rows, nnz) + b.size * 4,
     });
   }
-  const sum = (k: keyof LayerStats) => layers.reduce((s, r) => s + (r[k] as number), 0);
-  const weights = layers.reduce((s, r) => s + r.parameters, 0) - model.layers.reduce((s, l) => s + (l instanceof Dense || l instanceof Conv2D ? l.bias.size : 0), 0);
-  const weightZeros = model.layers.reduce((s, l) => s + (l instanceof Dense || l instanceof Conv2D ? l.weight.size - countNonzero(l.weight.value.data) : 0), 0);
+  const sum = (k: keyof Footprint) => layers.reduce((s, r) => s + r[k], 0);
+  const parameters = sum('parameters'), active = sum('active');
   return {
     layers,
-    parameters: sum('parameters'),
-    active: sum('active'),
+    parameters,
+    active,
     sparsity: weights ? weightZeros / weights : 0,
     denseMacs: sum('denseMacs'),
     sparseMacs: sum('sparseMacs'),
     denseBytes: sum('denseBytes'),
     csrBytes: sum('csrBytes'),
-    compression: sum('active') ? sum('parameters') / sum('active') : Infinity,
+    compression: active ? parameters / active : Infinity,
   };
 }
 

@@ -86,6 +86,16 @@ export function overrideFor(t: Target, overrides: Record<string, number> | undef
   return overrides[t.param.name] ?? overrides[t.layer];
 }
 
+/**
+ * Overrides scaled to a point of a schedule: override · sparsity / final
+ * (counts stay as they are), so every layer reaches its own override when
+ * the schedule reaches its final sparsity.
+ */
+export function rampOverrides(overrides: Record<string, number> | undefined, sparsity: number, final: number): Record<string, number> | undefined {
+  const ramp = final > 0 ? sparsity / final : 1;
+  return overrides && Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v < 1 ? v * ramp : v]));
+}
+
 export function checkOverrides(targets: Target[], overrides: Record<string, number> | undefined): void {
   if (overrides === undefined) return;
   if (typeof overrides !== 'object' || overrides === null) {

@@ -51,7 +51,6 @@ function readerIndices(consumer: Weighted, unitCount: number, u: number): { inde
 
 interface Interface {
   producer: number;
-  consumer: number;
   keep: number[];
   /** Bias added to each consumer output by the removed constant units. */
   fold: Float64Array;
@@ -88,7 +87,7 @@ function planInterface(layers: Layer[], p: number, c: number, forceKeep = -1): I
   passThroughConstant(between, 0); // rejects unsupported layers even when nothing is removed
   // A layer needs at least one unit: keep the first (unfolded) when every unit could go.
   if (keep.length === 0) return planInterface(layers, p, c, 0);
-  return { producer: p, consumer: c, keep, fold };
+  return { producer: p, keep, fold };
 }
 
 function copyRows(src: Parameter, dst: Parameter, rows: number[], columns: number[] | null, inner: number): void {
