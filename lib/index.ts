@@ -37,3 +37,4 @@ export {
 export * from './nn';
 export * from './train';
 export * from './prune';
+export * from './compress';

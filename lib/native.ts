@@ -38,6 +38,20 @@ export interface NativeSparseMatrix {
   updateValues(weights: Float32Array): void;
 }
 
+export type NativePlanStep =
+  | { op: 'dense'; weights: Float32Array; bias: Float32Array; mask: Uint8Array | null; rows: number; cols: number; sparse: boolean }
+  | { op: 'activation'; kind: number }
+  | { op: 'conv2d'; weights: Float32Array; bias: Float32Array; dims: number[] }
+  | { op: 'maxpool2d'; dims: number[] };
+
+/** A network's forward pass as one native call (native/kernels/plan.h); it owns copies of its weights. */
+export interface NativePlan {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  run(x: Float32Array, batch: number, out: Float32Array): void;
+  runAsync(x: Float32Array, batch: number): Promise<Float32Array>;
+}
+
 export interface NativeThreshold {
   threshold: number;
   pruned: number;
@@ -110,6 +124,14 @@ export interface NativeAddon {
   /** dims: batch, channels, height, width, size, stride */
   maxpool2dForward(y: Float32Array, argmax: Int32Array, x: Float32Array, ...dims: number[]): void;
   maxpool2dBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, ...dims: number[]): void;
+  /** Returns the bits written. */
+  huffmanEncode(symbols: Uint16Array, codes: Uint16Array, lengths: Uint8Array, out: Uint8Array): number;
+  /** Returns the bits used, -1 when the stream is truncated, -2 on a bit pattern that is no code. */
+  huffmanDecode(bytes: Uint8Array, table: Uint32Array, tableBits: number, out: Uint16Array): number;
+  assignNearest(values: Float32Array, mask: Uint8Array | null, centroids: Float32Array, out: Int32Array): void;
+  codebookGather(codebook: Float32Array, indices: Int32Array, out: Float32Array): void;
+  codebookScatterAdd(grad: Float32Array, indices: Int32Array, sums: Float32Array): void;
+  createPlan(steps: NativePlanStep[]): NativePlan;
 }
 
 /**

@@ -13,6 +13,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pkb::InitSelect(env, exports);
   pkb::InitElementwise(env, exports);
   pkb::InitConv(env, exports);
+  pkb::InitCodec(env, exports);
+  pkb::InitPlan(env, exports);
   return exports;
 }
 

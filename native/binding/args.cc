@@ -14,6 +14,8 @@ std::string Describe(Napi::Value v) {
       case napi_float64_array: return "a Float64Array";
       case napi_uint8_array: return "a Uint8Array";
       case napi_int32_array: return "an Int32Array";
+      case napi_uint16_array: return "a Uint16Array";
+      case napi_uint32_array: return "a Uint32Array";
       default: return "another typed array";
     }
   }
@@ -63,6 +65,12 @@ Borrowed<uint8_t> Uint8Arg(const Napi::CallbackInfo& info, size_t i, const char*
 }
 Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return TypedOf<int32_t>(info.Env(), At(info, i), name, false, napi_int32_array, "an Int32Array");
+}
+Borrowed<uint16_t> Uint16Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return TypedOf<uint16_t>(info.Env(), At(info, i), name, false, napi_uint16_array, "a Uint16Array");
+}
+Borrowed<uint32_t> Uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return TypedOf<uint32_t>(info.Env(), At(info, i), name, false, napi_uint32_array, "a Uint32Array");
 }
 
 // Numbers and booleans are read with one N-API call each, which fails on a

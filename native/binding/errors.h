@@ -15,6 +15,7 @@ enum class ErrorKind { base, argument_type, argument_range, shape };
 struct AddonData {
   std::array<Napi::FunctionReference, 4> error_ctors;
   Napi::FunctionReference sparse_matrix_ctor;
+  Napi::FunctionReference plan_ctor;
 };
 AddonData* Data(Napi::Env env);
 

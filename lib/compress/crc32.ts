@@ -1,0 +1,24 @@
+/** CRC-32 (IEEE, as zlib and PNG): Node's zlib.crc32 where it exists (≥ 20.15), a table otherwise. */
+import * as zlib from 'node:zlib';
+
+type Crc32 = (data: Uint8Array | string, value?: number) => number;
+
+let table: Uint32Array | null = null;
+
+function tableCrc32(data: Uint8Array | string, value = 0): number {
+  if (table === null) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let crc = ~value >>> 0;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+export const crc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? tableCrc32;
+export const crc32Fallback: Crc32 = tableCrc32;

@@ -1,0 +1,116 @@
+/**
+ * Saving and loading compressed model files. saveModel writes atomically (a
+ * temporary file in the same directory, then a rename); loadModel reads a
+ * path or the file's bytes (for servers that fetch models from storage) and
+ * gives a model ready to serve through a compiled native inference plan.
+ */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ArgumentTypeError, DataError } from '../errors';
+import { Dataset } from '../data/dataset';
+import { InferencePlan } from '../nn/inference';
+import { Evaluation, Sequential } from '../nn/sequential';
+import { Tensor } from '../tensor';
+import { describe, expected } from '../validate';
+import { EncodeOptions, EncodedModel, ModelFileHeader, TensorLayout, decodeModel, encodeModel } from './format';
+
+/** Writes the model atomically; returns what was written (bytes, header, per-section sizes). */
+export function saveModel(model: Sequential, file: string, options: EncodeOptions = {}): EncodedModel {
+  const encoded = encodeModel(model, options);
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, encoded.bytes);
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean up
+    }
+    throw new DataError(`${file}: cannot write the model file (${(e as Error).message})`);
+  }
+  return encoded;
+}
+
+export class CompressedModel {
+  private compiled: InferencePlan | null = null;
+
+  constructor(
+    /** The decoded network (codebook values expanded, masks set), e.g. to fine-tune further. */
+    readonly model: Sequential,
+    readonly header: ModelFileHeader,
+    readonly layout: readonly TensorLayout[],
+    readonly fileBytes: number,
+    readonly headerBytes: number,
+  ) {}
+
+  get metadata(): Record<string, unknown> {
+    return this.header.metadata;
+  }
+
+  private get plan(): InferencePlan {
+    return (this.compiled ??= InferencePlan.compile(this.model));
+  }
+
+  /** Values per sample the model reads. */
+  get inputSize(): number {
+    return this.plan.inputSize;
+  }
+
+  logits(x: Tensor | Float32Array): Tensor {
+    return this.plan.logits(x);
+  }
+
+  logitsAsync(x: Tensor | Float32Array): Promise<Tensor> {
+    return this.plan.logitsAsync(x);
+  }
+
+  /** The most likely class of each sample. */
+  predict(x: Tensor | Float32Array): Int32Array {
+    return this.plan.predict(x);
+  }
+
+  /** predict() off the event loop. */
+  predictAsync(x: Tensor | Float32Array): Promise<Int32Array> {
+    return this.plan.predictAsync(x);
+  }
+
+  evaluate(data: Dataset, batchSize = 1000): Evaluation {
+    return this.model.evaluate(data, batchSize);
+  }
+}
+
+function fromBytes(bytes: Uint8Array, name: string): CompressedModel {
+  const { model, header, layout, headerBytes } = decodeModel(bytes, name);
+  return new CompressedModel(model, header, layout, bytes.length, headerBytes);
+}
+
+function readModelFile(file: string, e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+}
+
+/** Loads a compressed model from a path or from the file's bytes. */
+export function loadModel(source: string | Uint8Array): CompressedModel {
+  if (source instanceof Uint8Array) return fromBytes(source, 'model buffer');
+  if (typeof source !== 'string') throw new ArgumentTypeError(expected('a path or a Uint8Array/Buffer', 'source', describe(source)));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(source);
+  } catch (e) {
+    return readModelFile(source, e);
+  }
+  return fromBytes(bytes, source);
+}
+
+/** loadModel() with the file read asynchronously. */
+export async function loadModelAsync(source: string | Uint8Array): Promise<CompressedModel> {
+  if (typeof source !== 'string') return loadModel(source);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(source);
+  } catch (e) {
+    return readModelFile(source, e);
+  }
+  return fromBytes(bytes, source);
+}

@@ -1,0 +1,102 @@
+/**
+ * A Sequential model compiled for serving: its whole forward pass runs as one
+ * native call (sync, or async on the libuv pool so a server's event loop stays
+ * free). The plan copies the weights when compiled and calls the very kernels
+ * the layers call, so its outputs equal model.logits() bit for bit; pruned
+ * Dense layers run through the sparse kernel exactly when the layer would.
+ */
+import { ArgumentTypeError, ShapeError } from '../errors';
+import { NativePlan, NativePlanStep, native } from '../native';
+import { Tensor } from '../tensor';
+import { describe, expected, isFloat32Array } from '../validate';
+import { Activation } from './activation';
+import { Conv2D, Flatten, MaxPool2D } from './conv';
+import { Dense } from './dense';
+import { Dropout } from './dropout';
+import { Sequential } from './sequential';
+
+const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
+
+function stepsOf(model: Sequential): NativePlanStep[] {
+  const steps: NativePlanStep[] = [];
+  for (const l of model.layers) {
+    if (l instanceof Dense) {
+      steps.push({
+        op: 'dense', weights: l.weight.value.data, bias: l.bias.value.data, mask: l.weight.mask,
+        rows: l.outFeatures, cols: l.inFeatures, sparse: l.usesSparseKernel,
+      });
+    } else if (l instanceof Activation) {
+      steps.push({ op: 'activation', kind: ACTIVATION_KIND[l.kind] });
+    } else if (l instanceof Conv2D) {
+      steps.push({
+        op: 'conv2d', weights: l.weight.value.data, bias: l.bias.value.data,
+        dims: [...l.inputShape, l.outChannels, l.kernel, l.kernel, l.stride, l.padding],
+      });
+    } else if (l instanceof MaxPool2D) {
+      steps.push({ op: 'maxpool2d', dims: [...l.inputShape, l.size, l.stride] });
+    } else if (!(l instanceof Flatten || l instanceof Dropout)) {
+      throw new ArgumentTypeError(`layer '${l.name}' (${l.spec().type}) cannot be compiled for inference`);
+    }
+  }
+  return steps;
+}
+
+export class InferencePlan {
+  private constructor(
+    private readonly plan: NativePlan,
+    /** Values per sample the plan reads. */
+    readonly inputSize: number,
+    /** Scores per sample it returns. */
+    readonly outputSize: number,
+  ) {}
+
+  static compile(model: Sequential): InferencePlan {
+    const plan = native.createPlan(stepsOf(model));
+    return new InferencePlan(plan, plan.inputSize, plan.outputSize);
+  }
+
+  private batchOf(x: Tensor | Float32Array): { data: Float32Array; batch: number } {
+    const data = x instanceof Tensor ? x.data : x;
+    if (!isFloat32Array(data)) throw new ArgumentTypeError(expected('a Tensor or a Float32Array', 'x', describe(x)));
+    const perSample = x instanceof Tensor ? x.shape.slice(1).reduce((a, b) => a * b, 1) : this.inputSize;
+    if (perSample !== this.inputSize || data.length % this.inputSize !== 0) {
+      throw new ShapeError(expected(`${this.inputSize} values per sample`, 'x', x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : `length ${data.length}`));
+    }
+    return { data, batch: data.length / this.inputSize };
+  }
+
+  /** Class scores [batch, outputSize] for a batch (a Tensor, or samples laid end to end). */
+  logits(x: Tensor | Float32Array): Tensor {
+    const { data, batch } = this.batchOf(x);
+    const out = new Float32Array(batch * this.outputSize);
+    this.plan.run(data, batch, out);
+    return new Tensor(out, [batch, this.outputSize]);
+  }
+
+  /** logits() on the libuv pool; the input is copied, so the caller may reuse it at once. */
+  async logitsAsync(x: Tensor | Float32Array): Promise<Tensor> {
+    const { data, batch } = this.batchOf(x);
+    const out = await this.plan.runAsync(data, batch);
+    return new Tensor(out, [batch, this.outputSize]);
+  }
+
+  /** The most likely class of each sample (ties to the lower class, as Sequential.predict). */
+  predict(x: Tensor | Float32Array): Int32Array {
+    return argmax(this.logits(x));
+  }
+
+  async predictAsync(x: Tensor | Float32Array): Promise<Int32Array> {
+    return argmax(await this.logitsAsync(x));
+  }
+}
+
+function argmax(z: Tensor): Int32Array {
+  const [n, classes] = z.shape;
+  const out = new Int32Array(n);
+  for (let i = 0, row = 0; i < n; i++, row += classes) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (z.data[row + c] > z.data[row + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}

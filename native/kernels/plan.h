@@ -1,0 +1,38 @@
+// An inference plan: a network's forward pass as one native call, for
+// serving a loaded model (no per-layer crossing of the N-API boundary). It
+// owns copies of the weights and calls the same kernels, with the same
+// arguments, as the layers in lib/nn do, so its outputs equal theirs bit for
+// bit.
+#pragma once
+
+#include <vector>
+
+#include "common.h"
+#include "conv.h"
+#include "elementwise.h"
+#include "spmm.h"
+
+namespace pk {
+
+struct PlanStep {
+  enum class Kind { dense, sparse, activation, conv2d, maxpool2d } kind;
+  // dense (rows, cols) and conv2d weights; biases
+  std::vector<float> weights;
+  std::vector<float> bias;
+  i64 rows = 0, cols = 0;
+  Csr csr;  // sparse
+  Activation activation = Activation::relu;
+  ConvShape conv{};  // batch is set per run
+  PoolShape pool{};
+  i64 in_size = 0, out_size = 0;  // per sample
+};
+
+struct Plan {
+  std::vector<PlanStep> steps;
+  i64 in_size() const { return steps.empty() ? 0 : steps.front().in_size; }
+  i64 out_size() const { return steps.empty() ? 0 : steps.back().out_size; }
+  // out (batch, out_size) = the network applied to x (batch, in_size).
+  void run(const float* x, i64 batch, float* out) const;
+};
+
+}  // namespace pk

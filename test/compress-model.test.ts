@@ -1,0 +1,230 @@
+/** Weight sharing, centroid fine-tuning, the model file, loading, accounting, and the reader under fuzzing. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  Activation, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
+  compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
+  prune, saveModel, shareWeights, train,
+} from '../lib';
+import { crc32, crc32Fallback } from '../lib/compress/crc32';
+import { lossOf, randomTensor, rng } from './helpers';
+
+function trainedMlp(): Sequential {
+  const data = gaussianBlobs({ samples: 400, features: 20, classes: 4, seed: 3 });
+  const model = mlp([20, 16, 12, 4], { seed: 2 });
+  train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 3, batchSize: 32 });
+  return model;
+}
+
+function smallConvNet(): Sequential {
+  return new Sequential([
+    new Conv2D([1, 8, 8], 3, 3, { padding: 1, name: 'conv1', seed: 1 }), new Activation('relu'),
+    new MaxPool2D([3, 8, 8], 2, 2), new Flatten(),
+    new Dense(48, 10, { name: 'fc1', seed: 2 }), new Activation('tanh'), new Dense(10, 4, { name: 'fc2', seed: 3 }),
+  ]);
+}
+
+function compressed(model: Sequential, sparsity: number, bits: number): Sequential {
+  prune(model, magnitude(), sparsity, { scope: 'global' });
+  shareWeights(model, { bits });
+  return model;
+}
+
+const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+describe('weight sharing', () => {
+  it('leaves at most 2^bits values per layer, keeps masks, and keeps pruned weights at exactly zero', () => {
+    const model = trainedMlp();
+    prune(model, magnitude(), 0.6, { scope: 'global' });
+    const masks = model.parameters().map((p) => (p.mask ? p.mask.slice() : null));
+    const shared = shareWeights(model, { bits: { fc1: 2, default: 3 } });
+    for (const t of shared.tensors) {
+      const live = new Set<number>();
+      t.param.value.data.forEach((v, i) => (t.param.mask![i] ? live.add(v) : expect(v).toBe(0)));
+      expect(live.size).toBeLessThanOrEqual(2 ** (t.layer === 'fc1' ? 2 : 3));
+      expect([...live].every((v) => t.codebook.value.data.includes(v))).toBe(true);
+    }
+    model.parameters().forEach((p, i) => expect(p.mask).toEqual(masks[i]));
+    expect(() => shareWeights(model, { bits: { fc9: 2 } })).toThrow(/unknown layer 'fc9'/);
+    expect(() => shareWeights(model, { bits: 13 })).toThrow(/bits/);
+  });
+
+  it('sums each weight gradient into its centroid (paper §3.3), as a plain loop does', () => {
+    const model = compressed(trainedMlp(), 0.5, 3);
+    const shared = shareWeights(model, { bits: 3 });
+    const next = rng(8);
+    for (const t of shared.tensors) t.param.grad.data.forEach((_, i, g) => (g[i] = next() - 0.5));
+    shared.accumulateGradients();
+    for (const t of shared.tensors) {
+      const expected = new Float64Array(t.codebook.size);
+      t.assignment.forEach((c, i) => c >= 0 && (expected[c] += t.param.grad.data[i]));
+      t.codebook.grad.data.forEach((g, c) => expect(g).toBeCloseTo(expected[c], 5));
+    }
+  });
+
+  it('centroid fine-tuning lowers the loss on a fixed batch and keeps weights on their codebooks', () => {
+    const data = gaussianBlobs({ samples: 128, features: 20, classes: 4, seed: 5 });
+    const model = trainedMlp();
+    prune(model, magnitude(), 0.5, { scope: 'global' });
+    const shared = shareWeights(model, { bits: 1 }); // two values per layer: a large quantization error to recover
+    const before = lossOf(model, data.x, data.y);
+    fineTuneCentroids(model, shared, data, { epochs: 20, lr: 0.01, batchSize: 128 });
+    expect(lossOf(model, data.x, data.y)).toBeLessThan(before * 0.9);
+    for (const t of shared.tensors) {
+      t.param.value.data.forEach((v, i) => expect(v).toBe(t.assignment[i] < 0 ? 0 : t.codebook.value.data[t.assignment[i]]));
+    }
+  });
+});
+
+describe('the model file', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-model-'));
+
+  it('round-trips an MLP and a convolutional network: identical values, masks and predictions', async () => {
+    for (const [model, input] of [
+      [compressed(trainedMlp(), 0.85, 4), randomTensor([33, 20], rng(1))],
+      [compressed(smallConvNet(), 0.7, 5), randomTensor([9, 1, 8, 8], rng(2))],
+    ] as const) {
+      const file = path.join(dir, 'm.prk');
+      const written = saveModel(model, file, { metadata: { dataset: 'test', accuracy: { baseline: 0.9 } } });
+      const loaded = loadModel(file);
+      expect(loaded.fileBytes).toBe(written.bytes.length);
+      expect(loaded.metadata).toEqual({ dataset: 'test', accuracy: { baseline: 0.9 } });
+      model.parameters().forEach((p, i) => {
+        const q = loaded.model.parameters()[i];
+        expect(q.name).toBe(p.name);
+        expect(same(q.value.data, p.value.data)).toBe(true);
+        expect(q.mask).toEqual(p.mask);
+      });
+      const expected = model.logits(input);
+      expect(same(loaded.logits(input).data, expected.data)).toBe(true);
+      expect(same((await loaded.logitsAsync(input)).data, expected.data)).toBe(true);
+      expect(Array.from(loaded.predict(input))).toEqual(Array.from(model.predict(input)));
+      expect(Array.from(await loaded.predictAsync(input.data))).toEqual(Array.from(model.predict(input)));
+      expect(same(loadModel(readFileSync(file)).logits(input).data, expected.data)).toBe(true);
+      expect(same((await loadModelAsync(file)).logits(input).data, expected.data)).toBe(true);
+    }
+    expect(readdirSync(dir)).toEqual(['m.prk']); // the atomic write left no temporary file
+  });
+
+  it('stores weights that were pruned but not quantized as sparse float32, exactly', () => {
+    const model = trainedMlp();
+    prune(model, magnitude(), 0.5, { scope: 'global' });
+    const enc = encodeModel(model);
+    expect(enc.header.tensors.filter((t) => t.name.endsWith('.weight')).map((t) => t.encoding)).toEqual(['sparse-float32', 'sparse-float32', 'sparse-float32']);
+    const back = decodeModel(enc.bytes).model;
+    model.parameters().forEach((p, i) => expect(same(back.parameters()[i].value.data, p.value.data)).toBe(true));
+  });
+
+  it('runs the compiled plan bit-identically to the layers, pruned layers through the sparse kernel', () => {
+    const model = compressed(mlp([64, 48, 10], { seed: 4 }), 0.9, 5);
+    const fc1 = model.layers[0] as Dense;
+    expect(fc1.usesSparseKernel).toBe(true);
+    const x = randomTensor([5, 64], rng(3));
+    expect(same(InferencePlan.compile(model).logits(x).data, model.logits(x).data)).toBe(true);
+    expect(() => InferencePlan.compile(model).logits(new Tensor(new Float32Array(63), [1, 63]))).toThrow(/64 values per sample/);
+  });
+
+  it('accounts bytes per layer and stage; the file ratio uses the whole file', () => {
+    const model = compressed(trainedMlp(), 0.8, 4);
+    const enc = encodeModel(model, { indexBits: 4 });
+    const r = compressionReport(enc.layout, enc.bytes.length, enc.headerBytes);
+    expect(r.total.dense).toBe(model.parameters().reduce((s, p) => s + p.size * 4, 0));
+    expect(r.ratio.file).toBeCloseTo(r.total.dense / enc.bytes.length, 12);
+    const fc1 = r.layers.find((l) => l.layer === 'fc1')!;
+    const t = enc.header.tensors.find((x) => x.name === 'fc1.weight')!;
+    expect(fc1.kept).toBeCloseTo(t.nonzero! / 320, 12);
+    expect(fc1.bytes.pruned).toBe(t.nonzero! * 4 + Math.ceil((t.entries! * 4) / 8) + 16 * 4);
+    expect(fc1.bytes.quantized).toBe(Math.ceil((t.nonzero! * t.weightBits!) / 8) + t.codebookSize! * 4 + Math.ceil((t.entries! * 4) / 8) + 16 * 4);
+    expect(fc1.weightBitsHuffman).toBeLessThanOrEqual(4 + 1e-9);
+    expect(r.total.huffman).toBe(enc.layout.reduce((s, t) => s + Object.values(t.sections).reduce((a, b) => a + b, 0), 0));
+    expect(r.total.quantized).toBeLessThan(r.total.pruned);
+    expect(r.total.pruned).toBeLessThan(r.total.dense);
+  });
+
+  it('refuses bad magic, unknown versions, a corrupt header, a missing file and a huge claimed model', () => {
+    const bytes = encodeModel(compressed(trainedMlp(), 0.8, 3)).bytes;
+    const mutate = (f: (b: Buffer) => void) => {
+      const b = Buffer.from(bytes);
+      f(b);
+      return b;
+    };
+    expect(() => loadModel(mutate((b) => (b[1] = 0x51)))).toThrow(/magic/);
+    expect(() => loadModel(mutate((b) => b.writeUInt32LE(2, 8)))).toThrow(/version 2 is not supported/);
+    expect(() => loadModel(mutate((b) => (b[30] ^= 1)))).toThrow(/header CRC/);
+    expect(() => loadModel(bytes.subarray(0, 10))).toThrow(CorruptModelError);
+    expect(() => loadModel(bytes.subarray(0, bytes.length - 1))).toThrow(CorruptModelError);
+    expect(() => loadModel(path.join(dir, 'missing.prk'))).toThrow(DataError);
+    // a valid header claiming a 10^9-weight layer: refused before anything that size is allocated
+    const headerLength = bytes.readUInt32LE(12);
+    const header = JSON.parse(bytes.subarray(20, 20 + headerLength).toString());
+    header.architecture[0].in = 1e9;
+    const json = Buffer.from(JSON.stringify(header));
+    const big = Buffer.concat([bytes.subarray(0, 20), json, bytes.subarray(20 + headerLength)]);
+    big.writeUInt32LE(json.length, 12);
+    big.writeUInt32LE(crc32(json), 16);
+    expect(() => loadModel(big)).toThrow(/more than a \d+-byte file can describe/);
+  });
+
+  it('computes CRC-32 like zlib with or without zlib.crc32', () => {
+    const data = Buffer.from('123456789');
+    expect(crc32(data)).toBe(0xcbf43926);
+    expect(crc32Fallback(data)).toBe(0xcbf43926);
+    expect(crc32Fallback('6789', crc32Fallback('12345'))).toBe(0xcbf43926);
+  });
+
+  it('survives 5,000 seeded mutations: each either loads the identical model or throws CorruptModelError', () => {
+    const model = compressed(smallConvNet(), 0.75, 3);
+    const enc = encodeModel(model, { metadata: { dataset: 'fuzz' } });
+    const base = enc.bytes;
+    const input = randomTensor([4, 1, 8, 8], rng(6));
+    const expected = model.logits(input).data;
+    // where each section frame starts
+    const frames: { at: number; bytes: number }[] = [];
+    let at = enc.headerBytes;
+    for (const t of enc.layout) {
+      for (const s of Object.values(t.sections)) {
+        frames.push({ at, bytes: 8 + s });
+        at += 8 + s;
+      }
+    }
+    const next = rng(2026);
+    const int = (n: number) => Math.floor(next() * n);
+    const counts = { loaded: 0, refused: 0 };
+    for (let i = 0; i < 5000; i++) {
+      let b = Buffer.from(base);
+      switch (i % 6) {
+        case 0: b = b.subarray(0, int(b.length)); break;
+        case 1: for (let f = 1 + int(3); f > 0; f--) b[int(b.length)] ^= 1 << int(8); break;
+        case 2: { // a length field set to a huge or off-by-some value
+          const field = next() < 0.2 ? 12 : frames[int(frames.length)].at;
+          b.writeUInt32LE([0xffffffff, 0x7fffffff, b.length, b.readUInt32LE(field) + 1 + int(64)][int(4)] >>> 0, field);
+          break;
+        }
+        case 3: { // two sections swapped
+          const [x, y] = [frames[int(frames.length)], frames[int(frames.length)]].sort((p, q) => p.at - q.at);
+          if (x.at === y.at) break;
+          b = Buffer.concat([b.subarray(0, x.at), b.subarray(y.at, y.at + y.bytes), b.subarray(x.at + x.bytes, y.at), b.subarray(x.at, x.at + x.bytes), b.subarray(y.at + y.bytes)]);
+          break;
+        }
+        case 4: for (let f = 1 + int(8); f > 0; f--) b[int(b.length)] = int(256); break;
+        case 5: b = Buffer.concat([b, Buffer.from([int(256)])]); break;
+      }
+      let loaded;
+      try {
+        loaded = loadModel(b);
+      } catch (e) {
+        if (!(e instanceof CorruptModelError)) throw new Error(`mutation ${i}: ${String(e)}`);
+        counts.refused++;
+        continue;
+      }
+      expect(same(loaded.logits(input).data, expected)).toBe(true);
+      counts.loaded++;
+    }
+    expect(counts.refused).toBeGreaterThan(4000);
+  });
+
+  afterAll(() => {
+    if (existsSync(dir)) writeFileSync(path.join(dir, '.done'), '');
+  });
+});
