@@ -125,6 +125,18 @@ describe('the model file', () => {
     expect(() => InferencePlan.compile(model).logits(new Tensor(new Float32Array(63), [1, 63]))).toThrow(/64 values per sample/);
   });
 
+  it('recompiles its plan when the decoded network changes (e.g. further fine-tuning)', () => {
+    const loaded = loadModel(encodeModel(compressed(trainedMlp(), 0.8, 3)).bytes);
+    const x = randomTensor([3, 20], rng(9));
+    const before = loaded.logits(x).data;
+    const bias = loaded.model.parameters().find((p) => p.name === 'fc3.bias')!;
+    bias.value.data[0] += 1;
+    bias.touch();
+    const after = loaded.logits(x).data;
+    expect(same(after, loaded.model.logits(x).data)).toBe(true);
+    expect(after[0]).toBeCloseTo(before[0] + 1, 5);
+  });
+
   it('accounts bytes per layer and stage; the file ratio uses the whole file', () => {
     const model = compressed(trainedMlp(), 0.8, 4);
     const enc = encodeModel(model, { indexBits: 4 });

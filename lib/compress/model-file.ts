@@ -48,8 +48,17 @@ export class CompressedModel {
     return this.header.metadata;
   }
 
+  private compiledAt = -1;
+
+  /** The compiled plan, recompiled when the network's parameters changed since (e.g. further fine-tuning). */
   private get plan(): InferencePlan {
-    return (this.compiled ??= InferencePlan.compile(this.model));
+    let version = 0;
+    for (const p of this.model.parameters()) version += p.version;
+    if (this.compiled === null || version !== this.compiledAt) {
+      this.compiled = InferencePlan.compile(this.model);
+      this.compiledAt = version;
+    }
+    return this.compiled;
   }
 
   /** Values per sample the model reads. */
