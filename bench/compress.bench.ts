@@ -178,14 +178,12 @@ if (want('speed')) {
 for (const [name, rows] of Object.entries(tables)) printTable(name, rows);
 const out = path.join(__dirname, 'results', 'compress.json');
 const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')).tables as Record<string, Row[]>) : {};
-const key = (r: Row) => `${r.dataset ?? ''}|${r.model ?? ''}|${r.stage ?? r.layer ?? ''}`;
+// Model sections add keyed rows to shared tables (earlier rows for other datasets and models stay); speed tables are replaced.
+const key = (r: Row) => `${r.dataset}|${r.model}|${r.stage ?? r.layer}`;
 const merged = { ...previous };
 for (const [name, rows] of Object.entries(tables)) {
   const fresh = new Set(rows.map(key));
-  merged[name] = r0(name, rows, fresh);
-}
-function r0(name: string, rows: Row[], fresh: Set<string>): Row[] {
   const keyed = rows.every((r) => r.dataset !== undefined);
-  return keyed ? [...(previous[name] ?? []).filter((r) => !fresh.has(key(r))), ...rows] : rows;
+  merged[name] = keyed ? [...(previous[name] ?? []).filter((r) => !fresh.has(key(r))), ...rows] : rows;
 }
 writeResults('compress', merged);

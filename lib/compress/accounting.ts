@@ -9,6 +9,7 @@
  * stage's bytes; the file ratio divides them by the whole file (header,
  * section frames and all).
  */
+import { layerOfName } from '../prune/targets';
 import { TensorLayout } from './format';
 
 export interface StageBytes {
@@ -46,12 +47,10 @@ export interface CompressionReport {
   ratio: { pruned: number; quantized: number; huffman: number; file: number };
 }
 
-const layerOf = (name: string) => (name.lastIndexOf('.') > 0 ? name.slice(0, name.lastIndexOf('.')) : name);
-
 export function compressionReport(layout: readonly TensorLayout[], fileBytes: number, headerBytes: number): CompressionReport {
   const byLayer = new Map<string, LayerCompression>();
   for (const { header: t, sections } of layout) {
-    const layer = layerOf(t.name);
+    const layer = layerOfName(t.name);
     const size = t.shape.reduce((a, b) => a * b, 1);
     let row = byLayer.get(layer);
     if (!row) {

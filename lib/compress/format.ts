@@ -11,7 +11,7 @@
  * slicing, every CRC before decoding, and every decoded count against the
  * architecture; it allocates at most MAX_EXPANSION times the file's size.
  */
-import { ArgumentRangeError, CorruptModelError } from '../errors';
+import { CorruptModelError } from '../errors';
 import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential } from '../nn/sequential';
@@ -21,7 +21,7 @@ import { crc32 } from './crc32';
 import { MAX_ALPHABET, codeLengths, huffmanDecode, huffmanEncode, packLengths, symbolCounts, unpackLengths } from './huffman';
 import { assignNearest } from './kmeans';
 import { BitsOption, bitsFor } from './sharing';
-import { MAX_INDEX_BITS, decodeRelativeIndices, encodeRelativeIndices, livePositions } from './sparse-index';
+import { MAX_INDEX_BITS, decodeRelativeIndices, encodeRelativeIndices, gatherLive, livePositions } from './sparse-index';
 import { native } from '../native';
 
 export const MAGIC = Uint8Array.of(0x89, 0x50, 0x52, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -91,16 +91,14 @@ function f32Bytes(values: Float32Array): Uint8Array {
   return new Uint8Array(copy.buffer);
 }
 
-/** The distinct live values of a weight, sorted, or null when more than MAX_ALPHABET. */
-function distinctValues(values: Float32Array, positions: Int32Array): Float32Array | null {
-  const live = new Float32Array(positions.length);
-  for (let j = 0; j < positions.length; j++) live[j] = values[positions[j]];
-  live.sort();
+/** The distinct values, sorted, or null when there are more than MAX_ALPHABET. */
+function distinctValues(live: Float32Array): Float32Array | null {
+  const sorted = live.slice().sort();
   const out: number[] = [];
-  for (let j = 0; j < live.length; j++) {
-    if (j === 0 || live[j] !== live[j - 1]) {
+  for (let j = 0; j < sorted.length; j++) {
+    if (j === 0 || sorted[j] !== sorted[j - 1]) {
       if (out.length === MAX_ALPHABET) return null;
-      out.push(live[j]);
+      out.push(sorted[j]);
     }
   }
   return Float32Array.from(out);
@@ -112,28 +110,20 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
     return { header: { name: p.name, shape, encoding: 'float32' }, sections: [['values', f32Bytes(p.value.data)]] };
   }
   const layer = layerNameOf(p);
-  const fallbackIndex = p.shape.length === 4 ? DEFAULT_INDEX_BITS.conv : DEFAULT_INDEX_BITS.dense;
-  const indexBits = options.indexBits === undefined ? fallbackIndex
-    : typeof options.indexBits === 'number' ? options.indexBits : (options.indexBits[p.name] ?? options.indexBits[layer] ?? options.indexBits.default ?? fallbackIndex);
-  if (!Number.isInteger(indexBits) || indexBits < 1 || indexBits > MAX_INDEX_BITS) {
-    throw new ArgumentRangeError(`indexBits for ${p.name} must be an integer in [1, ${MAX_INDEX_BITS}], found ${indexBits}`);
-  }
+  const indexBits = bitsFor(options.indexBits, layer, p, DEFAULT_INDEX_BITS, 'indexBits');
   const positions = livePositions(p.value.data, p.mask);
   const runs = encodeRelativeIndices(positions, indexBits);
   const indexLengths = codeLengths(symbolCounts(runs, 2 ** indexBits));
   const indexSections: [string, Uint8Array][] = [['indexLengths', packLengths(indexLengths)], ['indices', huffmanEncode(runs, indexLengths).bytes]];
   const base = { name: p.name, shape, masked: p.mask !== null, nonzero: positions.length, entries: runs.length, indexBits };
-  const codebook = distinctValues(p.value.data, positions);
+  const live = gatherLive(p.value.data, positions);
+  const codebook = distinctValues(live);
   const declared = options.weightBits === undefined ? undefined : bitsFor(options.weightBits, layer, p);
   // A codebook pays when its entries plus the indices cost less than float32 values (not so for unquantized weights).
   const indexCost = codebook ? codebook.length * 4 + (positions.length * Math.ceil(Math.log2(Math.max(codebook.length, 2)))) / 8 : Infinity;
   if (codebook === null || (declared !== undefined && codebook.length > 2 ** declared) || (positions.length > 0 && indexCost >= positions.length * 4)) {
-    const values = new Float32Array(positions.length);
-    for (let j = 0; j < positions.length; j++) values[j] = p.value.data[positions[j]];
-    return { header: { ...base, encoding: 'sparse-float32' }, sections: [['values', f32Bytes(values)], ...indexSections] };
+    return { header: { ...base, encoding: 'sparse-float32' }, sections: [['values', f32Bytes(live)], ...indexSections] };
   }
-  const live = new Float32Array(positions.length);
-  for (let j = 0; j < positions.length; j++) live[j] = p.value.data[positions[j]];
   const symbols = Uint16Array.from(codebook.length ? assignNearest(live, codebook) : []);
   const weightLengths = codeLengths(symbolCounts(symbols, codebook.length));
   const weightBits = declared ?? Math.max(1, Math.ceil(Math.log2(Math.max(codebook.length, 1))));
@@ -311,7 +301,7 @@ function fillTensor(p: Parameter, t: TensorHeader, payloads: Record<string, Uint
     live = new Float32Array(nonzero);
     native.codebookGather(codebook, Int32Array.from(symbols), live);
   }
-  w.fill(0);
+  // The architecture's layers start at zero: only live entries are written.
   for (let j = 0; j < nonzero; j++) w[positions[j]] = live[j];
   if (t.masked) {
     const mask = new Uint8Array(p.size);

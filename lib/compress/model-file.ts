@@ -4,9 +4,8 @@
  * path or the file's bytes (for servers that fetch models from storage) and
  * gives a model ready to serve through a compiled native inference plan.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { ArgumentTypeError, DataError } from '../errors';
+import { ArgumentTypeError } from '../errors';
+import { readFileBytes, readFileBytesAsync, writeFileAtomic } from '../files';
 import { Dataset } from '../data/dataset';
 import { InferencePlan } from '../nn/inference';
 import { Evaluation, Sequential } from '../nn/sequential';
@@ -17,18 +16,7 @@ import { EncodeOptions, EncodedModel, ModelFileHeader, TensorLayout, decodeModel
 /** Writes the model atomically; returns what was written (bytes, header, per-section sizes). */
 export function saveModel(model: Sequential, file: string, options: EncodeOptions = {}): EncodedModel {
   const encoded = encodeModel(model, options);
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, encoded.bytes);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw new DataError(`${file}: cannot write the model file (${(e as Error).message})`);
-  }
+  writeFileAtomic(file, encoded.bytes, 'the model file');
   return encoded;
 }
 
@@ -94,32 +82,15 @@ function fromBytes(bytes: Uint8Array, name: string): CompressedModel {
   return new CompressedModel(model, header, layout, bytes.length, headerBytes);
 }
 
-function readModelFile(file: string, e: unknown): never {
-  const code = (e as NodeJS.ErrnoException).code;
-  throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-}
-
 /** Loads a compressed model from a path or from the file's bytes. */
 export function loadModel(source: string | Uint8Array): CompressedModel {
   if (source instanceof Uint8Array) return fromBytes(source, 'model buffer');
   if (typeof source !== 'string') throw new ArgumentTypeError(expected('a path or a Uint8Array/Buffer', 'source', describe(source)));
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(source);
-  } catch (e) {
-    return readModelFile(source, e);
-  }
-  return fromBytes(bytes, source);
+  return fromBytes(readFileBytes(source), source);
 }
 
 /** loadModel() with the file read asynchronously. */
 export async function loadModelAsync(source: string | Uint8Array): Promise<CompressedModel> {
   if (typeof source !== 'string') return loadModel(source);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(source);
-  } catch (e) {
-    return readModelFile(source, e);
-  }
-  return fromBytes(bytes, source);
+  return fromBytes(await readFileBytesAsync(source), source);
 }

@@ -20,6 +20,7 @@ import { EpochResult, TrainerHooks, combineHooks, train } from '../train/trainer
 import { assertInteger, describe, expected } from '../validate';
 import { CentroidInit, KMeansResult, assignNearest, kmeans1d } from './kmeans';
 import { MAX_ALPHABET } from './huffman';
+import { gatherLive, livePositions } from './sparse-index';
 
 export const MAX_WEIGHT_BITS = Math.log2(MAX_ALPHABET);
 
@@ -47,12 +48,19 @@ export interface SharedTensor {
 
 export const DEFAULT_BITS = { conv: 8, dense: 5 } as const;
 
-/** The bit width a tensor gets under a BitsOption. */
-export function bitsFor(option: BitsOption | undefined, layer: string, param: Parameter): number {
-  const fallback = param.shape.length === 4 ? DEFAULT_BITS.conv : DEFAULT_BITS.dense;
+/**
+ * The width a tensor gets under a BitsOption (weight bits, or index bits with
+ * their own defaults): by parameter name, layer name, `default`, then the
+ * default for convolution kernels or dense weights.
+ */
+export function bitsFor(
+  option: BitsOption | undefined, layer: string, param: Parameter,
+  defaults: { conv: number; dense: number } = DEFAULT_BITS, optionName = 'bits',
+): number {
+  const fallback = param.shape.length === 4 ? defaults.conv : defaults.dense;
   if (option === undefined) return fallback;
   const bits = typeof option === 'number' ? option : (option[param.name] ?? option[layer] ?? option.default ?? fallback);
-  assertInteger(typeof option === 'number' ? 'bits' : `bits.${layer}`, bits, 1, MAX_WEIGHT_BITS);
+  assertInteger(typeof option === 'number' ? optionName : `${optionName}.${layer}`, bits, 1, MAX_WEIGHT_BITS);
   return bits;
 }
 
@@ -101,13 +109,10 @@ export function shareWeights(source: PruneSource, options: ShareOptions = {}): S
   checkBitsOption(options.bits, new Set(targets.flatMap((t) => [t.layer, t.param.name])));
   const tensors = targets.map(({ layer, param }) => {
     const bits = bitsFor(options.bits, layer, param);
-    const w = param.value.data, mask = param.mask;
-    let live = 0;
-    for (let i = 0; i < w.length; i++) if (mask ? mask[i] : w[i] !== 0) live++;
-    const values = new Float32Array(live);
-    for (let i = 0, j = 0; i < w.length; i++) if (mask ? mask[i] : w[i] !== 0) values[j++] = w[i];
+    const w = param.value.data;
+    const values = gatherLive(w, livePositions(w, param.mask));
     const kmeans = kmeans1d(values, 2 ** bits, { init: options.init, seed: options.seed, maxIterations: options.maxIterations });
-    const liveMask = mask ?? Uint8Array.from(w, (v) => (v !== 0 ? 1 : 0));
+    const liveMask = param.mask ?? Uint8Array.from(w, (v) => (v !== 0 ? 1 : 0));
     const assignment = kmeans.centroids.length > 0 ? assignNearest(w, kmeans.centroids, liveMask) : new Int32Array(w.length).fill(-1);
     const codebook = new Parameter(`${param.name}.codebook`, new Tensor(kmeans.centroids.slice(), [kmeans.centroids.length]), 'weight');
     return { layer, param, bits, codebook, assignment, kmeans };

@@ -21,6 +21,13 @@ export function livePositions(values: Float32Array, mask: Uint8Array | null): In
   return out;
 }
 
+/** The values at the given positions, in order. */
+export function gatherLive(values: Float32Array, positions: Int32Array): Float32Array {
+  const out = new Float32Array(positions.length);
+  for (let j = 0; j < positions.length; j++) out[j] = values[positions[j]];
+  return out;
+}
+
 /** The relative-index symbols of ascending positions, fillers included. */
 export function encodeRelativeIndices(positions: Int32Array, indexBits: number): Uint16Array {
   assertInteger('indexBits', indexBits, 1, MAX_INDEX_BITS);

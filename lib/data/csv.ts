@@ -4,8 +4,8 @@
  * Labels that are all non-negative integers are class indices; otherwise the
  * distinct label strings, sorted, become the classes (see `labelNames`).
  */
-import { readFileSync } from 'node:fs';
 import { DataError } from '../errors';
+import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
 import { Dataset, Split, checkDataset, holdOut } from './dataset';
 
@@ -83,14 +83,7 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
 }
 
 export function readCsv(file: string, options: CsvOptions = {}): Dataset {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
-  return parseCsv(text, file, options);
+  return parseCsv(readFileBytes(file).toString('utf8'), file, options);
 }
 
 /**

@@ -4,10 +4,11 @@
  * then the elements. Every length is checked against the bytes before any
  * allocation proportional to the claimed size.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors';
+import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
 import { Dataset, Split, checkDataset } from './dataset';
 
@@ -69,14 +70,7 @@ export function parseIdx(bytes: Buffer, name: string): IdxArray {
 }
 
 export function readIdx(file: string): IdxArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
-  return parseIdx(bytes, file);
+  return parseIdx(readFileBytes(file), file);
 }
 
 /** The first of `base` and `base.gz` that exists in dir, or an error naming both. */

@@ -9,8 +9,8 @@
  * Reading checks the header length against the file size before allocating,
  * then every tensor's dtype, shape and offsets against the data.
  */
-import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { CorruptModelError, DataError } from '../errors';
+import { CorruptModelError } from '../errors';
+import { readFileBytes, writeFileAtomic } from '../files';
 import { Sequential } from './sequential';
 import { modelFromSpec, specParameterCount } from './spec';
 
@@ -139,27 +139,9 @@ export function parseCheckpoint(buf: Buffer, name = 'checkpoint'): Checkpoint {
 
 /** Writes atomically: a temporary file in the same directory, then a rename. */
 export function saveCheckpoint(model: Sequential, file: string, metadata: Record<string, string> = {}): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, serializeCheckpoint(model, metadata));
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw new DataError(`${file}: cannot write the checkpoint (${(e as Error).message})`);
-  }
+  writeFileAtomic(file, serializeCheckpoint(model, metadata), 'the checkpoint');
 }
 
 export function loadCheckpoint(file: string): Checkpoint {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
-  return parseCheckpoint(buf, file);
+  return parseCheckpoint(readFileBytes(file), file);
 }

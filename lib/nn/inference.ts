@@ -13,7 +13,7 @@ import { Activation } from './activation';
 import { Conv2D, Flatten, MaxPool2D } from './conv';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
-import { Sequential } from './sequential';
+import { Sequential, argmaxRows } from './sequential';
 
 const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
 
@@ -82,21 +82,10 @@ export class InferencePlan {
 
   /** The most likely class of each sample (ties to the lower class, as Sequential.predict). */
   predict(x: Tensor | Float32Array): Int32Array {
-    return argmax(this.logits(x));
+    return argmaxRows(this.logits(x));
   }
 
   async predictAsync(x: Tensor | Float32Array): Promise<Int32Array> {
-    return argmax(await this.logitsAsync(x));
+    return argmaxRows(await this.logitsAsync(x));
   }
-}
-
-function argmax(z: Tensor): Int32Array {
-  const [n, classes] = z.shape;
-  const out = new Int32Array(n);
-  for (let i = 0, row = 0; i < n; i++, row += classes) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (z.data[row + c] > z.data[row + best]) best = c;
-    out[i] = best;
-  }
-  return out;
 }

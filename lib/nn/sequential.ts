@@ -15,6 +15,18 @@ export interface Evaluation {
   samples: number;
 }
 
+/** The index of each row's largest score (ties to the lower index). */
+export function argmaxRows(z: Tensor): Int32Array {
+  const [n, classes] = z.shape;
+  const out = new Int32Array(n);
+  for (let i = 0, row = 0; i < n; i++, row += classes) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (z.data[row + c] > z.data[row + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
 export class Sequential {
   readonly layers: readonly Layer[];
   private dlogits: Tensor | null = null;
@@ -53,15 +65,7 @@ export class Sequential {
 
   /** The most likely class of each sample. */
   predict(x: Tensor): Int32Array {
-    const z = this.logits(x);
-    const [n, classes] = z.shape;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (z.data[i * classes + c] > z.data[i * classes + best]) best = c;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(this.logits(x));
   }
 
   /** Accuracy and mean cross-entropy over a dataset. */

@@ -32,8 +32,13 @@ export interface Target {
 }
 
 export function layerNameOf(p: Parameter): string {
-  const dot = p.name.lastIndexOf('.');
-  return dot > 0 ? p.name.slice(0, dot) : p.name;
+  return layerOfName(p.name);
+}
+
+/** The layer a parameter name belongs to ("fc1" for "fc1.weight"). */
+export function layerOfName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
 export function parametersOf(source: PruneSource): Parameter[] {

@@ -1,0 +1,45 @@
+/**
+ * File access with the library's errors: reads that fail say which file and
+ * why (DataError), and writes are atomic (a temporary file in the same
+ * directory, then a rename), so a crash or Ctrl-C never leaves half a file.
+ */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { DataError } from './errors';
+
+function readError(file: string, e: unknown): DataError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+}
+
+export function readFileBytes(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw readError(file, e);
+  }
+}
+
+export async function readFileBytesAsync(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw readError(file, e);
+  }
+}
+
+/** Writes bytes atomically; `what` names the content in the error ("the checkpoint"). */
+export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean up
+    }
+    throw new DataError(`${file}: cannot write ${what} (${(e as Error).message})`);
+  }
+}
