@@ -1,0 +1,87 @@
+/**
+ * The options every pipeline command shares, and how they turn into a
+ * recipe: defaults ← --recipe file ← flags.
+ */
+import { Command, Option } from 'commander';
+import { ARCHITECTURES, METHODS } from './pipeline';
+import { BitsSetting, DEFAULT_RECIPE, Recipe, UsageError, loadRecipe, mergeRecipe } from './recipe';
+
+export interface CommonFlags {
+  data?: string;
+  arch?: string;
+  method?: string;
+  sparsity?: string;
+  schedule?: string;
+  bits?: string;
+  epochs?: string;
+  lr?: string;
+  seed?: string;
+  out?: string;
+  report?: string;
+  recipe?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export type Flag = 'data' | 'arch' | 'method' | 'sparsity' | 'schedule' | 'bits' | 'epochs' | 'lr' | 'seed' | 'out' | 'report' | 'recipe';
+
+const DESCRIPTIONS: Record<Flag, [string, string]> = {
+  data: ['--data <spec>', 'dataset: mnist (embedded, 8,000/2,000), fashion, idx:DIR or csv:FILE'],
+  arch: ['--arch <name>', `architecture: ${ARCHITECTURES.join(', ')}`],
+  method: ['--method <name>', `pruning method: ${METHODS.join(', ')}`],
+  sparsity: ['--sparsity <fraction>', 'overall fraction of weights to remove, e.g. 0.94'],
+  schedule: ['--schedule <name>', 'gradual (Zhu & Gupta), iterative (Han et al. rounds) or one-shot'],
+  bits: ['--bits <bits>', 'weight-sharing bits: a number, or per layer as conv1=8,fc1=5,default=5'],
+  epochs: ['--epochs <n>', 'epochs of this command\'s training stage'],
+  lr: ['--lr <rate>', 'learning rate of this command\'s training stage'],
+  seed: ['--seed <n>', 'random seed (same seed, machine and threads: identical results)'],
+  out: ['--out <file>', 'output file'],
+  report: ['--report <file.html>', 'write the HTML report here'],
+  recipe: ['--recipe <file>', 'JSON or YAML recipe setting every stage (docs/RECIPES.md)'],
+};
+
+export function addOptions(command: Command, flags: Flag[]): Command {
+  for (const flag of flags) command.addOption(new Option(...DESCRIPTIONS[flag]));
+  return command.option('--json', 'print one JSON object on stdout (no progress)').option('--quiet', 'no progress output');
+}
+
+function number(flag: string, text: string, min: number, max: number, integer = false): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${flag} ${text}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+export function parseBits(text: string): BitsSetting {
+  if (/^\d+$/.test(text)) return number('bits', text, 1, 12, true);
+  const entries = text.split(',').map((part) => {
+    const m = /^([\w.-]+)=(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--bits ${text}: expected a number or layer=bits pairs such as conv1=8,default=5`);
+    return [m[1], number('bits', m[2], 1, 12, true)] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+/** Which stage --epochs and --lr apply to. */
+export type Stage = 'train' | 'prune' | 'quantize';
+
+export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recipe> = {}): Recipe {
+  let recipe: Recipe = { ...DEFAULT_RECIPE, ...base };
+  if (flags.recipe) recipe = mergeRecipe(recipe, loadRecipe(flags.recipe));
+  const patch: Record<string, Record<string, unknown>> = { train: {}, prune: {}, quantize: {} };
+  const top: Record<string, unknown> = {};
+  if (flags.data !== undefined) top.data = flags.data;
+  if (flags.arch !== undefined) top.arch = flags.arch;
+  if (flags.seed !== undefined) top.seed = number('seed', flags.seed, 0, 2 ** 31 - 1, true);
+  if (flags.method !== undefined) patch.prune.method = flags.method;
+  if (flags.sparsity !== undefined) patch.prune.sparsity = number('sparsity', flags.sparsity, 0, 0.999);
+  if (flags.schedule !== undefined) {
+    if (!['gradual', 'iterative', 'one-shot'].includes(flags.schedule)) throw new UsageError(`--schedule ${flags.schedule}: expected gradual, iterative or one-shot`);
+    patch.prune.schedule = flags.schedule;
+  }
+  if (flags.bits !== undefined) patch.quantize.bits = parseBits(flags.bits);
+  if (flags.epochs !== undefined) patch[stage].epochs = number('epochs', flags.epochs, 0, 10000, true);
+  if (flags.lr !== undefined) patch[stage].lr = number('lr', flags.lr, 0, 10);
+  return mergeRecipe(recipe, { ...top, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => Object.keys(v).length)) });
+}

@@ -1,0 +1,224 @@
+/**
+ * The stages `prunekit` runs, each a function of a model, data and one
+ * section of the recipe: train a baseline, prune with fine-tuning, share
+ * weights with centroid fine-tuning. Progress goes to a Progress sink and
+ * every stage returns what the report draws.
+ */
+import { Dataset } from '../data/dataset';
+import { DataError, ShapeError } from '../errors';
+import { Tensor } from '../tensor';
+import { InitializerName, INITIALIZERS } from '../nn/init';
+import { lenet300100, lenet5, mlp } from '../nn/architectures';
+import { Sequential } from '../nn/sequential';
+import { Parameter } from '../nn/parameter';
+import {
+  DynamicSparseTraining, Pruner, PruningMethod, block, collectGradients, gradientPruning, iterativePruning, lnStructured, magnitude,
+  nm, oneShot, polynomialDecay, probabilisticMagnitude, randomPruning, restore, saliency, snapshot,
+} from '../prune';
+import { selectTargets } from '../prune/targets';
+import { SharedWeights, fineTuneCentroids, shareWeights } from '../compress/sharing';
+import { LrSchedule } from '../train/schedule';
+import { SGD } from '../train/sgd';
+import { Regularizer, groupLasso, l1 } from '../train/regularizers';
+import { TrainerHooks, combineHooks, train } from '../train/trainer';
+import { PruneRecipe, QuantizeRecipe, Recipe, TrainRecipe, UsageError } from './recipe';
+
+export interface Progress {
+  /** A stage with `total` steps starts (batches, rounds, ...). */
+  start(stage: string, total: number): void;
+  tick(steps?: number, status?: string): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { start() {}, tick() {}, stop() {} };
+
+export const ARCHITECTURES = ['lenet-300-100', 'lenet-5', 'mlp:IN-H1-...-OUT'];
+export const METHODS = [
+  'magnitude', 'random', 'gradient', 'snip', 'probabilistic', 'structured', 'nm:N:M', 'block:RxC', 'set', 'rigl', 'l1', 'group-lasso',
+];
+
+/** Checks that a loaded model reads the data's samples and predicts its classes, before any long work. */
+export function checkModelReads(model: { logits(x: Tensor): Tensor }, data: Dataset, source: string): void {
+  const features = data.x.shape[1];
+  let z: Tensor;
+  try {
+    z = model.logits(new Tensor(data.x.data.slice(0, features), [1, features]));
+  } catch (error) {
+    if (error instanceof ShapeError) {
+      throw new DataError(`${source} does not read ${data.name}'s samples of shape [${data.sampleShape.join(', ')}] (${error.message})`);
+    }
+    throw error;
+  }
+  if (z.shape[1] !== data.classes) throw new DataError(`${source} predicts ${z.shape[1]} classes but ${data.name} has ${data.classes}`);
+}
+
+/** A network for `arch` that reads the data's samples and predicts its classes. */
+export function buildModel(arch: string, data: Dataset, seed: number, init?: string): Sequential {
+  if (init !== undefined && !INITIALIZERS.includes(init as InitializerName)) {
+    throw new UsageError(`unknown initializer '${init}' (use ${INITIALIZERS.join(', ')})`);
+  }
+  const options = { seed, init: init as InitializerName | undefined };
+  const features = data.sampleShape.reduce((a, b) => a * b, 1);
+  const needs = (what: string, ok: boolean) => {
+    if (!ok) throw new UsageError(`--arch ${arch} needs ${what}, but ${data.name} has samples of shape [${data.sampleShape.join(', ')}] and ${data.classes} classes`);
+  };
+  if (arch === 'lenet-300-100') {
+    needs('784 features and 10 classes', features === 784 && data.classes === 10);
+    return lenet300100(options);
+  }
+  if (arch === 'lenet-5') {
+    needs('28×28 single-channel images and 10 classes', features === 784 && data.classes === 10);
+    return lenet5(options);
+  }
+  const match = /^mlp:(\d+(?:-\d+)+)$/.exec(arch);
+  if (match) {
+    const sizes = match[1].split('-').map(Number);
+    if (sizes.some((s) => s < 1 || s > 1e5)) throw new UsageError(`--arch ${arch}: layer sizes must be between 1 and 100000`);
+    needs(`${sizes[0]} features and ${sizes[sizes.length - 1]} classes`, sizes[0] === features && sizes[sizes.length - 1] === data.classes);
+    return mlp(sizes, options);
+  }
+  throw new UsageError(`unknown architecture '${arch}' (use ${ARCHITECTURES.join(', ')})`);
+}
+
+function sgd(model: Sequential, r: TrainRecipe): SGD {
+  return new SGD(model.parameters(), { lr: r.lr, momentum: r.momentum, weightDecay: r.weightDecay });
+}
+
+function withProgress(progress: Progress, hooks: TrainerHooks = {}): TrainerHooks {
+  return combineHooks(hooks, { afterBatch: (b) => progress.tick(1, `loss ${b.loss.toFixed(3)}`) });
+}
+
+const batchesPerEpoch = (data: Dataset, batchSize: number) => Math.ceil(data.y.length / batchSize);
+
+/** Trains with SGD + momentum and a cosine learning rate; returns samples per second over the run. */
+export function fit(model: Sequential, data: Dataset, r: TrainRecipe, seed: number, progress: Progress, stage: string, hooks: TrainerHooks = {}, regularizers: Regularizer[] = []): { samplesPerSecond: number } {
+  if (r.epochs === 0) return { samplesPerSecond: 0 };
+  progress.start(stage, r.epochs * batchesPerEpoch(data, r.batchSize));
+  const started = process.hrtime.bigint();
+  try {
+    train(model, data, {
+      optimizer: sgd(model, r), schedule: LrSchedule.cosine(r.lr, r.epochs), epochs: r.epochs, batchSize: r.batchSize, seed,
+      hooks: withProgress(progress, hooks), regularizers,
+    });
+  } finally {
+    progress.stop();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { samplesPerSecond: (r.epochs * data.y.length) / seconds };
+}
+
+/** The pruning method a name on the command line stands for (set, rigl, l1 and group-lasso are drivers, handled by pruneModel). */
+export function methodFor(name: string, seed: number): PruningMethod {
+  const fixed: Record<string, () => PruningMethod> = {
+    magnitude: () => magnitude(),
+    random: () => randomPruning({ seed }),
+    gradient: () => gradientPruning(),
+    snip: () => saliency(),
+    probabilistic: () => probabilisticMagnitude({ seed }),
+    structured: () => lnStructured({ n: 2 }),
+    l1: () => magnitude(),
+    'group-lasso': () => lnStructured({ n: 2 }),
+  };
+  if (fixed[name]) return fixed[name]();
+  const nmMatch = /^nm:(\d+):(\d+)$/.exec(name);
+  if (nmMatch) return nm({ n: Number(nmMatch[1]), m: Number(nmMatch[2]) });
+  const blockMatch = /^block:(\d+)x(\d+)$/.exec(name);
+  if (blockMatch) return block({ rows: Number(blockMatch[1]), cols: Number(blockMatch[2]) });
+  throw new UsageError(`unknown pruning method '${name}' (use ${METHODS.join(', ')})`);
+}
+
+const needsGradients = (name: string) => name === 'gradient' || name === 'snip';
+
+export interface CurvePoint {
+  sparsity: number;
+  accuracy: number;
+  label: string;
+  /** 'just pruned' right after a pruning step, 'fine-tuned' after training at that sparsity. */
+  phase: string;
+}
+
+/**
+ * Prunes to the recipe's sparsity with fine-tuning. `evaluate` is called
+ * at each round or epoch and gives the accuracy-vs-sparsity curve.
+ */
+export function pruneModel(
+  model: Sequential, data: Dataset, r: PruneRecipe, seed: number, progress: Progress, evaluate: (label: string, phase: string) => CurvePoint,
+): CurvePoint[] {
+  const curve: CurvePoint[] = [];
+  const scope = { scope: r.scope, exclude: r.exclude, overrides: Object.keys(r.layers).length ? r.layers : undefined };
+  const targets = selectTargets(model, { exclude: r.exclude });
+  if (targets.length === 0) throw new UsageError('prune.exclude leaves no layer to prune');
+  const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
+  for (const name of Object.keys(r.layers)) {
+    if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})`);
+  }
+  const steps = r.epochs * batchesPerEpoch(data, r.batchSize);
+  const perEpoch = { afterEpoch: (e: { epoch: number }) => curve.push(evaluate(`epoch ${e.epoch + 1}`, 'fine-tuned')) };
+
+  if (r.method === 'set' || r.method === 'rigl') {
+    // Start from the trained weights pruned by magnitude at the per-layer sparsities the distribution gives; then connections move.
+    const saved = snapshot(model);
+    const dst = new DynamicSparseTraining(model, { mode: r.method, sparsity: r.sparsity, endStep: Math.floor(steps * 0.75), seed, exclude: r.exclude });
+    restore(model, saved);
+    magnitude().prune(dst.targets, 0, { overrides: Object.fromEntries(dst.targets.map((t, i) => [t.param.name, dst.sparsities[i]])) });
+    curve.push(evaluate('pruned', 'just pruned'));
+    fit(model, data, r, seed + 1, progress, `${r.method} training`, combineHooks(dst.hooks, perEpoch));
+    return curve;
+  }
+
+  const method = methodFor(r.method, seed);
+  // Gradient scores need gradients before the first pruning step.
+  if (needsGradients(r.method)) collectGradients(model, data, method, { seed, exclude: r.exclude });
+  if (r.method === 'l1' || r.method === 'group-lasso') {
+    // Learn sparsity with the penalty, cut what went (near) zero, then fine-tune without it.
+    const penalty = r.method === 'l1' ? l1(r.strength) : groupLasso(r.strength, 'rows');
+    const regularized = { ...r, epochs: Math.ceil((r.epochs * 2) / 3) };
+    fit(model, data, regularized, seed + 1, progress, `${r.method} training`, perEpoch, [penalty]);
+    method.prune(targets, r.sparsity, scope);
+    curve.push(evaluate('cut', 'just pruned'));
+    fit(model, data, { ...r, epochs: r.epochs - regularized.epochs }, seed + 2, progress, 'fine-tuning', perEpoch);
+    return curve;
+  }
+
+  if (r.schedule === 'iterative') {
+    const rounds = r.rounds;
+    const epochs = Math.max(1, Math.round(r.epochs / rounds));
+    iterativePruning(model, {
+      ...scope, method, final: r.sparsity, rounds,
+      fineTune: (m, round) => {
+        curve.push(evaluate(`round ${round + 1} pruned`, 'just pruned'));
+        fit(m, data, { ...r, epochs }, seed + 1 + round, progress, `round ${round + 1}/${rounds}`);
+        curve.push(evaluate(`round ${round + 1} fine-tuned`, 'fine-tuned'));
+        if (needsGradients(r.method) && round + 1 < rounds) collectGradients(m, data, method, { seed: seed + round, exclude: r.exclude });
+      },
+    });
+    return curve;
+  }
+  const schedule = r.schedule === 'gradual'
+    ? polynomialDecay({ final: r.sparsity, end: Math.floor(steps * 0.6), every: Math.max(1, Math.floor(steps / 50)) })
+    : oneShot(r.sparsity);
+  const pruner = new Pruner(model, { ...scope, method, schedule });
+  fit(model, data, r, seed + 1, progress, `${r.schedule} pruning`, combineHooks(pruner.hooks, perEpoch));
+  return curve;
+}
+
+/** k-means weight sharing and centroid fine-tuning. */
+export function quantizeModel(model: Sequential, data: Dataset, r: QuantizeRecipe, seed: number, batchSize: number, progress: Progress, exclude: string[] = []): SharedWeights {
+  const shared = shareWeights(model, { bits: r.bits, init: r.init, seed, exclude });
+  if (r.epochs > 0) {
+    progress.start('centroid fine-tuning', r.epochs * batchesPerEpoch(data, batchSize));
+    try {
+      fineTuneCentroids(model, shared, data, { epochs: r.epochs, lr: r.lr, batchSize, seed: seed + 7, hooks: withProgress(progress) });
+    } finally {
+      progress.stop();
+    }
+  }
+  return shared;
+}
+
+/** Copies of the prunable weights, for the report's histograms and sparsity maps. */
+export function weightSnapshot(model: Sequential): { name: string; shape: readonly number[]; values: Float32Array }[] {
+  return model.parameters().filter((p: Parameter) => p.role === 'weight').map((p) => ({ name: p.name, shape: p.shape, values: p.value.data.slice() }));
+}
+
+export type { Recipe };

@@ -1,0 +1,61 @@
+/**
+ * `prunekit sensitivity`: prune one layer at a time to increasing
+ * sparsities and measure the accuracy (on the test split), then allocate
+ * per-layer sparsities that meet an overall budget, pruning the sensitive
+ * layers least. The allocation prints as a recipe fragment.
+ */
+import { loadDataset } from '../data';
+import { loadCheckpoint } from '../nn/checkpoint';
+import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
+import { renderReport } from '../report';
+import { CommonFlags, recipeFrom } from './options';
+import { writeOutputs } from './outputs';
+import { buildModel, checkModelReads, fit } from './pipeline';
+import { noteFor, progressFor } from './progress';
+import { Recipe } from './recipe';
+import { formatTable } from './table';
+
+export interface SensitivityResult {
+  layers: LayerSensitivity[];
+  allocation: Record<string, number>;
+  sparsity: number;
+  report: string | null;
+}
+
+export async function sensitivityCommand(checkpoint: string | undefined, flags: CommonFlags): Promise<SensitivityResult> {
+  let recorded: Partial<Recipe> = {};
+  let model;
+  if (checkpoint) {
+    const loaded = loadCheckpoint(checkpoint);
+    model = loaded.model;
+    if (loaded.metadata.recipe) recorded = JSON.parse(loaded.metadata.recipe) as Partial<Recipe>;
+  }
+  const recipe = recipeFrom(flags, 'train', recorded);
+  const split = loadDataset(recipe.data);
+  if (model) {
+    checkModelReads(model, split.test, checkpoint!);
+  } else {
+    model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+    fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
+  }
+  const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
+  const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
+  const report = flags.report || null;
+  if (report) {
+    const html = await renderReport({
+      title: `prunekit sensitivity: ${recipe.arch} on ${recipe.data}`,
+      facts: [['data', `${split.test.name} test split (${split.test.y.length} samples)`], ['network', recipe.arch], ['budget', `${(recipe.prune.sparsity * 100).toFixed(1)}% overall sparsity`]],
+      sensitivity: layers, allocation,
+    });
+    await writeOutputs([{ file: report, bytes: html, what: 'the report' }]);
+  }
+  if (!flags.json) {
+    const levels = layers[0].curve.map((p) => p.sparsity);
+    process.stdout.write(formatTable(
+      ['layer', 'weights', ...levels.map((s) => `${Math.round(s * 100)}%`), 'allocated'],
+      layers.map((l) => [l.layer, l.size.toLocaleString('en-US'), ...l.curve.map((p) => `${(p.accuracy * 100).toFixed(1)}`), `${((allocation[l.layer] ?? 0) * 100).toFixed(1)}%`]),
+    ));
+    noteFor(flags)(`\nrecipe fragment (prune.layers) for ${(recipe.prune.sparsity * 100).toFixed(1)}% overall:\n${JSON.stringify({ prune: { layers: allocation } })}`);
+  }
+  return { layers, allocation, sparsity: recipe.prune.sparsity, report };
+}

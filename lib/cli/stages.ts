@@ -1,0 +1,98 @@
+/**
+ * `prunekit train`, `prune` and `compress`: the pipeline's stages on their
+ * own, passing safetensors checkpoints (architecture, weights, masks and
+ * the recipe that made them) from one to the next.
+ */
+import { compressionReport } from '../compress/accounting';
+import { encodeModel } from '../compress/format';
+import { loadModel } from '../compress/model-file';
+import { Split, loadDataset } from '../data';
+import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
+import { Sequential } from '../nn/sequential';
+import { CommonFlags, Stage, recipeFrom } from './options';
+import { writeOutputs } from './outputs';
+import { buildModel, checkModelReads, fit, pruneModel, quantizeModel } from './pipeline';
+import { noteFor, progressFor } from './progress';
+import { Recipe } from './recipe';
+import { toolVersion } from './table';
+
+export interface StageResult {
+  accuracy: number;
+  loss: number;
+  params: number;
+  nonzero: number;
+  epochs: number;
+  samplesPerSecond: number;
+  out: string;
+}
+
+/** A checkpoint and the recipe recorded in it (flags override it). */
+function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model: Sequential; recipe: Recipe } {
+  const { model, metadata } = loadCheckpoint(file);
+  let recorded: Partial<Recipe> = {};
+  if (metadata.recipe) {
+    try {
+      recorded = JSON.parse(metadata.recipe) as Partial<Recipe>;
+    } catch {
+      recorded = {};
+    }
+  }
+  return { model, recipe: recipeFrom(flags, stage, recorded) };
+}
+
+async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags: CommonFlags, stage: string, epochs: number, samplesPerSecond: number, defaultOut: string): Promise<StageResult> {
+  const out = flags.out ?? defaultOut;
+  const evaluation = model.evaluate(split.test);
+  const metadata = { stage, dataset: recipe.data, arch: recipe.arch, seed: String(recipe.seed), accuracy: String(evaluation.accuracy), recipe: JSON.stringify(recipe), tool: `prunekit ${toolVersion()}` };
+  await writeOutputs([{ file: out, bytes: serializeCheckpoint(model, metadata), what: 'the checkpoint' }]);
+  const count = model.parameterCount();
+  const result = { accuracy: evaluation.accuracy, loss: evaluation.loss, params: count.total, nonzero: count.nonzero, epochs, samplesPerSecond, out };
+  noteFor(flags)(`${stage}: test accuracy ${(evaluation.accuracy * 100).toFixed(2)}%, ${count.nonzero.toLocaleString('en-US')} of ${count.total.toLocaleString('en-US')} parameters non-zero; wrote ${out}`);
+  return result;
+}
+
+export async function trainCommand(flags: CommonFlags): Promise<StageResult> {
+  const recipe = recipeFrom(flags, 'train');
+  const split = loadDataset(recipe.data);
+  const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+  const { samplesPerSecond } = fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'training');
+  return saveStage(model, split, recipe, flags, 'trained', recipe.train.epochs, samplesPerSecond, 'baseline.safetensors');
+}
+
+export async function pruneCommand(checkpoint: string, flags: CommonFlags): Promise<StageResult> {
+  const { model, recipe } = fromCheckpoint(checkpoint, flags, 'prune');
+  const split = loadDataset(recipe.data);
+  checkModelReads(model, split.test, checkpoint);
+  const started = process.hrtime.bigint();
+  pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return saveStage(model, split, recipe, flags, 'pruned', recipe.prune.epochs, (recipe.prune.epochs * split.train.y.length) / seconds, 'pruned.safetensors');
+}
+
+export interface CompressResult {
+  accuracy: number;
+  params: number;
+  nonzero: number;
+  fileBytes: number;
+  compression: number;
+  out: string;
+}
+
+export async function compressCommand(checkpoint: string, flags: CommonFlags): Promise<CompressResult> {
+  const { model, recipe } = fromCheckpoint(checkpoint, flags, 'quantize');
+  const split = loadDataset(recipe.data);
+  checkModelReads(model, split.test, checkpoint);
+  quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progressFor(flags), recipe.prune.exclude);
+  const encoded = encodeModel(model, {
+    indexBits: recipe.quantize.indexBits,
+    metadata: { dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, tool: `prunekit ${toolVersion()}`, recipe },
+  });
+  const loaded = loadModel(encoded.bytes);
+  const out = flags.out ?? 'model.prk';
+  await writeOutputs([{ file: out, bytes: encoded.bytes, what: 'the model file' }]);
+  const report = compressionReport(encoded.layout, encoded.bytes.length, encoded.headerBytes);
+  const count = loaded.model.parameterCount();
+  const accuracy = loaded.evaluate(split.test).accuracy;
+  noteFor(flags)(`compressed: test accuracy ${(accuracy * 100).toFixed(2)}%, ${encoded.bytes.length.toLocaleString('en-US')} bytes (${report.ratio.file.toFixed(1)}×); wrote ${out}`);
+  return { accuracy, params: count.total, nonzero: count.nonzero, fileBytes: encoded.bytes.length, compression: report.ratio.file, out };
+}
