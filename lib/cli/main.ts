@@ -25,7 +25,6 @@ export function buildProgram(): Command {
     .description('Train, prune and Deep-Compress small neural networks into small, fast model files')
     .version(toolVersion())
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', examples('prunekit run', 'prunekit run --data fashion --arch lenet-5 --json', 'prunekit info model.prk'));
 
   addOptions(program.command('run'), ['data', 'arch', 'method', 'sparsity', 'schedule', 'bits', 'epochs', 'lr', 'seed', 'out', 'report', 'recipe'])

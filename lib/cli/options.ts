@@ -26,7 +26,7 @@ export interface CommonFlags {
 export type Flag = 'data' | 'arch' | 'method' | 'sparsity' | 'schedule' | 'bits' | 'epochs' | 'lr' | 'seed' | 'out' | 'report' | 'recipe';
 
 const DESCRIPTIONS: Record<Flag, [string, string]> = {
-  data: ['--data <spec>', 'dataset: mnist (embedded, 8,000/2,000), fashion, idx:DIR or csv:FILE'],
+  data: ['--data <spec>', 'dataset: mnist (embedded: 7,996 training / 2,004 test), fashion, idx:DIR or csv:FILE'],
   arch: ['--arch <name>', `architecture: ${ARCHITECTURES.join(', ')}`],
   method: ['--method <name>', `pruning method: ${METHODS.join(', ')}`],
   sparsity: ['--sparsity <fraction>', 'overall fraction of weights to remove, e.g. 0.94'],

@@ -137,6 +137,18 @@ export interface CurvePoint {
   phase: string;
 }
 
+/** Checks the pruning section against the network before any training: the method's name and the layers it names. */
+export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
+  if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
+  const targets = selectTargets(model, { exclude: r.exclude });
+  if (targets.length === 0) throw new UsageError('prune.exclude leaves no layer to prune');
+  const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
+  for (const name of Object.keys(r.layers)) {
+    if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})`);
+  }
+  return targets;
+}
+
 /**
  * Prunes to the recipe's sparsity with fine-tuning. `evaluate` is called
  * at each round or epoch and gives the accuracy-vs-sparsity curve.
@@ -146,12 +158,7 @@ export function pruneModel(
 ): CurvePoint[] {
   const curve: CurvePoint[] = [];
   const scope = { scope: r.scope, exclude: r.exclude, overrides: Object.keys(r.layers).length ? r.layers : undefined };
-  const targets = selectTargets(model, { exclude: r.exclude });
-  if (targets.length === 0) throw new UsageError('prune.exclude leaves no layer to prune');
-  const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
-  for (const name of Object.keys(r.layers)) {
-    if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})`);
-  }
+  const targets = checkPruneRecipe(model, r);
   const steps = r.epochs * batchesPerEpoch(data, r.batchSize);
   const perEpoch = { afterEpoch: (e: { epoch: number }) => curve.push(evaluate(`epoch ${e.epoch + 1}`, 'fine-tuned')) };
 

@@ -11,7 +11,7 @@ import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
 import { CommonFlags, Stage, recipeFrom } from './options';
 import { writeOutputs } from './outputs';
-import { buildModel, checkModelReads, fit, pruneModel, quantizeModel } from './pipeline';
+import { buildModel, checkModelReads, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
 import { toolVersion } from './table';
@@ -63,6 +63,7 @@ export async function pruneCommand(checkpoint: string, flags: CommonFlags): Prom
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'prune');
   const split = loadDataset(recipe.data);
   checkModelReads(model, split.test, checkpoint);
+  checkPruneRecipe(model, recipe.prune);
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

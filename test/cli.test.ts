@@ -1,0 +1,219 @@
+/**
+ * End-to-end tests of the prunekit command line (the compiled dist/, as
+ * users run it): the --json contracts, eval/info on the file run wrote,
+ * the stage commands chained through checkpoints, recipes, exit codes and
+ * Ctrl-C. Small recipes keep each run to seconds.
+ */
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import path from 'path';
+import { rng } from './helpers';
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-cli-'));
+
+function cli(args: string[], cwd = dir): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const SMALL = path.join(dir, 'small.yaml');
+writeFileSync(SMALL, [
+  '# a quick recipe for tests',
+  'train: { epochs: 2, lr: 0.1 }',
+  'prune:',
+  '  sparsity: 0.9',
+  '  schedule: iterative',
+  '  rounds: 2',
+  '  epochs: 2',
+  'quantize: { epochs: 1, bits: 5 }',
+].join('\n'));
+
+/** Three Gaussian blobs in 6 dimensions as a CSV file (label column first). */
+function blobsCsv(file: string, n = 600): void {
+  const next = rng(3);
+  const lines = ['label,a,b,c,d,e,f'];
+  for (let i = 0; i < n; i++) {
+    const label = i % 3;
+    lines.push([label, ...Array.from({ length: 6 }, (_, k) => (k % 3 === label ? 2 : 0) + (next() - 0.5) * 1.5)].join(','));
+  }
+  writeFileSync(file, lines.join('\n'));
+}
+
+const oneLine = (stderr: string) => {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
+};
+
+describe('prunekit run', () => {
+  let run: { code: number | null; stdout: string; stderr: string };
+  let result: {
+    dataset: string; arch: string; seed: number; file: string; fileBytes: number; compression: number; report: string;
+    stages: { stage: string; accuracy: number; params: number; nonzero: number; bytes: number }[];
+  };
+  beforeAll(() => {
+    run = cli(['run', '--recipe', SMALL, '--json', '--out', 'm.prk', '--report', 'r.html']);
+    result = JSON.parse(run.stdout);
+  });
+
+  it('prints exactly one JSON object with the documented fields, and nothing else', () => {
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toBe('');
+    expect(Object.keys(result)).toEqual(['dataset', 'arch', 'seed', 'stages', 'file', 'fileBytes', 'compression', 'report']);
+    expect(result).toMatchObject({ dataset: 'mnist', arch: 'lenet-300-100', seed: 1, file: 'm.prk', report: 'r.html' });
+    expect(result.stages.map((s) => s.stage)).toEqual(['baseline', 'pruned', 'quantized', 'huffman']);
+    for (const s of result.stages) {
+      expect(Object.keys(s)).toEqual(['stage', 'accuracy', 'params', 'nonzero', 'bytes']);
+      expect(s.accuracy).toBeGreaterThan(0.8);
+      expect(s.accuracy).toBeLessThanOrEqual(1);
+      expect(s.params).toBe(266610);
+    }
+    expect(result.stages[0]).toMatchObject({ nonzero: 266610, bytes: 266610 * 4 });
+    // 90% of the weights pruned (biases stay).
+    expect(result.stages[1].nonzero).toBeLessThan(266610 * 0.11);
+    const bytes = result.stages.map((s) => s.bytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
+    expect(result.fileBytes).toBe(statSync(path.join(dir, 'm.prk')).size);
+    expect(result.stages[3].bytes).toBe(result.fileBytes);
+    expect(result.compression).toBeCloseTo(result.stages[0].bytes / result.fileBytes, 10);
+    expect(readFileSync(path.join(dir, 'r.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it('eval of the written file reproduces the final accuracy exactly', () => {
+    const r = cli(['eval', 'm.prk', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['accuracy', 'samples']);
+    expect(out.accuracy).toBe(result.stages[3].accuracy);
+    expect(out.samples).toBe(2004); // the embedded split: 80% of each class for training
+  });
+
+  it('info lists every tensor with its shape, non-zero count and bits', () => {
+    const r = cli(['info', 'm.prk', '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.fileBytes).toBe(result.fileBytes);
+    expect(info.layers.map((l: { name: string }) => l.name)).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias']);
+    expect(info.layers[0]).toMatchObject({ shape: [300, 784], bits: 5 });
+    expect(info.layers[1]).toMatchObject({ shape: [300], nonzero: 300, bits: 32 });
+    const nonzero = info.layers.reduce((s: number, l: { nonzero: number }) => s + l.nonzero, 0);
+    expect(Math.abs(nonzero - result.stages[3].nonzero)).toBeLessThanOrEqual(5); // biases that are exactly 0 count as stored
+    const human = cli(['info', 'm.prk']);
+    expect(human.stdout).toContain('fc1.weight');
+    expect(human.stdout).toContain('300×784');
+  });
+});
+
+describe('train → prune → compress through checkpoints', () => {
+  const csv = path.join(dir, 'blobs.csv');
+  beforeAll(() => blobsCsv(csv));
+
+  it('passes the recipe along and prints the documented JSON', () => {
+    const train = cli(['train', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--epochs', '5', '--out', 'base.safetensors', '--json']);
+    expect(train.code).toBe(0);
+    const t = JSON.parse(train.stdout);
+    expect(Object.keys(t).sort()).toEqual(['accuracy', 'epochs', 'loss', 'nonzero', 'out', 'params', 'samplesPerSecond']);
+    expect(t).toMatchObject({ epochs: 5, params: 6 * 32 + 32 + 32 * 3 + 3, nonzero: 6 * 32 + 32 + 32 * 3 + 3, out: 'base.safetensors' });
+    expect(t.accuracy).toBeGreaterThan(0.9);
+    expect(t.samplesPerSecond).toBeGreaterThan(0);
+
+    // The dataset and architecture come from the checkpoint.
+    const prune = cli(['prune', 'base.safetensors', '--sparsity', '0.5', '--schedule', 'one-shot', '--epochs', '2', '--out', 'pruned.safetensors', '--json']);
+    expect(prune.code).toBe(0);
+    const p = JSON.parse(prune.stdout);
+    expect(p.epochs).toBe(2);
+    expect(p.nonzero).toBe(288 / 2 + 35); // half of the 288 weights; the 35 biases are not pruned
+    expect(p.accuracy).toBeGreaterThan(0.85);
+
+    const compress = cli(['compress', 'pruned.safetensors', '--bits', '3', '--out', 'blobs.prk', '--json']);
+    expect(compress.code).toBe(0);
+    const c = JSON.parse(compress.stdout);
+    expect(c.nonzero).toBe(p.nonzero);
+    expect(c.fileBytes).toBe(statSync(path.join(dir, 'blobs.prk')).size);
+    const e = JSON.parse(cli(['eval', 'blobs.prk', '--json']).stdout);
+    expect(e.accuracy).toBe(c.accuracy);
+    const info = JSON.parse(cli(['info', 'blobs.prk', '--json']).stdout);
+    expect(info.layers[0]).toMatchObject({ name: 'fc1.weight', shape: [32, 6] });
+    expect(info.layers[0].bits).toBeLessThanOrEqual(3);
+    // eval also reads checkpoints.
+    expect(JSON.parse(cli(['eval', 'pruned.safetensors', '--json']).stdout).accuracy).toBe(p.accuracy);
+  });
+});
+
+describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['unknown option', ['run', '--bogus'], 1, /unknown option '--bogus'/],
+    ['unknown command', ['frobnicate'], 1, /unknown command 'frobnicate'/],
+    ['bad sparsity', ['run', '--sparsity', '1.5'], 1, /--sparsity 1\.5: expected a number in \[0, 0\.999\]/],
+    ['unknown architecture', ['run', '--arch', 'resnet'], 1, /unknown architecture 'resnet'/],
+    ['unknown method', ['run', '--method', 'vibes', '--epochs', '0'], 1, /unknown pruning method 'vibes'/],
+    ['bad bits', ['run', '--bits', 'fc1=99'], 1, /--bits/],
+    ['missing recipe', ['run', '--recipe', 'nope.yaml'], 1, /nope\.yaml: cannot read \(no such file\)/],
+    ['missing dataset', ['run', '--data', 'idx:/nonexistent/dir'], 2, /nonexistent/],
+    ['unknown dataset', ['run', '--data', 'cifar'], 2, /unknown dataset 'cifar'/],
+    ['missing model', ['eval', 'missing.prk'], 2, /missing\.prk: cannot read \(no such file\)/],
+  ];
+  it.each(cases)('%s', (_name, args, code, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(oneLine(r.stderr)).toMatch(message);
+  });
+
+  it('a model that does not fit the data', () => {
+    const csv = path.join(dir, 'blobs2.csv');
+    blobsCsv(csv, 90);
+    const r = cli(['run', '--data', `csv:${csv}`, '--arch', 'lenet-5']);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/--arch lenet-5 needs 28×28 single-channel images and 10 classes/);
+  });
+
+  it('bad recipes name the file and the field', () => {
+    const write = (name: string, text: string) => (writeFileSync(path.join(dir, name), text), name);
+    const cases: [string, RegExp][] = [
+      [write('typo.yaml', 'prune:\n  sparsty: 0.9\n'), /recipe typo\.yaml: prune\.sparsty: unknown recipe field/],
+      [write('range.yaml', 'prune: { sparsity: 2 }\n'), /recipe range\.yaml: prune\.sparsity: expected a number in \[0, 0\.999\], got 2/],
+      [write('type.json', '{"train": {"epochs": "ten"}}'), /recipe type\.json: train\.epochs: expected an integer/],
+      [write('broken.yaml', 'prune: [1, 2\n'), /recipe broken\.yaml is not valid YAML/],
+      [write('broken.json', '{"prune": '), /recipe broken\.json is not valid JSON/],
+      [write('layers.yaml', 'prune: { layers: { fc9: 0.5 } }\ntrain: { epochs: 0 }\n'), /prune\.layers\.fc9: no such prunable layer/],
+      [write('schedule.yaml', 'prune: { schedule: sometimes }\n'), /prune\.schedule: expected iterative \| gradual \| one-shot/],
+    ];
+    for (const [file, message] of cases) {
+      const r = cli(['run', '--recipe', file]);
+      expect(r.code).toBe(1);
+      expect(oneLine(r.stderr)).toMatch(message);
+    }
+  });
+
+  it('a corrupt or truncated model file', () => {
+    const bytes = readFileSync(path.join(dir, 'm.prk'));
+    writeFileSync(path.join(dir, 'flipped.prk'), Buffer.from(bytes.map((b, i) => (i === bytes.length - 10 ? b ^ 0x10 : b))));
+    writeFileSync(path.join(dir, 'cut.prk'), bytes);
+    truncateSync(path.join(dir, 'cut.prk'), Math.floor(bytes.length / 2));
+    for (const [file, message] of [['flipped.prk', /CRC/], ['cut.prk', /truncated|bytes/]] as const) {
+      for (const command of ['eval', 'info']) {
+        const r = cli([command, file]);
+        expect(r.code).toBe(2);
+        expect(oneLine(r.stderr)).toMatch(message);
+      }
+    }
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('leaves no output file, whole or partial', async () => {
+    const out = mkdtempSync(path.join(dir, 'interrupt-'));
+    const child = spawn(process.execPath, [CLI, 'run', '--out', 'model.prk', '--report', 'report.html', '--quiet'], { cwd: out, stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    child.kill('SIGINT');
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    expect(code === 130 || signal === 'SIGINT').toBe(true);
+    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(path.join(out, 'model.prk'))).toBe(false);
+  });
+});
