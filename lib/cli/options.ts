@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { ARCHITECTURES, METHODS } from './pipeline';
-import { BitsSetting, DEFAULT_RECIPE, Recipe, UsageError, loadRecipe, mergeRecipe } from './recipe';
+import { BitsSetting, DEFAULT_RECIPE, Recipe, UsageError, defaultsFor, loadRecipe, mergeRecipe } from './recipe';
 
 export interface CommonFlags {
   data?: string;
@@ -67,8 +67,10 @@ export function parseBits(text: string): BitsSetting {
 export type Stage = 'train' | 'prune' | 'quantize';
 
 export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recipe> = {}): Recipe {
-  let recipe: Recipe = { ...DEFAULT_RECIPE, ...base };
-  if (flags.recipe) recipe = mergeRecipe(recipe, loadRecipe(flags.recipe));
+  const file = flags.recipe ? loadRecipe(flags.recipe) : {};
+  const arch = flags.arch ?? file.arch ?? base.arch ?? DEFAULT_RECIPE.arch;
+  let recipe: Recipe = { ...defaultsFor(typeof arch === 'string' ? arch : DEFAULT_RECIPE.arch), ...base };
+  recipe = mergeRecipe(recipe, file);
   const patch: Record<string, Record<string, unknown>> = { train: {}, prune: {}, quantize: {} };
   const top: Record<string, unknown> = {};
   if (flags.data !== undefined) top.data = flags.data;

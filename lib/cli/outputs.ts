@@ -25,3 +25,8 @@ export async function writeOutputs(files: { file: string; bytes: Uint8Array | st
   }
   if (interrupted) throw new InterruptedError(`interrupted (${interrupted as string}) after writing ${files.map((f) => f.file).join(' and ')}`);
 }
+
+/** The report module, loaded only when a report is written (Vega takes a quarter of a second to load). */
+export async function loadReport(): Promise<typeof import('../report')> {
+  return import('../report');
+}

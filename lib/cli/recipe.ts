@@ -71,6 +71,22 @@ export const DEFAULT_RECIPE: Recipe = {
   quantize: { init: 'linear', epochs: 3, lr: 1e-4 },
 };
 
+/**
+ * Defaults that depend on the architecture: LeNet-5 diverges at the MLP's
+ * learning rate, so it gets the recipe bench/compress.bench.ts chose on a
+ * validation split (docs/recipes/lenet-5.yaml).
+ */
+export function defaultsFor(arch: string): Recipe {
+  if (arch !== 'lenet-5') return { ...DEFAULT_RECIPE, arch };
+  return {
+    ...DEFAULT_RECIPE,
+    arch,
+    train: { ...DEFAULT_RECIPE.train, epochs: 10, lr: 0.01 },
+    prune: { ...DEFAULT_RECIPE.prune, schedule: 'gradual', epochs: 20, lr: 0.02 },
+    quantize: { ...DEFAULT_RECIPE.quantize, epochs: 2 },
+  };
+}
+
 type Shape = { [key: string]: Check };
 type Check = (value: unknown, where: string) => unknown;
 

@@ -11,9 +11,9 @@ import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
 import { descriptionLength } from '../prune/stats';
 import { selectTargets, sparsityOf } from '../prune/targets';
-import { renderReport, ReportData, StageRow } from '../report';
+import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
-import { writeOutputs } from './outputs';
+import { loadReport, writeOutputs } from './outputs';
 import { CurvePoint, buildModel, checkPruneRecipe, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { Recipe } from './recipe';
@@ -100,7 +100,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
       ],
       network: graphLayers(loaded.model),
     };
-    outputs.push({ file: result.report, bytes: await renderReport(report), what: 'the report' });
+    outputs.push({ file: result.report, bytes: await (await loadReport()).renderReport(report), what: 'the report' });
   }
   await writeOutputs(outputs);
   if (!flags.json) {

@@ -7,9 +7,8 @@
 import { loadDataset } from '../data';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
-import { renderReport } from '../report';
 import { CommonFlags, recipeFrom } from './options';
-import { writeOutputs } from './outputs';
+import { loadReport, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, fit } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
@@ -42,7 +41,7 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
   const report = flags.report || null;
   if (report) {
-    const html = await renderReport({
+    const html = await (await loadReport()).renderReport({
       title: `prunekit sensitivity: ${recipe.arch} on ${recipe.data}`,
       facts: [['data', `${split.test.name} test split (${split.test.y.length} samples)`], ['network', recipe.arch], ['budget', `${(recipe.prune.sparsity * 100).toFixed(1)}% overall sparsity`]],
       sensitivity: layers, allocation,

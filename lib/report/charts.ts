@@ -143,7 +143,7 @@ export function sparsityMaps(sets: WeightSet[]): TopLevelSpec {
     title: 'Where the surviving weights are (fraction kept per cell; rows = output units, columns = inputs)',
     hconcat: sets.map((s) => ({
       title: `${s.name} [${s.shape.join('×')}]`,
-      width: 180, height: 180,
+      width: sets.length > 3 ? 140 : 180, height: sets.length > 3 ? 140 : 180,
       data: { values: sparsityGrid(s) },
       mark: { type: 'rect' as const },
       encoding: {
