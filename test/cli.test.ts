@@ -141,6 +141,14 @@ describe('train → prune → compress through checkpoints', () => {
     expect(info.layers[0].bits).toBeLessThanOrEqual(3);
     // eval also reads checkpoints.
     expect(JSON.parse(cli(['eval', 'pruned.safetensors', '--json']).stdout).accuracy).toBe(p.accuracy);
+
+    // No fine-tuning budget prunes straight to the target; --no-report gives "report": null.
+    const straight = JSON.parse(cli(['prune', 'base.safetensors', '--sparsity', '0.75', '--epochs', '0', '--out', 'p0.safetensors', '--json']).stdout);
+    expect(straight).toMatchObject({ epochs: 0, nonzero: 288 / 4 + 35 });
+    const run = cli(['run', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--epochs', '3', '--no-report', '--out', 'nr.prk', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).report).toBeNull();
+    expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
   });
 });
 
@@ -156,9 +164,13 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['missing dataset', ['run', '--data', 'idx:/nonexistent/dir'], 2, /nonexistent/],
     ['unknown dataset', ['run', '--data', 'cifar'], 2, /unknown dataset 'cifar'/],
     ['missing model', ['eval', 'missing.prk'], 2, /missing\.prk: cannot read \(no such file\)/],
+    ['bits for a layer that does not exist (before any training)', ['run', '--bits', 'fc9=5'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
+    ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /prune\.exclude: .*fc9/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {
+    writeFileSync(path.join(dir, 'exclude.yaml'), 'prune: { exclude: [fc9] }\n');
     const r = cli(args);
+    expect(r.stderr).toMatch(/^prunekit: /);
     expect(r.code).toBe(code);
     expect(r.stdout).toBe('');
     expect(oneLine(r.stderr)).toMatch(message);

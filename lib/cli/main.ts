@@ -25,6 +25,8 @@ export function buildProgram(): Command {
     .description('Train, prune and Deep-Compress small neural networks into small, fast model files')
     .version(toolVersion())
     .exitOverride()
+    // A mistake commander catches reads like ours: one line starting with 'prunekit:'.
+    .configureOutput({ outputError: (text, write) => write(`prunekit: ${text.replace(/^error: /, '')}`) })
     .addHelpText('after', examples('prunekit run', 'prunekit run --data fashion --arch lenet-5 --json', 'prunekit info model.prk'));
 
   addOptions(program.command('run'), ['data', 'arch', 'method', 'sparsity', 'schedule', 'bits', 'epochs', 'lr', 'seed', 'out', 'report', 'recipe'])

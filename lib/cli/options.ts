@@ -4,7 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { ARCHITECTURES, METHODS } from './pipeline';
-import { BitsSetting, DEFAULT_RECIPE, Recipe, UsageError, defaultsFor, loadRecipe, mergeRecipe } from './recipe';
+import { CorruptModelError } from '../errors';
+import { BitsSetting, DEFAULT_RECIPE, Recipe, UsageError, checkRecipe, defaultsFor, loadRecipe, mergeRecipe } from './recipe';
 
 export interface CommonFlags {
   data?: string;
@@ -17,7 +18,8 @@ export interface CommonFlags {
   lr?: string;
   seed?: string;
   out?: string;
-  report?: string;
+  /** false with --no-report. */
+  report?: string | false;
   recipe?: string;
   json?: boolean;
   quiet?: boolean;
@@ -69,8 +71,7 @@ export type Stage = 'train' | 'prune' | 'quantize';
 export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recipe> = {}): Recipe {
   const file = flags.recipe ? loadRecipe(flags.recipe) : {};
   const arch = flags.arch ?? file.arch ?? base.arch ?? DEFAULT_RECIPE.arch;
-  let recipe: Recipe = { ...defaultsFor(typeof arch === 'string' ? arch : DEFAULT_RECIPE.arch), ...base };
-  recipe = mergeRecipe(recipe, file);
+  const recipe = mergeRecipe(mergeRecipe(defaultsFor(arch), base), file);
   const patch: Record<string, Record<string, unknown>> = { train: {}, prune: {}, quantize: {} };
   const top: Record<string, unknown> = {};
   if (flags.data !== undefined) top.data = flags.data;
@@ -86,4 +87,19 @@ export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recip
   if (flags.epochs !== undefined) patch[stage].epochs = number('epochs', flags.epochs, 0, 10000, true);
   if (flags.lr !== undefined) patch[stage].lr = number('lr', flags.lr, 0, 10);
   return mergeRecipe(recipe, { ...top, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => Object.keys(v).length)) });
+}
+
+/**
+ * The recipe a checkpoint recorded, checked like a recipe file; without
+ * one, the data and network its metadata names.
+ */
+export function recordedRecipe(metadata: Record<string, string>, file: string): Partial<Recipe> {
+  if (metadata.recipe === undefined) {
+    return { ...(metadata.dataset ? { data: metadata.dataset } : {}), ...(metadata.arch ? { arch: metadata.arch } : {}) };
+  }
+  try {
+    return checkRecipe(JSON.parse(metadata.recipe));
+  } catch (error) {
+    throw new CorruptModelError(`${file}: the recipe recorded in the checkpoint is unusable (${(error as Error).message})`);
+  }
 }

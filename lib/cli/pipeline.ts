@@ -5,7 +5,7 @@
  * every stage returns what the report draws.
  */
 import { Dataset } from '../data/dataset';
-import { DataError, ShapeError } from '../errors';
+import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
 import { InitializerName, INITIALIZERS } from '../nn/init';
 import { lenet300100, lenet5, mlp } from '../nn/architectures';
@@ -15,19 +15,20 @@ import {
   DynamicSparseTraining, Pruner, PruningMethod, block, collectGradients, gradientPruning, iterativePruning, lnStructured, magnitude,
   nm, oneShot, polynomialDecay, probabilisticMagnitude, randomPruning, restore, saliency, snapshot,
 } from '../prune';
-import { selectTargets } from '../prune/targets';
+import { Target, layerOfName, selectTargets } from '../prune/targets';
 import { SharedWeights, fineTuneCentroids, shareWeights } from '../compress/sharing';
 import { LrSchedule } from '../train/schedule';
 import { SGD } from '../train/sgd';
 import { Regularizer, groupLasso, l1 } from '../train/regularizers';
 import { TrainerHooks, combineHooks, train } from '../train/trainer';
-import { PruneRecipe, QuantizeRecipe, Recipe, TrainRecipe, UsageError } from './recipe';
+import { PruneRecipe, QuantizeRecipe, TrainRecipe, UsageError } from './recipe';
 
 export interface Progress {
   /** A stage with `total` steps starts (batches, rounds, ...). */
   start(stage: string, total: number): void;
   tick(steps?: number, status?: string): void;
-  stop(): void;
+  /** The stage ended (`failed`: by an error, so no summary line). */
+  stop(failed?: boolean): void;
 }
 
 export const silentProgress: Progress = { start() {}, tick() {}, stop() {} };
@@ -45,11 +46,11 @@ export function checkModelReads(model: { logits(x: Tensor): Tensor }, data: Data
     z = model.logits(new Tensor(data.x.data.slice(0, features), [1, features]));
   } catch (error) {
     if (error instanceof ShapeError) {
-      throw new DataError(`${source} does not read ${data.name}'s samples of shape [${data.sampleShape.join(', ')}] (${error.message})`);
+      throw new UsageError(`${source} does not read ${data.name}'s samples of shape [${data.sampleShape.join(', ')}] (${error.message})`);
     }
     throw error;
   }
-  if (z.shape[1] !== data.classes) throw new DataError(`${source} predicts ${z.shape[1]} classes but ${data.name} has ${data.classes}`);
+  if (z.shape[1] !== data.classes) throw new UsageError(`${source} predicts ${z.shape[1]} classes but ${data.name} has ${data.classes}`);
 }
 
 /** A network for `arch` that reads the data's samples and predicts its classes. */
@@ -100,9 +101,11 @@ export function fit(model: Sequential, data: Dataset, r: TrainRecipe, seed: numb
       optimizer: sgd(model, r), schedule: LrSchedule.cosine(r.lr, r.epochs), epochs: r.epochs, batchSize: r.batchSize, seed,
       hooks: withProgress(progress, hooks), regularizers,
     });
-  } finally {
-    progress.stop();
+  } catch (error) {
+    progress.stop(true);
+    throw error;
   }
+  progress.stop();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { samplesPerSecond: (r.epochs * data.y.length) / seconds };
 }
@@ -140,13 +143,30 @@ export interface CurvePoint {
 /** Checks the pruning section against the network before any training: the method's name and the layers it names. */
 export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
   if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
-  const targets = selectTargets(model, { exclude: r.exclude });
-  if (targets.length === 0) throw new UsageError('prune.exclude leaves no layer to prune');
+  let targets: Target[];
+  try {
+    targets = selectTargets(model, { exclude: r.exclude });
+  } catch (error) {
+    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: ${error.message.replace(/options\.\S+ */, '')}`);
+    throw error;
+  }
   const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
   for (const name of Object.keys(r.layers)) {
     if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})`);
   }
   return targets;
+}
+
+/** Checks that per-layer bit widths name layers of the network, before any training. */
+export function checkWidths(model: Sequential, q: QuantizeRecipe): void {
+  const weights = model.parameters().filter((p) => p.role === 'weight');
+  const known = new Set(['default', ...weights.flatMap((p) => [p.name, layerOfName(p.name)])]);
+  for (const [field, option] of [['bits', q.bits], ['indexBits', q.indexBits]] as const) {
+    if (typeof option !== 'object' || option === null) continue;
+    for (const name of Object.keys(option)) {
+      if (!known.has(name)) throw new UsageError(`quantize.${field}.${name} (or --bits): no such layer (have ${weights.map((p) => layerOfName(p.name)).join(', ')}, default)`);
+    }
+  }
 }
 
 /**
@@ -159,6 +179,12 @@ export function pruneModel(
   const curve: CurvePoint[] = [];
   const scope = { scope: r.scope, exclude: r.exclude, overrides: Object.keys(r.layers).length ? r.layers : undefined };
   const targets = checkPruneRecipe(model, r);
+  if (r.epochs === 0) {
+    // No fine-tuning budget: prune straight to the target.
+    (r.method === 'set' || r.method === 'rigl' ? magnitude() : methodFor(r.method, seed)).prune(targets, r.sparsity, scope);
+    curve.push(evaluate('pruned', 'just pruned'));
+    return curve;
+  }
   const steps = r.epochs * batchesPerEpoch(data, r.batchSize);
   const perEpoch = { afterEpoch: (e: { epoch: number }) => curve.push(evaluate(`epoch ${e.epoch + 1}`, 'fine-tuned')) };
 
@@ -189,12 +215,13 @@ export function pruneModel(
 
   if (r.schedule === 'iterative') {
     const rounds = r.rounds;
-    const epochs = Math.max(1, Math.round(r.epochs / rounds));
+    // The epochs are shared out between the rounds (some get none when there are more rounds than epochs).
+    const epochsOf = (round: number) => Math.floor(((round + 1) * r.epochs) / rounds) - Math.floor((round * r.epochs) / rounds);
     iterativePruning(model, {
       ...scope, method, final: r.sparsity, rounds,
       fineTune: (m, round) => {
         curve.push(evaluate(`round ${round + 1} pruned`, 'just pruned'));
-        fit(m, data, { ...r, epochs }, seed + 1 + round, progress, `round ${round + 1}/${rounds}`);
+        fit(m, data, { ...r, epochs: epochsOf(round) }, seed + 1 + round, progress, `round ${round + 1}/${rounds}`);
         curve.push(evaluate(`round ${round + 1} fine-tuned`, 'fine-tuned'));
         if (needsGradients(r.method) && round + 1 < rounds) collectGradients(m, data, method, { seed: seed + round, exclude: r.exclude });
       },
@@ -216,9 +243,11 @@ export function quantizeModel(model: Sequential, data: Dataset, r: QuantizeRecip
     progress.start('centroid fine-tuning', r.epochs * batchesPerEpoch(data, batchSize));
     try {
       fineTuneCentroids(model, shared, data, { epochs: r.epochs, lr: r.lr, batchSize, seed: seed + 7, hooks: withProgress(progress) });
-    } finally {
-      progress.stop();
+    } catch (error) {
+      progress.stop(true);
+      throw error;
     }
+    progress.stop();
   }
   return shared;
 }
@@ -228,4 +257,3 @@ export function weightSnapshot(model: Sequential): { name: string; shape: readon
   return model.parameters().filter((p: Parameter) => p.role === 'weight').map((p) => ({ name: p.name, shape: p.shape, values: p.value.data.slice() }));
 }
 
-export type { Recipe };

@@ -26,25 +26,27 @@ class BarProgress implements Progress {
   }
 }
 
-/** One line when a stage starts and one when it ends (with its time), for logs. */
+/** One line per stage when it ends (its steps, time and last status), for logs. */
 class LineProgress implements Progress {
   private stage = '';
+  private total = 0;
   private started = 0n;
   private status = '';
 
   start(stage: string, total: number): void {
     this.stage = stage;
+    this.total = total;
     this.started = process.hrtime.bigint();
-    process.stderr.write(`${stage}: ${total} steps\n`);
   }
 
   tick(_steps = 1, status = ''): void {
     this.status = status;
   }
 
-  stop(): void {
+  stop(failed = false): void {
+    if (failed) return;
     const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
-    process.stderr.write(`${this.stage}: done in ${seconds.toFixed(1)} s${this.status ? ` (${this.status})` : ''}\n`);
+    process.stderr.write(`${this.stage}: ${this.total} steps in ${seconds.toFixed(1)} s${this.status ? ` (${this.status})` : ''}\n`);
   }
 }
 

@@ -120,14 +120,20 @@ const SHAPE: Shape = {
 
 function object(shape: Shape): Check {
   return (v, where) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(where, 'a mapping', v);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(where || 'top level', 'a mapping of recipe fields', v);
     for (const [key, value] of Object.entries(v)) {
-      const check = shape[key];
+      const check = Object.hasOwn(shape, key) ? shape[key] : undefined;
       if (!check) throw new UsageError(`${where ? `${where}.` : ''}${key}: unknown recipe field (known: ${Object.keys(shape).join(', ')})`);
       check(value, where ? `${where}.${key}` : key);
     }
     return v;
   };
+}
+
+/** Checks every field a partial recipe sets (throws UsageError naming the field). */
+export function checkRecipe(partial: unknown): Partial<Recipe> {
+  object(SHAPE)(partial, '');
+  return partial as Partial<Recipe>;
 }
 
 /** Deep-merges a checked partial recipe over a full one (maps of layers are replaced, not merged). */

@@ -14,7 +14,7 @@ import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
 import { loadReport, writeOutputs } from './outputs';
-import { CurvePoint, buildModel, checkPruneRecipe, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
+import { CurvePoint, buildModel, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable, toolVersion } from './table';
@@ -41,6 +41,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const split = loadDataset(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
+  checkWidths(model, recipe.quantize);
   note(`prunekit run: ${recipe.arch} on ${split.train.name} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;
@@ -74,7 +75,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   ];
   const result: RunResult = {
     dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, stages, file, fileBytes: encoded.bytes.length,
-    compression: total.dense / encoded.bytes.length, report: flags.report === '' ? null : (flags.report ?? 'report.html'),
+    compression: total.dense / encoded.bytes.length, report: flags.report === false ? null : (flags.report ?? 'report.html'),
   };
 
   const outputs: { file: string; bytes: Uint8Array | string; what: string }[] = [{ file, bytes: encoded.bytes, what: 'the model file' }];

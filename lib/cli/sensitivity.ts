@@ -7,10 +7,10 @@
 import { loadDataset } from '../data';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
-import { CommonFlags, recipeFrom } from './options';
+import { CommonFlags, recipeFrom, recordedRecipe } from './options';
 import { loadReport, writeOutputs } from './outputs';
-import { buildModel, checkModelReads, fit } from './pipeline';
-import { noteFor, progressFor } from './progress';
+import { buildModel, checkModelReads, checkPruneRecipe, fit } from './pipeline';
+import { progressFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable } from './table';
 
@@ -27,14 +27,16 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   if (checkpoint) {
     const loaded = loadCheckpoint(checkpoint);
     model = loaded.model;
-    if (loaded.metadata.recipe) recorded = JSON.parse(loaded.metadata.recipe) as Partial<Recipe>;
+    recorded = recordedRecipe(loaded.metadata, checkpoint);
   }
   const recipe = recipeFrom(flags, 'train', recorded);
   const split = loadDataset(recipe.data);
   if (model) {
     checkModelReads(model, split.test, checkpoint!);
+    checkPruneRecipe(model, recipe.prune);
   } else {
     model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+    checkPruneRecipe(model, recipe.prune);
     fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
   }
   const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
@@ -54,7 +56,7 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
       ['layer', 'weights', ...levels.map((s) => `${Math.round(s * 100)}%`), 'allocated'],
       layers.map((l) => [l.layer, l.size.toLocaleString('en-US'), ...l.curve.map((p) => `${(p.accuracy * 100).toFixed(1)}`), `${((allocation[l.layer] ?? 0) * 100).toFixed(1)}%`]),
     ));
-    noteFor(flags)(`\nrecipe fragment (prune.layers) for ${(recipe.prune.sparsity * 100).toFixed(1)}% overall:\n${JSON.stringify({ prune: { layers: allocation } })}`);
+    process.stdout.write(`\nrecipe fragment (prune.layers) for ${(recipe.prune.sparsity * 100).toFixed(1)}% overall:\n${JSON.stringify({ prune: { layers: allocation } })}\n`);
   }
   return { layers, allocation, sparsity: recipe.prune.sparsity, report };
 }

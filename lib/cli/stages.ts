@@ -9,7 +9,7 @@ import { loadModel } from '../compress/model-file';
 import { Split, loadDataset } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
-import { CommonFlags, Stage, recipeFrom } from './options';
+import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
 import { writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
@@ -29,15 +29,7 @@ export interface StageResult {
 /** A checkpoint and the recipe recorded in it (flags override it). */
 function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model: Sequential; recipe: Recipe } {
   const { model, metadata } = loadCheckpoint(file);
-  let recorded: Partial<Recipe> = {};
-  if (metadata.recipe) {
-    try {
-      recorded = JSON.parse(metadata.recipe) as Partial<Recipe>;
-    } catch {
-      recorded = {};
-    }
-  }
-  return { model, recipe: recipeFrom(flags, stage, recorded) };
+  return { model, recipe: recipeFrom(flags, stage, recordedRecipe(metadata, file)) };
 }
 
 async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags: CommonFlags, stage: string, epochs: number, samplesPerSecond: number, defaultOut: string): Promise<StageResult> {

@@ -48,9 +48,11 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
 function table(head: string[], rows: (string | number)[][], caption?: string): string {
-  const cell = (v: string | number, tag: string) => `<${tag}${typeof v === 'number' ? ' class="num"' : ''}>${escape(String(v))}</${tag}>`;
+  // Numbers (already formatted: 1,234 · 95.2% · 41.9×) are right-aligned.
+  const numeric = (v: string | number) => typeof v === 'number' || /^[-+−]?[\d,.]+(%|×)?$/.test(v);
+  const cell = (v: string | number, tag: string) => `<${tag}${tag === 'td' && numeric(v) ? ' class="num"' : ''}>${escape(String(v))}</${tag}>`;
   return `<table>${caption ? `<caption>${escape(caption)}</caption>` : ''}<thead><tr>${head.map((h) => cell(h, 'th')).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.map((v) => cell(typeof v === 'number' ? v.toString() : v, 'td')).join('')}</tr>`).join('')}</tbody></table>`;
+    + `<tbody>${rows.map((r) => `<tr>${r.map((v) => cell(v, 'td')).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 async function figure(id: string, spec: TopLevelSpec, caption: string): Promise<string> {
