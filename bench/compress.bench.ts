@@ -115,7 +115,8 @@ const lenet5Mnist = (): Recipe => ({
 if (want('mnist')) run(mnist());
 if (want('fashion')) run(fashion());
 if (want('lenet5')) run(lenet5Mnist());
-if (want('lenet5-fashion')) run({ ...lenet5Mnist(), label: 'Fashion-MNIST', split: loadFashionMnist(), prune: { final: 0.93, lr: 0.01, epochs: 10, weightDecay: 5e-4 } });
+// The MNIST-chosen fine-tune (lr 0.02 × 20 epochs); lr 0.01 × 10 epochs gave 89.7% vs 90.4% (−0.7).
+if (want('lenet5-fashion')) run({ ...lenet5Mnist(), label: 'Fashion-MNIST', split: loadFashionMnist() });
 
 if (want('speed')) {
   // Huffman on a skewed 32-symbol stream (like 5-bit weight indices), 4M symbols.
