@@ -216,7 +216,8 @@ if (want('fashion')) {
 }
 if (want('lenet5')) {
   const s: Setup = { ...split(loadFashionMnist(), 'Fashion-MNIST'), arch: 'LeNet-5', build: (seed) => lenet5({ seed }),
-    baseline: { lr: 0.01, epochs: 10 }, fineTune: { lr: 0.01, epochs: 2, weightDecay: 5e-4 }, target: { lr: 0.01, epochs: 5, weightDecay: 5e-4 },
+    // The target fine-tune is the one chosen on MNIST's validation split for LeNet-5 (bench/compress); lr 0.01 × 5 epochs gave −1.5 points.
+    baseline: { lr: 0.01, epochs: 10 }, fineTune: { lr: 0.01, epochs: 2, weightDecay: 5e-4 }, target: { lr: 0.02, epochs: 20, weightDecay: 5e-4 },
   };
   const base = trainedBaseline(s);
   targetRows.push(...iterativeTarget(s, base));
@@ -224,19 +225,33 @@ if (want('lenet5')) {
 if (targetRows.length) tables['iterative magnitude pruning to ≤ 8% of weights'] = targetRows;
 
 if (want('lottery')) {
+  // Two rewinding points, chosen on validation at the first round with ≤ 10% of the weights kept:
+  // to the initialization (Frankle & Carbin 2018) and to the end of the first epoch (late rewinding, Frankle et al. 2019).
   const s = mnist();
-  const started = Date.now();
-  const result = lotteryTicket({
-    build: s.build, seed: 1, rounds: 11, perRound: 0.2,
-    trainModel: (model, hooks) => fit(model, s.data, s.baseline, hooks),
-    evaluate: (model) => model.evaluate(s.test).accuracy,
-  });
-  const rows: Row[] = [{ round: 0, 'weights kept %': 100, 'ticket test %': pct(result.dense), 'reinit test %': '–', 'random mask test %': '–' }];
-  for (const r of result.rounds) {
-    rows.push({ round: r.round, 'weights kept %': pct(1 - r.sparsity), 'ticket test %': pct(r.ticket), 'reinit test %': pct(r.reinit ?? 0), 'random mask test %': pct(r.randomMask ?? 0) });
+  const epochSteps = Math.ceil(s.data.y.length / 128);
+  for (const [label, rewindStep] of [['rewind to init', 0], [`rewind to step ${epochSteps} (end of epoch 1)`, epochSteps]] as const) {
+    const started = Date.now();
+    const log: { validation: number; test: number }[] = [];
+    const result = lotteryTicket({
+      build: s.build, seed: 1, rounds: 11, perRound: 0.2, rewindStep,
+      trainModel: (model, hooks) => fit(model, s.data, s.baseline, hooks),
+      // Called for the dense network, then per round for the ticket, the reinit control and the random-mask control.
+      evaluate: (model) => (log.push(accuracies(model, s)), log[log.length - 1].test),
+    });
+    const at = (round: number, k: number) => log[1 + (round - 1) * 3 + k];
+    const rows: Row[] = [{
+      rewinding: label, round: 0, 'weights kept %': 100, 'ticket val %': pct(log[0].validation), 'ticket test %': pct(result.dense),
+      'Δ ticket test': 0, 'reinit test %': '–', 'random mask test %': '–',
+    }];
+    for (const r of result.rounds) {
+      rows.push({
+        rewinding: label, round: r.round, 'weights kept %': pct(1 - r.sparsity), 'ticket val %': pct(at(r.round, 0).validation), 'ticket test %': pct(r.ticket),
+        'Δ ticket test': pct(r.ticket - result.dense), 'reinit test %': pct(r.reinit ?? 0), 'random mask test %': pct(r.randomMask ?? 0),
+      });
+    }
+    console.log(`lottery (${label}): ${(Date.now() - started) / 1000} s`);
+    (tables['lottery ticket, LeNet-300-100 on MNIST (20% per round, output layer 10%; controls: reinitialized, random mask)'] ??= []).push(...rows);
   }
-  console.log(`lottery: ${(Date.now() - started) / 1000} s`);
-  tables['lottery ticket, LeNet-300-100 on MNIST (rewind to init, 20% per round, output layer 10%)'] = rows;
 }
 
 if (want('structured')) {
