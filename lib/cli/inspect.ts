@@ -57,11 +57,9 @@ export function infoCommand(file: string): { layers: InfoLayer[]; fileBytes: num
     }));
     return { layers, fileBytes: loaded.bytes, kind: `prunekit model file, format version ${header.version}`, metadata: header.metadata };
   }
-  const layers = loaded.model.parameters().map((p) => {
-    let nonzero = 0;
-    for (const v of p.value.data) nonzero += v !== 0 ? 1 : 0;
-    return { name: p.name, shape: [...p.shape], nonzero, bits: 32, encoding: p.mask ? 'float32 + mask' : 'float32', bytes: p.size * 4 + (p.mask ? p.size : 0) };
-  });
+  const layers = loaded.model.parameters().map((p) => ({
+    name: p.name, shape: [...p.shape], nonzero: p.nonzero(), bits: 32, encoding: p.mask ? 'float32 + mask' : 'float32', bytes: p.size * 4 + (p.mask ? p.size : 0),
+  }));
   return { layers, fileBytes: loaded.bytes, kind: 'safetensors checkpoint', metadata: loaded.metadata };
 }
 

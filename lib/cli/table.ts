@@ -1,10 +1,8 @@
 /** Plain-text tables for the terminal, and the tool's version. */
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+import { VERSION } from '../version';
 
 export function toolVersion(): string {
-  return version;
+  return VERSION;
 }
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */

@@ -9,6 +9,7 @@
  * Reading checks the header length against the file size before allocating,
  * then every tensor's dtype, shape and offsets against the data.
  */
+import { VERSION } from '../version';
 import { CorruptModelError } from '../errors';
 import { readFileBytes, writeFileAtomic } from '../files';
 import { Sequential } from './sequential';
@@ -28,8 +29,6 @@ export interface Checkpoint {
   metadata: Record<string, string>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION = (require('../../package.json') as { version: string }).version;
 
 export function serializeCheckpoint(model: Sequential, metadata: Record<string, string> = {}): Buffer {
   const entries: [string, TensorEntry][] = [];
