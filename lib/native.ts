@@ -39,7 +39,7 @@ export interface NativeSparseMatrix {
 }
 
 export type NativePlanStep =
-  | { op: 'dense'; weights: Float32Array; bias: Float32Array; mask: Uint8Array | null; rows: number; cols: number; sparse: boolean }
+  | { op: 'dense'; weights: Float32Array; bias: Float32Array; mask: Uint8Array | null; rows: number; cols: number; sparseMaxBatch: number }
   | { op: 'activation'; kind: number }
   | { op: 'conv2d'; weights: Float32Array; bias: Float32Array; dims: number[] }
   | { op: 'maxpool2d'; dims: number[] };

@@ -92,14 +92,16 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   ['createPlan with an unknown op', () => native.createPlan([{ op: 'lstm' } as never]), ArgumentRangeError,
     "Expected op 'dense', 'activation', 'conv2d' or 'maxpool2d' for steps[0].op but received 'lstm'"],
   ['createPlan with chained sizes that disagree', () => native.createPlan([
-    { op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparse: false },
-    { op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparse: true }]), ShapeError,
+    { op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: 0 },
+    { op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: 2 ** 31 - 1 }]), ShapeError,
     "Expected an input of 2 values (the previous step's output) for steps[1] but received 3"],
-  ['createPlan with a short bias', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(1), mask: null, rows: 2, cols: 3, sparse: false }]),
+  ['createPlan with a negative sparse batch limit', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: -1 }]),
+    ArgumentRangeError, 'Expected an integer in [0, 2147483647] for steps[0].sparseMaxBatch but received another value'],
+  ['createPlan with a short bias', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(1), mask: null, rows: 2, cols: 3, sparseMaxBatch: 0 }]),
     ShapeError, 'Expected length 2 for steps[0].bias but received length 1'],
   ['createPlan with a pool window larger than the image', () => native.createPlan([{ op: 'maxpool2d', dims: [1, 2, 2, 3, 3] }]),
     ShapeError, 'Expected a window that fits the image for steps[0].dims but received one that does not'],
-  ['a plan run with a short input', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparse: false }])
+  ['a plan run with a short input', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: 0 }])
     .run(f32(5), 2, f32(4)), ShapeError, 'Expected length 6 for x but received length 5'],
 ];
 

@@ -1,5 +1,5 @@
 import {
-  Activation, Dense, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
+  Activation, Dense, InferencePlan, info, sparseKernelMaxBatchFor, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
   mlp, train,
 } from '../lib';
 import { expectGradientsMatch, randomTensor, rng } from './helpers';
@@ -38,6 +38,36 @@ describe('gradients against finite differences', () => {
     dxs.data.forEach((v, i) => expect(v).toBeCloseTo(dxr.data[i], 5));
     sparse.weight.grad.data.forEach((g, i) => expect(g).toBeCloseTo(mask[i] ? reference.weight.grad.data[i] : 0, 4));
     sparse.bias.grad.data.forEach((g, i) => expect(g).toBeCloseTo(reference.bias.grad.data[i], 5));
+  });
+
+  it('picks the sparse kernel by batch size: from 50% at batch <= 4 and 70% at <= 16 on AVX-512, 80% at any batch', () => {
+    const avx512 = info().simd === 'avx512';
+    expect(sparseKernelMaxBatchFor(0.4)).toBe(0);
+    expect(sparseKernelMaxBatchFor(0.6)).toBe(avx512 ? 4 : 0);
+    expect(sparseKernelMaxBatchFor(0.75)).toBe(avx512 ? 16 : 0);
+    expect(sparseKernelMaxBatchFor(0.8)).toBe(Infinity);
+    const next = rng(8);
+    const layer = new Dense(70, 40, { seed: 5 });
+    const reference = new Dense(70, 40, { seed: 5 });
+    layer.weight.setMask(magnitudeThreshold(layer.weight.value.data, 0.6).mask);
+    reference.weight.value.data.set(layer.weight.value.data);
+    const model = new Sequential([layer]);
+    const plan = InferencePlan.compile(model);
+    for (const batch of [1, 3, 4, 5, 16, 40]) {
+      expect(layer.sparseKernelAt(batch)).toBe(avx512 && batch <= 4);
+      const x = randomTensor([batch, 70], next);
+      const y = layer.forward(x, 'eval');
+      reference.forward(x, 'eval').data.forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 5));
+      expect(Array.from(plan.logits(x).data)).toEqual(Array.from(y.data));
+      // training at a small batch back-propagates through whichever kernel the forward used
+      layer.forward(x, 'train');
+      reference.forward(x, 'train');
+      const dy = randomTensor([batch, 40], next);
+      const dxRef = reference.backward(dy).data;
+      layer.backward(dy).data.forEach((v, i) => expect(v).toBeCloseTo(dxRef[i], 5));
+      reference.weight.grad.data.forEach((g, i) => expect(layer.weight.grad.data[i]).toBeCloseTo(layer.weight.mask![i] ? g : 0, 4));
+    }
+    expect(layer.usesSparseKernel).toBe(false);
   });
 });
 

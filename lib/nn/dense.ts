@@ -1,12 +1,14 @@
 /**
  * Dense (fully connected): y = x·Wᵀ + b with W [out, in].
- * When W carries a mask at least SPARSE_FORWARD_MIN_SPARSITY sparse, the
- * forward and backward passes run through the CSR kernels (bench/sparse:
- * below ~80% the dense OpenBLAS path wins at batch 128; above it sparse wins
- * at every batch size measured).
+ * When W carries a mask sparse enough, the forward and backward passes run
+ * through the CSR kernels. Where sparse starts to win depends on the batch
+ * (bench/sparse): from SPARSE_FORWARD_MIN_SPARSITY (80%) at every batch; on
+ * AVX-512 CPUs, whose small-batch kernel needs no gathers, from 50% at batches
+ * up to 4 and 70% up to 16.
  */
 import { ShapeError } from '../errors';
 import { biasAdd, biasGrad } from '../kernels/elementwise';
+import { info } from '../kernels/system';
 import { gemm } from '../kernels/gemm';
 import { applyMask } from '../kernels/mask';
 import { SparseMatrix, sparseLinear, sparseMatmul, sparseWeightGrad } from '../kernels/sparse';
@@ -18,6 +20,19 @@ import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
 
 export const SPARSE_FORWARD_MIN_SPARSITY = 0.8;
+const SMALL_BATCH_CROSSOVER_AVX512 = [
+  { maxBatch: 4, minSparsity: 0.5 },
+  { maxBatch: 16, minSparsity: 0.7 },
+] as const;
+
+/** The largest batch at which a weight this sparse runs through the sparse kernel (Infinity: every batch; 0: none). */
+export function sparseKernelMaxBatchFor(sparsity: number): number {
+  if (sparsity >= SPARSE_FORWARD_MIN_SPARSITY) return Infinity;
+  if (info().simd !== 'avx512') return 0;
+  let maxBatch = 0;
+  for (const c of SMALL_BATCH_CROSSOVER_AVX512) if (sparsity >= c.minSparsity) maxBatch = Math.max(maxBatch, c.maxBatch);
+  return maxBatch;
+}
 
 export interface DenseOptions {
   init?: InitializerName;
@@ -33,6 +48,8 @@ export class Dense implements Layer {
   private outBuffer: Tensor | null = null;
   private dxBuffer: Tensor | null = null;
   private sparse: SparseMatrix | null = null;
+  private sparseMaxBatch = 0;
+  private forwardWasSparse = false;
   private sparseMaskVersion = -1;
   private sparseVersion = -1;
 
@@ -49,27 +66,40 @@ export class Dense implements Layer {
     initialize(this.weight.value, options.init ?? 'he', inFeatures, outFeatures, new Random(options.seed ?? 0));
   }
 
-  /** The CSR copy of the masked weight when sparse enough to win, else null. */
-  private sparseWeight(): SparseMatrix | null {
+  /** The CSR copy of the masked weight, current, when a batch of this size runs through it; else null. */
+  private sparseWeight(batch: number): SparseMatrix | null {
     const w = this.weight;
     if (w.mask === null) return null;
     if (this.sparseMaskVersion !== w.maskVersion) {
       let kept = 0;
       for (let i = 0; i < w.mask.length; i++) kept += w.mask[i] ? 1 : 0;
-      const sparsity = 1 - kept / w.mask.length;
-      this.sparse = sparsity >= SPARSE_FORWARD_MIN_SPARSITY ? SparseMatrix.fromDense(w.value, w.mask) : null;
+      this.sparseMaxBatch = sparseKernelMaxBatchFor(1 - kept / w.mask.length);
+      this.sparse = this.sparseMaxBatch > 0 ? SparseMatrix.fromDense(w.value, w.mask) : null;
       this.sparseMaskVersion = w.maskVersion;
       this.sparseVersion = w.version;
-    } else if (this.sparse && this.sparseVersion !== w.version) {
+    }
+    if (this.sparse === null || batch > this.sparseMaxBatch) return null;
+    if (this.sparseVersion !== w.version) {
       this.sparse.updateValues(w.value);
       this.sparseVersion = w.version;
     }
     return this.sparse;
   }
 
-  /** True when the forward pass currently runs through the sparse kernel. */
+  /** True when a training-sized batch (128) runs through the sparse kernel; see sparseKernelAt(). */
   get usesSparseKernel(): boolean {
-    return this.sparseWeight() !== null;
+    return this.sparseKernelAt(128);
+  }
+
+  /** True when a batch of this size runs through the sparse kernel. */
+  sparseKernelAt(batch: number): boolean {
+    return this.sparseWeight(batch) !== null;
+  }
+
+  /** The largest batch that runs through the sparse kernel (Infinity: every batch; 0: none). */
+  get sparseKernelMaxBatch(): number {
+    this.sparseWeight(0);
+    return this.weight.mask === null ? 0 : this.sparseMaxBatch;
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
@@ -80,7 +110,8 @@ export class Dense implements Layer {
     // Training reuses one output buffer per batch shape; evaluation returns fresh tensors the caller may keep.
     const out = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, [x.shape[0], this.outFeatures])) : undefined;
     if (mode === 'train') this.input = x;
-    const sparse = this.sparseWeight();
+    const sparse = this.sparseWeight(x.shape[0]);
+    if (mode === 'train') this.forwardWasSparse = sparse !== null;
     if (sparse) return sparseLinear(x, sparse, this.bias.value.data, out);
     const y = gemm(x, this.weight.value, { transB: true, out });
     biasAdd(y, this.bias.value.data);
@@ -90,7 +121,7 @@ export class Dense implements Layer {
   backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    const sparse = this.sparseWeight();
+    const sparse = this.forwardWasSparse ? this.sparseWeight(x.shape[0]) : null;
     biasGrad(this.bias.grad.data, dy);
     if (sparse) {
       sparseWeightGrad(dy, x, sparse, this.weight.grad);

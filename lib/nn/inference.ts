@@ -3,7 +3,8 @@
  * native call (sync, or async on the libuv pool so a server's event loop stays
  * free). The plan copies the weights when compiled and calls the very kernels
  * the layers call, so its outputs equal model.logits() bit for bit; pruned
- * Dense layers run through the sparse kernel exactly when the layer would.
+ * Dense layers run through the sparse kernel at exactly the batch sizes the
+ * layer would.
  */
 import { ArgumentTypeError, ShapeError } from '../errors';
 import { NativePlan, NativePlanStep, native } from '../native';
@@ -16,6 +17,7 @@ import { Dropout } from './dropout';
 import { Sequential, argmaxRows } from './sequential';
 
 const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
+const MAX_BATCH = 2 ** 31 - 1;
 
 function stepsOf(model: Sequential): NativePlanStep[] {
   const steps: NativePlanStep[] = [];
@@ -23,7 +25,7 @@ function stepsOf(model: Sequential): NativePlanStep[] {
     if (l instanceof Dense) {
       steps.push({
         op: 'dense', weights: l.weight.value.data, bias: l.bias.value.data, mask: l.weight.mask,
-        rows: l.outFeatures, cols: l.inFeatures, sparse: l.usesSparseKernel,
+        rows: l.outFeatures, cols: l.inFeatures, sparseMaxBatch: Math.min(l.sparseKernelMaxBatch, MAX_BATCH),
       });
     } else if (l instanceof Activation) {
       steps.push({ op: 'activation', kind: ACTIVATION_KIND[l.kind] });

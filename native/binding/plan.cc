@@ -1,6 +1,6 @@
 // createPlan(steps) -> InferencePlan { inputSize, outputSize, run(x, batch, out), runAsync(x, batch) }
 //
-// steps: [{ op: 'dense', weights, bias, mask, rows, cols, sparse }
+// steps: [{ op: 'dense', weights, bias, mask, rows, cols, sparseMaxBatch }
 //         | { op: 'activation', kind }
 //         | { op: 'conv2d', weights, bias, dims: [C, H, W, O, KH, KW, stride, padding] }
 //         | { op: 'maxpool2d', dims: [C, H, W, size, stride] }]
@@ -54,17 +54,16 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
     s.bias = CopyF32(env, o, "bias", name, s.rows);
     s.in_size = s.cols;
     s.out_size = s.rows;
-    if (o.Get("sparse").ToBoolean().Value()) {
+    s.kind = pk::PlanStep::Kind::dense;
+    s.sparse_max_batch = IntOf(env, o.Get("sparseMaxBatch"), name + ".sparseMaxBatch", 0, kMaxDim);
+    if (s.sparse_max_batch > 0) {
       auto w = Float32Of(env, o.Get("weights"), name + ".weights");
       auto mask = Uint8Of(env, o.Get("mask"), name + ".mask", true);
       ExpectLength(env, name + ".weights", w.length, n);
       if (mask.present()) ExpectLength(env, name + ".mask", mask.length, n);
-      s.kind = pk::PlanStep::Kind::sparse;
       s.csr = pk::csr_from_dense(w.data, mask.data, s.rows, s.cols);
-    } else {
-      s.kind = pk::PlanStep::Kind::dense;
-      s.weights = CopyF32(env, o, "weights", name, n);
     }
+    if (s.sparse_max_batch < kMaxDim) s.weights = CopyF32(env, o, "weights", name, n);
   } else if (op == "activation") {
     s.kind = pk::PlanStep::Kind::activation;
     s.activation = pk::Activation(IntOf(env, o.Get("kind"), name + ".kind", 0, 2));

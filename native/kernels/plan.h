@@ -15,12 +15,14 @@
 namespace pk {
 
 struct PlanStep {
-  enum class Kind { dense, sparse, activation, conv2d, maxpool2d } kind;
-  // dense (rows, cols) and conv2d weights; biases
+  enum class Kind { dense, activation, conv2d, maxpool2d } kind;
+  // dense (rows, cols) and conv2d weights; biases. A dense step that runs
+  // sparse at every batch keeps only its CSR.
   std::vector<float> weights;
   std::vector<float> bias;
   i64 rows = 0, cols = 0;
-  Csr csr;  // sparse
+  Csr csr;                 // dense steps with sparse_max_batch > 0
+  i64 sparse_max_batch = 0;  // batches up to this size run through the CSR
   Activation activation = Activation::relu;
   ConvShape conv{};  // batch is set per run
   PoolShape pool{};

@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "parallel.h"
+#include "transpose.h"
 
 namespace pk {
 

@@ -16,6 +16,7 @@
 #include "parallel.h"
 #include "select.h"
 #include "spmm.h"
+#include "transpose.h"
 
 using pk::i64;
 
@@ -79,6 +80,21 @@ void test_gemm() {
             check(close(fast, expect, k), tag + " dispatched");
             check(close(builtin, expect, k), tag + " builtin");
           }
+}
+
+// --- transpose ----------------------------------------------------------------
+
+void test_transpose() {
+  const i64 shapes[][2] = {{0, 3}, {1, 1}, {1, 17}, {16, 16}, {15, 33}, {32, 784}, {300, 32}, {37, 5}};
+  for (auto& sh : shapes) {
+    const i64 rows = sh[0], cols = sh[1], ld_src = cols + 3, ld_dst = rows + 5;
+    auto src = randn(std::max<i64>(rows, 1) * ld_src);
+    // Untouched gaps must stay as they were: start both outputs from the same junk.
+    auto got = randn(std::max<i64>(cols, 1) * ld_dst), want = got;
+    pk::f32_transpose(got.data(), ld_dst, src.data(), ld_src, rows, cols);
+    pk::f32_transpose__reference(want.data(), ld_dst, src.data(), ld_src, rows, cols);
+    check(got == want, dims("transpose", rows, cols, 0));
+  }
 }
 
 // --- sparse -------------------------------------------------------------------
@@ -281,6 +297,7 @@ int main() {
   for (int threads : {1, pk::pool_threads()}) {
     pk::set_pool_threads(threads);
     test_gemm();
+    test_transpose();
     test_sparse();
     test_masking();
     test_select();
