@@ -10,7 +10,8 @@ export type Shape = readonly number[];
 function checkShape(shape: unknown, name = 'shape'): number {
   if (!Array.isArray(shape)) throw new ArgumentTypeError(expected('an array of dimensions', name, describe(shape)));
   let size = 1;
-  for (const [i, d] of shape.entries()) {
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ArgumentRangeError(expected('a non-negative integer', `${name}[${i}]`, describe(d)));
     }
@@ -31,7 +32,7 @@ export class Tensor {
       throw new ShapeError(expected(`length ${size} (shape ${formatShape(shape)})`, 'data', `length ${data.length}`));
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(shape.slice());
   }
 
   static zeros(shape: Shape): Tensor {

@@ -1,5 +1,5 @@
 import {
-  Activation, Dense, InferencePlan, info, sparseKernelMaxBatchFor, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
+  Activation, Dense, Dropout, InferencePlan, info, sparseKernelMaxBatchFor, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
   mlp, train,
 } from '../lib';
 import { expectGradientsMatch, randomTensor, rng } from './helpers';
@@ -72,6 +72,23 @@ describe('gradients against finite differences', () => {
 });
 
 describe('models', () => {
+  it('evaluation reuses inner buffers but hands out outputs the caller may keep', () => {
+    const next = rng(12);
+    const x1 = randomTensor([3, 20], next), x2 = randomTensor([3, 20], next);
+    for (const tail of [[], [new Dropout(0.5)]]) {
+      const model = new Sequential([new Dense(20, 16, { seed: 1 }), new Activation('relu'), new Dense(16, 4, { seed: 2 }), ...tail]);
+      const first = model.logits(x1);
+      const kept = Array.from(first.data);
+      const second = model.logits(x2);
+      expect(Array.from(first.data)).toEqual(kept); // not overwritten by the second call
+      expect(second.data.buffer).not.toBe(first.data.buffer);
+      // each output equals the layers applied one by one in 'eval' mode (fresh tensors throughout)
+      let h = x2;
+      for (const l of model.layers) h = l.forward(h, 'eval');
+      expect(Array.from(second.data)).toEqual(Array.from(h.data));
+    }
+  });
+
   it('lenet300100 has 266,610 parameters', () => {
     const model = lenet300100();
     expect(model.parameterCount().total).toBe(266_610);

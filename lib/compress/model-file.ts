@@ -8,6 +8,7 @@ import { ArgumentTypeError } from '../errors';
 import { readFileBytes, readFileBytesAsync, writeFileAtomic } from '../files';
 import { Dataset } from '../data/dataset';
 import { InferencePlan } from '../nn/inference';
+import { Parameter } from '../nn/parameter';
 import { Evaluation, Sequential } from '../nn/sequential';
 import { Tensor } from '../tensor';
 import { describe, expected } from '../validate';
@@ -37,11 +38,13 @@ export class CompressedModel {
   }
 
   private compiledAt = -1;
+  private params: readonly Parameter[] | null = null;
 
   /** The compiled plan, recompiled when the network's parameters changed since (e.g. further fine-tuning). */
   private get plan(): InferencePlan {
+    const params = (this.params ??= this.model.parameters());
     let version = 0;
-    for (const p of this.model.parameters()) version += p.version;
+    for (let i = 0; i < params.length; i++) version += params[i].version;
     if (this.compiled === null || version !== this.compiledAt) {
       this.compiled = InferencePlan.compile(this.model);
       this.compiledAt = version;

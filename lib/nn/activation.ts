@@ -9,6 +9,7 @@ export class Activation implements Layer {
   readonly name: string;
   private output: Tensor | null = null;
   private dxBuffer: Tensor | null = null;
+  private inferBuffer: Tensor | null = null;
 
   constructor(
     readonly kind: ActivationKind,
@@ -19,6 +20,7 @@ export class Activation implements Layer {
 
   forward(x: Tensor, mode: Mode): Tensor {
     if (mode === 'eval') return activation(this.kind, x);
+    if (mode === 'infer') return activation(this.kind, x, (this.inferBuffer = reuse(this.inferBuffer, x.shape)));
     this.output = activation(this.kind, x, reuse(this.output, x.shape));
     return this.output;
   }

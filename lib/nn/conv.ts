@@ -43,6 +43,7 @@ export class Conv2D implements Layer {
   readonly outputShape: ImageShape;
   private input: Tensor | null = null;
   private outBuffer: Tensor | null = null;
+  private inferBuffer: Tensor | null = null;
   private dxBuffer: Tensor | null = null;
 
   constructor(
@@ -78,7 +79,8 @@ export class Conv2D implements Layer {
     const batch = images.shape[0];
     if (mode === 'train') this.input = images;
     const shape = [batch, ...this.outputShape];
-    const y = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, shape)) : Tensor.zeros(shape);
+    const y = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, shape))
+      : mode === 'infer' ? (this.inferBuffer = reuse(this.inferBuffer, shape)) : Tensor.zeros(shape);
     native.conv2dForward(y.data, images.data, this.weight.value.data, this.bias.value.data, ...this.dims(batch));
     return y;
   }
@@ -107,6 +109,8 @@ export class MaxPool2D implements Layer {
   private argmax: Int32Array | null = null;
   private batch = 0;
   private outBuffer: Tensor | null = null;
+  private inferBuffer: Tensor | null = null;
+  private inferArgmax: Int32Array | null = null;
   private dxBuffer: Tensor | null = null;
 
   constructor(
@@ -132,8 +136,14 @@ export class MaxPool2D implements Layer {
     const batch = images.shape[0];
     const shape = [batch, ...this.outputShape];
     const train = mode === 'train';
-    const y = train ? (this.outBuffer = reuse(this.outBuffer, shape)) : Tensor.zeros(shape);
-    const argmax = train && this.argmax?.length === y.size ? this.argmax : new Int32Array(y.size);
+    const infer = mode === 'infer';
+    const y = train ? (this.outBuffer = reuse(this.outBuffer, shape))
+      : infer ? (this.inferBuffer = reuse(this.inferBuffer, shape)) : Tensor.zeros(shape);
+    let argmax: Int32Array;
+    if (train && this.argmax?.length === y.size) argmax = this.argmax;
+    else if (infer && this.inferArgmax?.length === y.size) argmax = this.inferArgmax;
+    else argmax = new Int32Array(y.size);
+    if (infer) this.inferArgmax = argmax;
     native.maxpool2dForward(y.data, argmax, images.data, ...this.dims(batch));
     if (train) {
       this.argmax = argmax;

@@ -46,6 +46,7 @@ export class Dense implements Layer {
   readonly bias: Parameter;
   private input: Tensor | null = null;
   private outBuffer: Tensor | null = null;
+  private inferBuffer: Tensor | null = null;
   private dxBuffer: Tensor | null = null;
   private sparse: SparseMatrix | null = null;
   private sparseMaxBatch = 0;
@@ -107,8 +108,10 @@ export class Dense implements Layer {
     if (x.shape[1] !== this.inFeatures) {
       throw new ShapeError(expected(`shape [batch, ${this.inFeatures}]`, `input of ${this.name}`, `shape ${formatShape(x.shape)}`));
     }
-    // Training reuses one output buffer per batch shape; evaluation returns fresh tensors the caller may keep.
-    const out = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, [x.shape[0], this.outFeatures])) : undefined;
+    // Training and inference reuse one output buffer per batch shape; evaluation returns fresh tensors the caller may keep.
+    const shape = [x.shape[0], this.outFeatures];
+    const out = mode === 'train' ? (this.outBuffer = reuse(this.outBuffer, shape))
+      : mode === 'infer' ? (this.inferBuffer = reuse(this.inferBuffer, shape)) : undefined;
     if (mode === 'train') this.input = x;
     const sparse = this.sparseWeight(x.shape[0]);
     if (mode === 'train') this.forwardWasSparse = sparse !== null;

@@ -25,7 +25,7 @@ export class Dropout implements Layer {
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
-    if (mode === 'eval' || this.p === 0) {
+    if (mode !== 'train' || this.p === 0) {
       this.keep = null;
       return x;
     }

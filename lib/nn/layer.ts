@@ -7,7 +7,13 @@
 import { Tensor } from '../tensor';
 import { Parameter } from './parameter';
 
-export type Mode = 'train' | 'eval';
+/**
+ * 'train' keeps what backward() needs; 'eval' returns a fresh output the
+ * caller may keep; 'infer' is 'eval' whose output may be a buffer the layer
+ * overwrites on its next 'infer' call (Sequential passes it to the layers
+ * whose outputs it consumes itself: small typed arrays cost microseconds each).
+ */
+export type Mode = 'train' | 'eval' | 'infer';
 
 export interface LayerSpec {
   type: string;

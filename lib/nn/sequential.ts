@@ -37,9 +37,15 @@ export class Sequential {
   }
 
   forward(x: Tensor, mode: Mode = 'eval'): Tensor {
+    // In evaluation only the last output leaves the model: the others may be reused buffers.
+    const inner: Mode = mode === 'eval' ? 'infer' : mode;
+    const last = this.layers.length - 1;
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h, mode);
-    return h;
+    for (let i = 0; i < last; i++) h = this.layers[i].forward(h, inner);
+    const out = this.layers[last].forward(h, mode);
+    // A last layer that passes its input through (Flatten, Dropout) must not hand out a reused buffer.
+    const passedThrough = mode === 'eval' && out.data.buffer === h.data.buffer && h.data.buffer !== x.data.buffer;
+    return passedThrough ? out.clone() : out;
   }
 
   /** Back-propagates dLoss/dOutput; fills every parameter's gradient (the input's gradient is not computed). */
