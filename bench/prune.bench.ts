@@ -7,14 +7,14 @@
  * Protocol: every training split loses 10% to a validation split (holdOut,
  * seed 0) on which the recipes below were chosen; the test split is only
  * reported. Baselines use the reference recipes (bench/accuracy).
- * Sections: `npx tsx bench/prune.bench.ts [mnist] [fashion] [lenet5] [lottery]
+ * Sections: `npx tsx bench/prune.bench.ts [mnist] [fashion] [lenet5] [lottery] [lottery-adam]
  * [structured] [sensitivity]` (all by default); results merge into
  * bench/results/prune.json.
  */
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import {
-  Dataset, DynamicSparseTraining, LrSchedule, PruningMethod, Pruner, SGD, Sequential, Split, Tensor, TrainerHooks,
+  Adam, Dataset, DynamicSparseTraining, LrSchedule, PruningMethod, Pruner, SGD, Sequential, Split, Tensor, TrainerHooks,
   allocateSparsity, block, collectGradients, descriptionLength, gradientPruning, groupLasso, holdOut,
   iterativePruning, lenet300100, lenet5, lnStructured, loadFashionMnist, loadMnist, lotteryTicket, magnitude, modelStats,
   nm, polynomialDecay, probabilisticMagnitude, prune, pruneDeadUnits, randomPruning, restore, saliency, selectTargets,
@@ -224,17 +224,29 @@ if (want('lenet5')) {
 }
 if (targetRows.length) tables['iterative magnitude pruning to ≤ 8% of weights'] = targetRows;
 
-if (want('lottery')) {
-  // Two rewinding points, chosen on validation at the first round with ≤ 10% of the weights kept:
-  // to the initialization (Frankle & Carbin 2018) and to the end of the first epoch (late rewinding, Frankle et al. 2019).
+if (want('lottery') || want('lottery-adam')) {
+  // Recipes and rewinding points, chosen on validation at the first round with ≤ 10% of the weights kept:
+  // our SGD baseline rewound to the initialization (Frankle & Carbin 2018) and to the end of the first epoch
+  // (late rewinding, Frankle et al. 2019), and the paper's own recipe: Adam, lr 1.2e-3, batch 60, rewound to init.
   const s = mnist();
   const epochSteps = Math.ceil(s.data.y.length / 128);
-  for (const [label, rewindStep] of [['rewind to init', 0], [`rewind to step ${epochSteps} (end of epoch 1)`, epochSteps]] as const) {
+  const adam = { lr: 1.2e-3, epochs: 20, batchSize: 60 };
+  const variants = [
+    { section: 'lottery', label: 'SGD (baseline recipe), rewind to init', rewindStep: 0, trainModel: (model: Sequential, hooks: TrainerHooks) => fit(model, s.data, s.baseline, hooks) },
+    { section: 'lottery', label: `SGD (baseline recipe), rewind to step ${epochSteps} (end of epoch 1)`, rewindStep: epochSteps, trainModel: (model: Sequential, hooks: TrainerHooks) => fit(model, s.data, s.baseline, hooks) },
+    {
+      section: 'lottery-adam', label: `Adam lr ${adam.lr} constant, batch ${adam.batchSize}, ${adam.epochs} ep (Frankle & Carbin), rewind to init`, rewindStep: 0,
+      trainModel: (model: Sequential, hooks: TrainerHooks) => train(model, s.data, {
+        optimizer: new Adam(model.parameters(), { lr: adam.lr }), schedule: LrSchedule.constant(adam.lr),
+        epochs: adam.epochs, batchSize: adam.batchSize, seed: 1, hooks,
+      }),
+    },
+  ].filter((v) => want('lottery') || want(v.section));
+  for (const { label, rewindStep, trainModel } of variants) {
     const started = Date.now();
     const log: { validation: number; test: number }[] = [];
     const result = lotteryTicket({
-      build: s.build, seed: 1, rounds: 11, perRound: 0.2, rewindStep,
-      trainModel: (model, hooks) => fit(model, s.data, s.baseline, hooks),
+      build: s.build, seed: 1, rounds: 11, perRound: 0.2, rewindStep, trainModel,
       // Called for the dense network, then per round for the ticket, the reinit control and the random-mask control.
       evaluate: (model) => (log.push(accuracies(model, s)), log[log.length - 1].test),
     });
@@ -337,7 +349,7 @@ for (const [name, rows] of Object.entries(tables)) printTable(name, rows);
 const file = path.join(__dirname, 'results', 'prune.json');
 const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).tables as Record<string, Row[]>) : {};
 // Sections add rows to shared tables: keep earlier rows for other datasets, models and schedules.
-const key = (r: Row) => `${r.dataset}|${r.model}|${r.schedule ?? r.method ?? ''}`;
+const key = (r: Row) => `${r.dataset}|${r.model}|${r.schedule ?? r.method ?? ''}|${r.rewinding ?? ''}|${r.round ?? ''}`;
 const merged = { ...previous };
 for (const [name, rows] of Object.entries(tables)) {
   const fresh = new Set(rows.map(key));
