@@ -25,10 +25,9 @@ export function expected(what: string, name: string, actual: string): string {
 
 /**
  * Typed-array checks by tag, not instanceof: arrays made in another realm
- * (a vm context, a test runner's sandbox, the addon) are still accepted.
+ * (a vm context, a test runner's sandbox, the addon) are still accepted. The
+ * toStringTag getter names the kind without building a string per call.
  */
-// The toStringTag getter names a typed array's kind in any realm (jest's vm
-// contexts included, where instanceof fails), without building a string.
 function isTyped(value: unknown, tag: string): boolean {
   return ArrayBuffer.isView(value) && (value as unknown as { [Symbol.toStringTag]: unknown })[Symbol.toStringTag] === tag;
 }

@@ -67,40 +67,45 @@ export class Dense implements Layer {
     initialize(this.weight.value, options.init ?? 'he', inFeatures, outFeatures, new Random(options.seed ?? 0));
   }
 
+  /** Rebuilds the CSR copy and its batch limit after the mask changed. */
+  private refreshSparsePattern(): void {
+    const w = this.weight;
+    const mask = w.mask;
+    if (this.sparseMaskVersion === w.maskVersion) return;
+    let kept = 0;
+    if (mask !== null) for (let i = 0; i < mask.length; i++) kept += mask[i] ? 1 : 0;
+    this.sparseMaxBatch = mask === null ? 0 : sparseKernelMaxBatchFor(1 - kept / mask.length);
+    this.sparse = mask !== null && this.sparseMaxBatch > 0 ? SparseMatrix.fromDense(w.value, mask) : null;
+    this.sparseMaskVersion = w.maskVersion;
+    this.sparseVersion = w.version;
+  }
+
   /** The CSR copy of the masked weight, current, when a batch of this size runs through it; else null. */
   private sparseWeight(batch: number): SparseMatrix | null {
-    const w = this.weight;
-    if (w.mask === null) return null;
-    if (this.sparseMaskVersion !== w.maskVersion) {
-      let kept = 0;
-      for (let i = 0; i < w.mask.length; i++) kept += w.mask[i] ? 1 : 0;
-      this.sparseMaxBatch = sparseKernelMaxBatchFor(1 - kept / w.mask.length);
-      this.sparse = this.sparseMaxBatch > 0 ? SparseMatrix.fromDense(w.value, w.mask) : null;
-      this.sparseMaskVersion = w.maskVersion;
-      this.sparseVersion = w.version;
-    }
+    this.refreshSparsePattern();
     if (this.sparse === null || batch > this.sparseMaxBatch) return null;
-    if (this.sparseVersion !== w.version) {
-      this.sparse.updateValues(w.value);
-      this.sparseVersion = w.version;
+    if (this.sparseVersion !== this.weight.version) {
+      this.sparse.updateValues(this.weight.value);
+      this.sparseVersion = this.weight.version;
     }
     return this.sparse;
   }
 
-  /** True when a training-sized batch (128) runs through the sparse kernel; see sparseKernelAt(). */
+  /** The largest batch that runs through the sparse kernel (Infinity: every batch; 0: none). */
+  get sparseKernelMaxBatch(): number {
+    this.refreshSparsePattern();
+    return this.sparseMaxBatch;
+  }
+
+  /** True when every batch size runs through the sparse kernel (the mask is at least 80% sparse). */
   get usesSparseKernel(): boolean {
-    return this.sparseKernelAt(128);
+    return this.sparseKernelMaxBatch === Infinity;
   }
 
   /** True when a batch of this size runs through the sparse kernel. */
   sparseKernelAt(batch: number): boolean {
-    return this.sparseWeight(batch) !== null;
-  }
-
-  /** The largest batch that runs through the sparse kernel (Infinity: every batch; 0: none). */
-  get sparseKernelMaxBatch(): number {
-    this.sparseWeight(0);
-    return this.weight.mask === null ? 0 : this.sparseMaxBatch;
+    const maxBatch = this.sparseKernelMaxBatch;
+    return maxBatch > 0 && batch <= maxBatch;
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
