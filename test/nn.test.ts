@@ -31,43 +31,81 @@ describe('gradients against finite differences', () => {
     const reference = new Dense(40, 30, { seed: 3 });
     reference.weight.value.data.set(dense.weight.value.data);
     expect(reference.usesSparseKernel).toBe(false);
-    const x = randomTensor([17, 40], next), dy = randomTensor([17, 30], next);
-    const ys = sparse.forward(x, 'train'), yr = reference.forward(x, 'train');
-    ys.data.forEach((v, i) => expect(v).toBeCloseTo(yr.data[i], 5));
-    const dxs = sparse.backward(dy), dxr = reference.backward(dy);
-    dxs.data.forEach((v, i) => expect(v).toBeCloseTo(dxr.data[i], 5));
-    sparse.weight.grad.data.forEach((g, i) => expect(g).toBeCloseTo(mask[i] ? reference.weight.grad.data[i] : 0, 4));
-    sparse.bias.grad.data.forEach((g, i) => expect(g).toBeCloseTo(reference.bias.grad.data[i], 5));
+    // batch 17 back-propagates densely, batch 64 through the sparse backward kernels (90% sparse)
+    for (const batch of [17, 64]) {
+      expect(sparse.sparseBackwardAt(batch)).toBe(batch >= 64);
+      const x = randomTensor([batch, 40], next), dy = randomTensor([batch, 30], next);
+      const ys = sparse.forward(x, 'train'), yr = reference.forward(x, 'train');
+      ys.data.forEach((v, i) => expect(v).toBeCloseTo(yr.data[i], 5));
+      const dxs = sparse.backward(dy), dxr = reference.backward(dy);
+      dxs.data.forEach((v, i) => expect(v).toBeCloseTo(dxr.data[i], 5));
+      sparse.weight.grad.data.forEach((g, i) => expect(g).toBeCloseTo(mask[i] ? reference.weight.grad.data[i] : 0, 4));
+      sparse.bias.grad.data.forEach((g, i) => expect(g).toBeCloseTo(reference.bias.grad.data[i], 5));
+    }
+    expect(reference.sparseBackwardAt(64)).toBe(false);
   });
 
-  it('picks the sparse kernel by batch size: from 50% at batch <= 4 and 70% at <= 16 on AVX-512, 80% at any batch', () => {
+  it('picks the sparse kernel by batch and layer size: on AVX-512 from 70% at any batch, 50% at batch <= 4 or up to 8,192 weights; else 80%', () => {
     const avx512 = info().simd === 'avx512';
     expect(sparseKernelMaxBatchFor(0.4)).toBe(0);
+    expect(sparseKernelMaxBatchFor(0.4, 1000)).toBe(0);
     expect(sparseKernelMaxBatchFor(0.6)).toBe(avx512 ? 4 : 0);
-    expect(sparseKernelMaxBatchFor(0.75)).toBe(avx512 ? 16 : 0);
+    expect(sparseKernelMaxBatchFor(0.6, 8192)).toBe(avx512 ? Infinity : 0);
+    expect(sparseKernelMaxBatchFor(0.6, 8193)).toBe(avx512 ? 4 : 0);
+    expect(sparseKernelMaxBatchFor(0.69)).toBe(avx512 ? 4 : 0);
+    expect(sparseKernelMaxBatchFor(0.7)).toBe(avx512 ? Infinity : 0);
     expect(sparseKernelMaxBatchFor(0.8)).toBe(Infinity);
     const next = rng(8);
-    const layer = new Dense(70, 40, { seed: 5 });
-    const reference = new Dense(70, 40, { seed: 5 });
+    const layer = new Dense(120, 80, { seed: 5 });
+    const reference = new Dense(120, 80, { seed: 5 });
     layer.weight.setMask(magnitudeThreshold(layer.weight.value.data, 0.6).mask);
     reference.weight.value.data.set(layer.weight.value.data);
     const model = new Sequential([layer]);
     const plan = InferencePlan.compile(model);
     for (const batch of [1, 3, 4, 5, 16, 40]) {
       expect(layer.sparseKernelAt(batch)).toBe(avx512 && batch <= 4);
-      const x = randomTensor([batch, 70], next);
+      const x = randomTensor([batch, 120], next);
       const y = layer.forward(x, 'eval');
       reference.forward(x, 'eval').data.forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 5));
       expect(Array.from(plan.logits(x).data)).toEqual(Array.from(y.data));
-      // training at a small batch back-propagates through whichever kernel the forward used
+      // at 60% sparsity training back-propagates densely, whichever kernel the forward used
+      expect(layer.sparseBackwardAt(batch)).toBe(false);
       layer.forward(x, 'train');
       reference.forward(x, 'train');
-      const dy = randomTensor([batch, 40], next);
+      const dy = randomTensor([batch, 80], next);
       const dxRef = reference.backward(dy).data;
       layer.backward(dy).data.forEach((v, i) => expect(v).toBeCloseTo(dxRef[i], 5));
       reference.weight.grad.data.forEach((g, i) => expect(layer.weight.grad.data[i]).toBeCloseTo(layer.weight.mask![i] ? g : 0, 4));
     }
     expect(layer.usesSparseKernel).toBe(false);
+  });
+});
+
+describe('inference plan', () => {
+  it('runs a sparse MLP tile by tile through all its layers, bit-identically to the layers', () => {
+    const next = rng(21);
+    for (const kind of ['relu', 'tanh', 'sigmoid'] as const) {
+      const layers = [new Dense(100, 70, { seed: 1 }), new Activation(kind), new Dense(70, 50, { seed: 2 }), new Activation(kind), new Dense(50, 10, { seed: 3 })];
+      const model = new Sequential(layers);
+      for (const l of [layers[0], layers[2], layers[4]] as Dense[]) l.weight.setMask(magnitudeThreshold(l.weight.value.data, 0.85).mask);
+      const plan = InferencePlan.compile(model);
+      // one sample, partial tiles, whole tiles and several tiles over both threads
+      for (const batch of [1, 17, 31, 32, 33, 64, 100, 257]) {
+        const x = randomTensor([batch, 100], next);
+        let h = x;
+        for (const l of model.layers) h = l.forward(h, 'eval');
+        expect(Array.from(plan.logits(x).data)).toEqual(Array.from(h.data));
+      }
+    }
+  });
+
+  it('falls back to layer by layer when a Dense step runs dense at that batch, with the same outputs', () => {
+    const next = rng(22);
+    const model = new Sequential([new Dense(100, 90, { seed: 1 }), new Activation('relu'), new Dense(90, 10, { seed: 2 })]);
+    (model.layers[2] as Dense).weight.setMask(magnitudeThreshold((model.layers[2] as Dense).weight.value.data, 0.9).mask);
+    const plan = InferencePlan.compile(model);
+    const x = randomTensor([70, 100], next);
+    expect(Array.from(plan.logits(x).data)).toEqual(Array.from(model.logits(x).data));
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * Dense (fully connected): y = x·Wᵀ + b with W [out, in].
- * When W carries a mask sparse enough, the forward and backward passes run
- * through the CSR kernels. Where sparse starts to win depends on the batch
- * (bench/sparse): from SPARSE_FORWARD_MIN_SPARSITY (80%) at every batch; on
- * AVX-512 CPUs, whose small-batch kernel needs no gathers, from 50% at batches
- * up to 4 and 70% up to 16.
+ * When W carries a mask sparse enough, the forward pass runs through the CSR
+ * kernel, and from 90% sparsity at batches of 64 or more the backward pass
+ * too. Where sparse starts to win was measured per kernel, batch and layer
+ * size (bench/sparse, docs/KERNELS.md): the forward from 80% at every batch;
+ * on AVX-512 CPUs from 70% at every batch, from 50% at batches up to 4, and
+ * from 50% at every batch for layers of at most 8,192 weights, where a GEMM
+ * call is mostly overhead. The backward kernels win later than the forward.
  */
 import { ShapeError } from '../errors';
 import { biasAdd, biasGrad } from '../kernels/elementwise';
@@ -20,18 +22,20 @@ import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
 
 export const SPARSE_FORWARD_MIN_SPARSITY = 0.8;
-const SMALL_BATCH_CROSSOVER_AVX512 = [
-  { maxBatch: 4, minSparsity: 0.5 },
-  { maxBatch: 16, minSparsity: 0.7 },
-] as const;
+const AVX512_FORWARD_MIN_SPARSITY = 0.7;
+const AVX512_SMALL = { minSparsity: 0.5, maxBatch: 4, smallLayerWeights: 8192 } as const;
+export const SPARSE_BACKWARD_MIN_SPARSITY = 0.9;
+export const SPARSE_BACKWARD_MIN_BATCH = 64;
 
-/** The largest batch at which a weight this sparse runs through the sparse kernel (Infinity: every batch; 0: none). */
-export function sparseKernelMaxBatchFor(sparsity: number): number {
+/**
+ * The largest batch whose forward pass runs through the sparse kernel for a
+ * weight of this sparsity and size (Infinity: every batch; 0: none).
+ */
+export function sparseKernelMaxBatchFor(sparsity: number, weights = Infinity): number {
   if (sparsity >= SPARSE_FORWARD_MIN_SPARSITY) return Infinity;
-  if (info().simd !== 'avx512') return 0;
-  let maxBatch = 0;
-  for (const c of SMALL_BATCH_CROSSOVER_AVX512) if (sparsity >= c.minSparsity) maxBatch = Math.max(maxBatch, c.maxBatch);
-  return maxBatch;
+  if (info().simd !== 'avx512' || sparsity < AVX512_SMALL.minSparsity) return 0;
+  if (sparsity >= AVX512_FORWARD_MIN_SPARSITY || weights <= AVX512_SMALL.smallLayerWeights) return Infinity;
+  return AVX512_SMALL.maxBatch;
 }
 
 export interface DenseOptions {
@@ -50,6 +54,7 @@ export class Dense implements Layer {
   private dxBuffer: Tensor | null = null;
   private sparse: SparseMatrix | null = null;
   private sparseMaxBatch = 0;
+  private sparsity = 0;
   private forwardWasSparse = false;
   private sparseMaskVersion = -1;
   private sparseVersion = -1;
@@ -74,7 +79,8 @@ export class Dense implements Layer {
     if (this.sparseMaskVersion === w.maskVersion) return;
     let kept = 0;
     if (mask !== null) for (let i = 0; i < mask.length; i++) kept += mask[i] ? 1 : 0;
-    this.sparseMaxBatch = mask === null ? 0 : sparseKernelMaxBatchFor(1 - kept / mask.length);
+    this.sparsity = mask === null ? 0 : 1 - kept / mask.length;
+    this.sparseMaxBatch = mask === null ? 0 : sparseKernelMaxBatchFor(this.sparsity, mask.length);
     this.sparse = mask !== null && this.sparseMaxBatch > 0 ? SparseMatrix.fromDense(w.value, mask) : null;
     this.sparseMaskVersion = w.maskVersion;
     this.sparseVersion = w.version;
@@ -97,7 +103,7 @@ export class Dense implements Layer {
     return this.sparseMaxBatch;
   }
 
-  /** True when every batch size runs through the sparse kernel (the mask is at least 80% sparse). */
+  /** True when the forward pass runs through the sparse kernel at every batch size. */
   get usesSparseKernel(): boolean {
     return this.sparseKernelMaxBatch === Infinity;
   }
@@ -106,6 +112,11 @@ export class Dense implements Layer {
   sparseKernelAt(batch: number): boolean {
     const maxBatch = this.sparseKernelMaxBatch;
     return maxBatch > 0 && batch <= maxBatch;
+  }
+
+  /** True when training at this batch size back-propagates through the sparse kernels. */
+  sparseBackwardAt(batch: number): boolean {
+    return this.sparseKernelAt(batch) && this.sparsity >= SPARSE_BACKWARD_MIN_SPARSITY && batch >= SPARSE_BACKWARD_MIN_BATCH;
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
@@ -129,7 +140,7 @@ export class Dense implements Layer {
   backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    const sparse = this.forwardWasSparse ? this.sparseWeight(x.shape[0]) : null;
+    const sparse = this.forwardWasSparse && this.sparseBackwardAt(x.shape[0]) ? this.sparseWeight(x.shape[0]) : null;
     biasGrad(this.bias.grad.data, dy);
     if (sparse) {
       sparseWeightGrad(dy, x, sparse, this.weight.grad);

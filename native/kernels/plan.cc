@@ -4,8 +4,57 @@
 #include <cstring>
 
 #include "gemm.h"
+#include "parallel.h"
+#include "transpose.h"
 
 namespace pk {
+
+namespace {
+
+// A multi-layer perceptron whose every Dense step runs the sparse tile kernel
+// at this batch can run layer after layer on one tile of samples at a time:
+// the activations stay transposed and in cache, and the threads meet once.
+bool runs_in_tiles(const Plan& plan, i64 batch) {
+  if (plan.steps.size() < 2) return false;
+  for (const PlanStep& s : plan.steps) {
+    if (s.kind == PlanStep::Kind::activation) continue;
+    if (s.kind != PlanStep::Kind::dense || batch > s.sparse_max_batch || !spmm_xwt_uses_tiles(s.csr.view(), batch))
+      return false;
+  }
+  return true;
+}
+
+float* aligned_scratch(std::vector<float>& buf, i64 floats) {
+  if (buf.size() < std::size_t(floats + 16)) buf.resize(std::size_t(floats + 16));
+  std::uintptr_t at = reinterpret_cast<std::uintptr_t>(buf.data());
+  return reinterpret_cast<float*>((at + 63) & ~std::uintptr_t(63));
+}
+
+void run_tiles(const Plan& plan, const float* x, i64 batch, float* out, i64 widest, i64 tile0, i64 tile1) {
+  const i64 width = spmm_tile_width();
+  thread_local std::vector<float> ping_buf, pong_buf;
+  float* ping = aligned_scratch(ping_buf, widest * width);
+  float* pong = aligned_scratch(pong_buf, widest * width);
+  const i64 in = plan.in_size(), out_size = plan.out_size();
+  for (i64 tile = tile0; tile < tile1; ++tile) {
+    const i64 b0 = tile * width, samples = std::min(width, batch - b0);
+    f32_transpose(ping, width, x + b0 * in, in, samples, in);
+    if (samples < width)
+      for (i64 c = 0; c < in; ++c) std::fill(ping + c * width + samples, ping + (c + 1) * width, 0.0f);
+    float* h = ping;
+    float* y = pong;
+    for (const PlanStep& s : plan.steps) {
+      if (s.kind == PlanStep::Kind::dense)
+        f32_spmm_tile_t(y, h, s.bias.data(), s.csr.view());
+      else
+        f32_activation_forward(y, h, s.out_size * width, s.activation);
+      std::swap(h, y);
+    }
+    f32_transpose(out + b0 * out_size, out_size, h, width, out_size, samples);
+  }
+}
+
+}  // namespace
 
 void Plan::run(const float* x, i64 batch, float* out) const {
   i64 widest = in_size();
@@ -17,6 +66,16 @@ void Plan::run(const float* x, i64 batch, float* out) const {
   if (ping.size() < floats) {
     ping.resize(floats);
     pong.resize(floats);
+  }
+  if (runs_in_tiles(*this, batch)) {
+    const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
+    i64 macs = 0;
+    for (const PlanStep& s : steps) macs += s.kind == PlanStep::Kind::dense ? s.csr.view().nnz() * batch : 0;
+    const int tasks = macs < (1 << 14) ? 1 : int(std::min<i64>(pool_threads(), tiles));
+    parallel_for(tasks, [&](int t) {
+      run_tiles(*this, x, batch, out, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+    });
+    return;
   }
   const float* h = x;
   for (std::size_t i = 0; i < steps.size(); i++) {

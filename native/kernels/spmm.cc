@@ -137,6 +137,7 @@ struct SpmmFns {
   void (*xwt_tiles)(float*, const float*, const float*, CsrView, const Index*, i64, i64, i64);
   void (*xwt_rows)(float*, const float*, const float*, CsrView, const Index*, i64, i64, i64);
   void (*xw_tiles)(float*, const float*, CsrView, const Index*, i64, i64, i64);
+  void (*xwt_tile_t)(float*, const float*, const float*, CsrView, const Index*);
 };
 
 struct SpmmIsa {
@@ -148,7 +149,7 @@ struct SpmmIsa {
 };
 
 #define PK_ISA_FNS(ns, T) \
-  SpmmFns<T> { ns::xwt_tiles<T>, ns::xwt_rows<T>, ns::xw_tiles<T> }
+  SpmmFns<T> { ns::xwt_tiles<T>, ns::xwt_rows<T>, ns::xw_tiles<T>, ns::xwt_tile_t<T> }
 #define PK_ISA_ENTRY(ns)                                                                          \
   SpmmIsa {                                                                                       \
     ns::kTile, PK_ISA_FNS(ns, std::int32_t), PK_ISA_FNS(ns, std::uint16_t), ns::sddmm_rows, \
@@ -209,6 +210,20 @@ void spmm_xw(const SpmmFns<Index>& f, i64 tile, float* dx, const float* dy, CsrV
 }
 
 }  // namespace
+
+i64 spmm_tile_width() { return isa().tile; }
+
+bool spmm_xwt_uses_tiles(CsrView w, i64 batch) {
+  return !(w.ell && batch <= kEllMaxBatch) && batch > kRowPathMaxBatch;
+}
+
+void f32_spmm_tile_t(float* yt, const float* xt, const float* bias, CsrView w) {
+  const SpmmIsa& k = isa();
+  if (w.col_idx16)
+    k.narrow.xwt_tile_t(yt, xt, bias, w, w.col_idx16);
+  else
+    k.wide.xwt_tile_t(yt, xt, bias, w, w.col_idx);
+}
 
 void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 batch) {
   if (batch == 0 || w.rows == 0) return;

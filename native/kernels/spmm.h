@@ -49,4 +49,13 @@ void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 ba
 void f32_spmm_xw(float* dx, const float* dy, CsrView w, i64 batch);
 void f32_sddmm(float* dw, const float* dy, const float* x, CsrView w, i64 batch);
 
+// One tile at a time, for running several layers per tile (the inference
+// plan): a tile holds spmm_tile_width() samples transposed to (features,
+// width), 64-byte aligned. yt (rows, width) = W . xt (+ bias per row); each
+// sample's sums are those f32_spmm_xwt computes whenever
+// spmm_xwt_uses_tiles(w, batch), so the two agree bit for bit.
+i64 spmm_tile_width();
+bool spmm_xwt_uses_tiles(CsrView w, i64 batch);
+void f32_spmm_tile_t(float* yt, const float* xt, const float* bias, CsrView w);
+
 }  // namespace pk
