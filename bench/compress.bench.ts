@@ -171,12 +171,19 @@ async function speed(): Promise<void> {
   const dense = lenet300100({ seed: 1 });
   const densePlan = InferencePlan.compile(dense);
   const model = served['LeNet-300-100'];
+  const coded = loadModel(path.join(dir, 'LeNet-300-100.prk'), { weights: 'codebook' });
+  tables['LeNet-300-100 served from its file: memory the plan holds'] = [
+    { plan: 'dense float32 (uncompressed model)', 'resident bytes': densePlan.residentBytes },
+    { plan: 'compressed, float32 weights (default)', 'resident bytes': model.residentBytes },
+    { plan: 'compressed, codebook indices', 'resident bytes': coded.residentBytes },
+  ];
   const test = loadMnist().test;
   const inference: Row[] = [];
   for (const batch of [1, 256]) {
     const x = new Tensor(test.x.data.slice(0, batch * 784), [batch, 784]);
     const t2 = interleaved({
       'compressed, from the file (plan)': () => model.logits(x),
+      'compressed, from the file, codebook indices (plan)': () => coded.logits(x),
       'compressed, layer by layer': () => model.model.logits(x),
       'dense (plan)': () => densePlan.logits(x),
       'dense, layer by layer': () => dense.logits(x),

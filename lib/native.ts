@@ -39,7 +39,7 @@ export interface NativeSparseMatrix {
 }
 
 export type NativePlanStep =
-  | { op: 'dense'; weights: Float32Array; bias: Float32Array; mask: Uint8Array | null; rows: number; cols: number; sparseMaxBatch: number }
+  | { op: 'dense'; weights: Float32Array; bias: Float32Array; mask: Uint8Array | null; rows: number; cols: number; sparseMaxBatch: number; codebook?: boolean }
   | { op: 'activation'; kind: number }
   | { op: 'conv2d'; weights: Float32Array; bias: Float32Array; dims: number[] }
   | { op: 'maxpool2d'; dims: number[] };
@@ -48,6 +48,8 @@ export type NativePlanStep =
 export interface NativePlan {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** Bytes of weights, biases and sparse layouts the plan holds. */
+  readonly residentBytes: number;
   run(x: Float32Array, batch: number, out: Float32Array): void;
   runAsync(x: Float32Array, batch: number): Promise<Float32Array>;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  Activation, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
+  Activation, ArgumentRangeError, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
   compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
   prune, saveModel, shareWeights, train,
 } from '../lib';
@@ -123,6 +123,54 @@ describe('the model file', () => {
     const x = randomTensor([5, 64], rng(3));
     expect(same(InferencePlan.compile(model).logits(x).data, model.logits(x).data)).toBe(true);
     expect(() => InferencePlan.compile(model).logits(new Tensor(new Float32Array(63), [1, 63]))).toThrow(/64 values per sample/);
+  });
+
+  it('runs from codebook indices (5-bit codebooks in registers, 8-bit gathered) with the float plan\'s outputs, bit for bit', () => {
+    for (const bits of [5, 8]) {
+      const model = compressed(mlp([64, 48, 40, 10], { seed: 4 }), 0.9, bits);
+      const distinct = new Set((model.layers[0] as Dense).weight.value.data).size;
+      expect(distinct > 33).toBe(bits === 8); // fc1's codebook: more than 32 entries (and 0) only at 8 bits
+      const floats = InferencePlan.compile(model);
+      const codes = InferencePlan.compile(model, { weights: 'codebook' });
+      const loaded = loadModel(encodeModel(model).bytes, { weights: 'codebook' });
+      // one byte per stored weight instead of four, in the CSR and in the blocked-ELL layout
+      expect(codes.residentBytes).toBeLessThan(0.7 * floats.residentBytes);
+      const next = rng(bits);
+      for (const batch of [1, 2, 3, 16, 17, 40, 257]) {
+        const x = randomTensor([batch, 64], next);
+        const expected = floats.logits(x).data;
+        expect(same(codes.logits(x).data, expected)).toBe(true);
+        expect(same(loaded.logits(x).data, expected)).toBe(true);
+      }
+    }
+  });
+
+  it('runs codebook indices through the row kernel where no blocked-ELL layout is built (over 65,536 inputs)', () => {
+    const layer = new Dense(70000, 3, { seed: 1 });
+    const w = layer.weight.value.data, mask = new Uint8Array(w.length);
+    const next = rng(31);
+    w.fill(0);
+    for (let i = 0; i < 300; i++) {
+      const at = Math.floor(next() * w.length);
+      mask[at] = 1;
+      w[at] = [-0.5, -0.25, 0.125, 0.375, 0.75][i % 5];
+    }
+    layer.weight.setMask(mask);
+    const model = new Sequential([layer, new Activation('relu')]);
+    const floats = InferencePlan.compile(model), codes = InferencePlan.compile(model, { weights: 'codebook' });
+    for (const batch of [1, 2, 5, 40]) {
+      const x = randomTensor([batch, 70000], next);
+      expect(same(codes.logits(x).data, floats.logits(x).data)).toBe(true);
+    }
+  });
+
+  it('refuses codebook execution for layers with more than 256 distinct weights, and unknown weight options, naming them', () => {
+    const model = mlp([64, 48, 10], { seed: 4 });
+    prune(model, magnitude(), 0.5, { scope: 'global' });
+    expect(() => InferencePlan.compile(model, { weights: 'codebook' })).toThrow(ArgumentRangeError);
+    expect(() => InferencePlan.compile(model, { weights: 'codebook' })).toThrow("layer 'fc1' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights)");
+    expect(() => loadModel(encodeModel(model).bytes, { weights: 'codebook' })).toThrow(/layer 'fc1' has more than 256/);
+    expect(() => InferencePlan.compile(model, { weights: 'int8' as never })).toThrow("Expected 'float' or 'codebook' for options.weights but received 'int8'");
   });
 
   it('recompiles its plan when the decoded network changes (e.g. further fine-tuning)', () => {

@@ -8,7 +8,7 @@ export {
   MAX_ALPHABET, MAX_CODE_LENGTH, canonicalCodes, codeLengths, huffmanDecode, huffmanEncode, symbolCounts, validateLengths, type EncodedStream,
 } from './huffman';
 export { CENTROID_INITS, assignNearest, kmeans1d, type CentroidInit, type KMeansOptions, type KMeansResult } from './kmeans';
-export { CompressedModel, loadModel, loadModelAsync, saveModel } from './model-file';
+export { CompressedModel, loadModel, loadModelAsync, saveModel, type LoadOptions } from './model-file';
 export {
   DEFAULT_BITS, SharedWeights, fineTuneCentroids, shareWeights,
   type BitsOption, type CentroidFineTuneOptions, type ShareOptions, type SharedTensor,

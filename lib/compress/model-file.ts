@@ -7,7 +7,7 @@
 import { ArgumentTypeError } from '../errors';
 import { readFileBytes, readFileBytesAsync, writeFileAtomic } from '../files';
 import { Dataset } from '../data/dataset';
-import { InferencePlan } from '../nn/inference';
+import { CompileOptions, InferencePlan } from '../nn/inference';
 import { Parameter } from '../nn/parameter';
 import { Evaluation, Sequential } from '../nn/sequential';
 import { Tensor } from '../tensor';
@@ -31,7 +31,12 @@ export class CompressedModel {
     readonly layout: readonly TensorLayout[],
     readonly fileBytes: number,
     readonly headerBytes: number,
-  ) {}
+    /** How the plan holds its Dense weights (see CompileOptions). */
+    readonly compileOptions: CompileOptions = {},
+  ) {
+    // Bad options and layers codebook execution cannot run fail at load time, not at the first prediction.
+    if (compileOptions.weights !== undefined) void this.plan;
+  }
 
   get metadata(): Record<string, unknown> {
     return this.header.metadata;
@@ -46,10 +51,15 @@ export class CompressedModel {
     let version = 0;
     for (let i = 0; i < params.length; i++) version += params[i].version;
     if (this.compiled === null || version !== this.compiledAt) {
-      this.compiled = InferencePlan.compile(this.model);
+      this.compiled = InferencePlan.compile(this.model, this.compileOptions);
       this.compiledAt = version;
     }
     return this.compiled;
+  }
+
+  /** Bytes of weights, biases and sparse layouts the served plan holds in memory. */
+  get residentBytes(): number {
+    return this.plan.residentBytes;
   }
 
   /** Values per sample the model reads. */
@@ -80,20 +90,23 @@ export class CompressedModel {
   }
 }
 
-function fromBytes(bytes: Uint8Array, name: string): CompressedModel {
+function fromBytes(bytes: Uint8Array, name: string, options: LoadOptions): CompressedModel {
   const { model, header, layout, headerBytes } = decodeModel(bytes, name);
-  return new CompressedModel(model, header, layout, bytes.length, headerBytes);
+  return new CompressedModel(model, header, layout, bytes.length, headerBytes, options);
 }
 
+/** How the served plan holds its weights: `{ weights: 'codebook' }` runs Dense layers from their codebook indices. */
+export type LoadOptions = CompileOptions;
+
 /** Loads a compressed model from a path or from the file's bytes. */
-export function loadModel(source: string | Uint8Array): CompressedModel {
-  if (source instanceof Uint8Array) return fromBytes(source, 'model buffer');
+export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): CompressedModel {
+  if (source instanceof Uint8Array) return fromBytes(source, 'model buffer', options);
   if (typeof source !== 'string') throw new ArgumentTypeError(expected('a path or a Uint8Array/Buffer', 'source', describe(source)));
-  return fromBytes(readFileBytes(source), source);
+  return fromBytes(readFileBytes(source), source, options);
 }
 
 /** loadModel() with the file read asynchronously. */
-export async function loadModelAsync(source: string | Uint8Array): Promise<CompressedModel> {
-  if (typeof source !== 'string') return loadModel(source);
-  return fromBytes(await readFileBytesAsync(source), source);
+export async function loadModelAsync(source: string | Uint8Array, options: LoadOptions = {}): Promise<CompressedModel> {
+  if (typeof source !== 'string') return loadModel(source, options);
+  return fromBytes(await readFileBytesAsync(source), source, options);
 }

@@ -11,4 +11,4 @@ export { layerFromSpec, modelFromSpec } from './spec';
 export { dataDependentInit } from './data-init';
 export { Dropout } from './dropout';
 export { confusionMatrix, meanSquaredError } from './losses';
-export { InferencePlan } from './inference';
+export { InferencePlan, type CompileOptions } from './inference';

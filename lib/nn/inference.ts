@@ -6,7 +6,7 @@
  * Dense layers run through the sparse kernel at exactly the batch sizes the
  * layer would.
  */
-import { ArgumentTypeError, ShapeError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
 import { NativePlan, NativePlanStep, native } from '../native';
 import { Tensor } from '../tensor';
 import { describe, expected, isFloat32Array } from '../validate';
@@ -19,13 +19,35 @@ import { Sequential, argmaxRows } from './sequential';
 const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
 const MAX_BATCH = 2 ** 31 - 1;
 
-function stepsOf(model: Sequential): NativePlanStep[] {
+export interface CompileOptions {
+  /**
+   * 'float' (the default): Dense weights as float32, each layer through the
+   * kernel it would use itself. 'codebook': every Dense layer keeps one byte
+   * per stored weight, an index into its distinct values (at most 256: a
+   * weight-shared layer), and runs through the sparse kernels at every batch.
+   */
+  weights?: 'float' | 'codebook';
+}
+
+/** Distinct values of a weight (at most limit + 1 are counted), 0 included. */
+function distinctValues(w: Float32Array, limit: number): number {
+  const seen = new Set<number>([0]);
+  for (let i = 0; i < w.length && seen.size <= limit; i++) seen.add(w[i]);
+  return seen.size;
+}
+
+function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
+  const codebook = options.weights === 'codebook';
   const steps: NativePlanStep[] = [];
   for (const l of model.layers) {
     if (l instanceof Dense) {
+      if (codebook && distinctValues(l.weight.value.data, 256) > 256) {
+        throw new ArgumentRangeError(`layer '${l.name}' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights)`);
+      }
       steps.push({
         op: 'dense', weights: l.weight.value.data, bias: l.bias.value.data, mask: l.weight.mask,
-        rows: l.outFeatures, cols: l.inFeatures, sparseMaxBatch: Math.min(l.sparseKernelMaxBatch, MAX_BATCH),
+        rows: l.outFeatures, cols: l.inFeatures, sparseMaxBatch: codebook ? MAX_BATCH : Math.min(l.sparseKernelMaxBatch, MAX_BATCH),
+        codebook,
       });
     } else if (l instanceof Activation) {
       steps.push({ op: 'activation', kind: ACTIVATION_KIND[l.kind] });
@@ -52,8 +74,12 @@ export class InferencePlan {
     readonly outputSize: number,
   ) {}
 
-  static compile(model: Sequential): InferencePlan {
-    const plan = native.createPlan(stepsOf(model));
+  static compile(model: Sequential, options: CompileOptions = {}): InferencePlan {
+    if (options.weights !== undefined && options.weights !== 'float' && options.weights !== 'codebook') {
+      const got = typeof options.weights === 'string' ? `'${options.weights}'` : describe(options.weights);
+      throw new ArgumentRangeError(expected("'float' or 'codebook'", 'options.weights', got));
+    }
+    const plan = native.createPlan(stepsOf(model, options));
     return new InferencePlan(plan, plan.inputSize, plan.outputSize);
   }
 
@@ -65,6 +91,11 @@ export class InferencePlan {
       throw new ShapeError(expected(`${this.inputSize} values per sample`, 'x', x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : `length ${data.length}`));
     }
     return { data, batch: data.length / this.inputSize };
+  }
+
+  /** Bytes of weights, biases and sparse layouts the compiled plan holds in memory. */
+  get residentBytes(): number {
+    return this.plan.residentBytes;
   }
 
   /** Class scores [batch, outputSize] for a batch (a Tensor, or samples laid end to end). */

@@ -1,11 +1,13 @@
 // createPlan(steps) -> InferencePlan { inputSize, outputSize, run(x, batch, out), runAsync(x, batch) }
 //
-// steps: [{ op: 'dense', weights, bias, mask, rows, cols, sparseMaxBatch }
+// steps: [{ op: 'dense', weights, bias, mask, rows, cols, sparseMaxBatch, codebook? }
 //         | { op: 'activation', kind }
 //         | { op: 'conv2d', weights, bias, dims: [C, H, W, O, KH, KW, stride, padding] }
 //         | { op: 'maxpool2d', dims: [C, H, W, size, stride] }]
 // The plan copies every array: later changes in JavaScript do not reach it,
-// and async runs need no references but the plan's own.
+// and async runs need no references but the plan's own. codebook: true keeps
+// a one-byte code per stored weight into the layer's distinct values instead
+// of float values (a weight-shared layer; every batch must run sparse).
 #include "plan.h"
 
 #include <memory>
@@ -63,6 +65,17 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
       if (mask.present()) ExpectLength(env, name + ".mask", mask.length, n);
       s.csr = pk::csr_from_dense(w.data, mask.data, s.rows, s.cols);
     }
+    Napi::Value codebook = o.Get("codebook");
+    if (!codebook.IsUndefined() && !codebook.IsBoolean())
+      Throw(env, ErrorKind::argument_type, Expected("a boolean", name + ".codebook", "another value"));
+    if (codebook.IsBoolean() && codebook.As<Napi::Boolean>().Value()) {
+      if (s.sparse_max_batch != kMaxDim)
+        Throw(env, ErrorKind::argument_range,
+              Expected("sparseMaxBatch 2^31 - 1 (every batch sparse) with codebook execution", name, std::to_string(s.sparse_max_batch)));
+      if (!s.csr.use_codebook())
+        Throw(env, ErrorKind::argument_range,
+              Expected("at most 256 distinct weight values (0 included) for codebook execution", name + ".weights", "more"));
+    }
     if (s.sparse_max_batch < kMaxDim) s.weights = CopyF32(env, o, "weights", name, n);
   } else if (op == "activation") {
     s.kind = pk::PlanStep::Kind::activation;
@@ -97,6 +110,7 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
     return DefineClass(env, "InferencePlan",
                        {InstanceAccessor<&InferencePlan::InputSize>("inputSize"),
                         InstanceAccessor<&InferencePlan::OutputSize>("outputSize"),
+                        InstanceAccessor<&InferencePlan::ResidentBytes>("residentBytes"),
                         InstanceMethod<&InferencePlan::Run>("run"), InstanceMethod<&InferencePlan::RunAsync>("runAsync")});
   }
 
@@ -124,6 +138,7 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
  private:
   Napi::Value InputSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(plan_->in_size())); }
   Napi::Value OutputSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(plan_->out_size())); }
+  Napi::Value ResidentBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(plan_->resident_bytes())); }
 
   int64_t CheckInput(const Napi::CallbackInfo& info, const Borrowed<float>& x) {
     int64_t batch = IntegerArg(info, 1, "batch", 0, kMaxDim);

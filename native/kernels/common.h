@@ -33,6 +33,11 @@ struct CsrView {
   i64 cols;
   const std::uint16_t* col_idx16 = nullptr;
   const BlockedEll* ell = nullptr;  // small-batch AVX-512 layout, when built
+  // Codebook execution (forward only): entry k's weight is book[code[k]],
+  // and values is unused.
+  const std::uint8_t* code = nullptr;
+  const float* book = nullptr;
+  i64 book_size = 0;
   i64 nnz() const { return row_ptr[rows]; }
 };
 

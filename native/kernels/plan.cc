@@ -56,6 +56,18 @@ void run_tiles(const Plan& plan, const float* x, i64 batch, float* out, i64 wide
 
 }  // namespace
 
+std::size_t Plan::resident_bytes() const {
+  auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
+  std::size_t total = 0;
+  for (const PlanStep& s : steps) {
+    const Csr& c = s.csr;
+    total += bytes(s.weights) + bytes(s.bias) + bytes(c.row_ptr) + bytes(c.col_idx) + bytes(c.col_idx16) +
+             bytes(c.values) + bytes(c.code) + bytes(c.book) + bytes(c.ell.start) + bytes(c.ell.values) +
+             bytes(c.ell.index) + bytes(c.ell.code);
+  }
+  return total;
+}
+
 void Plan::run(const float* x, i64 batch, float* out) const {
   i64 widest = in_size();
   for (const PlanStep& s : steps) widest = std::max(widest, s.out_size);

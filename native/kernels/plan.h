@@ -35,6 +35,8 @@ struct Plan {
   i64 out_size() const { return steps.empty() ? 0 : steps.back().out_size; }
   // out (batch, out_size) = the network applied to x (batch, in_size).
   void run(const float* x, i64 batch, float* out) const;
+  // Bytes of weights, biases and sparse layouts the plan holds.
+  std::size_t resident_bytes() const;
 };
 
 }  // namespace pk

@@ -51,8 +51,32 @@ void Csr::prepare() {
   // The ELL layout pays off for layer-sized matrices; its bookkeeping grows
   // with (rows/16)·(cols/32), so it is skipped when that dwarfs the entries.
   const i64 cells = ((rows + 15) / 16) * ((cols + 31) / 32);
-  const bool worth_it = cols <= 65536 && cells <= 4 * i64(values.size()) + 4096;
+  const bool worth_it = cols <= 65536 && cells <= 4 * i64(col_idx.size()) + 4096;
   ell = blocked_ell_supported() && worth_it ? blocked_ell_from_csr(view()) : BlockedEll{};
+}
+
+bool Csr::use_codebook() {
+  // Distinct by bit pattern, so -0 and +0 stay themselves.
+  auto bits_of = [](float f) {
+    std::uint32_t b;
+    std::memcpy(&b, &f, 4);
+    return b;
+  };
+  std::vector<std::uint32_t> distinct;
+  distinct.reserve(values.size() + 1);
+  for (float v : values) distinct.push_back(bits_of(v));
+  distinct.push_back(0u);  // +0: the ELL layout's padding lanes need a zero weight
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() > 256) return false;
+  book.resize(distinct.size());
+  for (size_t i = 0; i < distinct.size(); ++i) std::memcpy(&book[i], &distinct[i], 4);
+  code.resize(values.size());
+  for (size_t k = 0; k < values.size(); ++k)
+    code[k] = std::uint8_t(std::lower_bound(distinct.begin(), distinct.end(), bits_of(values[k])) - distinct.begin());
+  std::vector<float>().swap(values);
+  prepare();
+  return true;
 }
 
 void Csr::refresh_values(const float* w) {
@@ -232,7 +256,7 @@ void f32_spmm_xwt(float* y, const float* x, const float* bias, CsrView w, i64 ba
     i64 macs = w.nnz() * batch;
     int tasks = macs < kEllThreadingMinMacs ? 1 : int(std::min<i64>(pool_threads(), groups));
     parallel_for(tasks, [&](int t) {
-      f32_ell_xwt(y, x, bias, *w.ell, w.rows, w.cols, 0, batch, split_point(groups, tasks, t),
+      f32_ell_xwt(y, x, bias, *w.ell, w.book, w.book_size, w.rows, w.cols, 0, batch, split_point(groups, tasks, t),
                   split_point(groups, tasks, t + 1));
     });
     return;

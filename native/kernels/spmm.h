@@ -20,18 +20,26 @@ struct Csr {
   std::vector<float> values;
   std::vector<std::uint16_t> col_idx16;  // filled when cols <= 65536
   BlockedEll ell;                         // built on AVX-512 CPUs
+  std::vector<std::uint8_t> code;         // codebook execution: weight k = book[code[k]]
+  std::vector<float> book;
   i64 rows = 0;
   i64 cols = 0;
   CsrView view() const {
     return CsrView{row_ptr.data(), col_idx.data(), values.data(), rows, cols,
                    col_idx16.empty() && !col_idx.empty() ? nullptr : col_idx16.data(),
-                   ell.empty() ? nullptr : &ell};
+                   ell.empty() ? nullptr : &ell,
+                   book.empty() ? nullptr : code.data(), book.empty() ? nullptr : book.data(), i64(book.size())};
   }
   // Derives the kernels' extra layouts (narrow indices, blocked ELL) from
   // row_ptr, col_idx and values.
   void prepare();
   // Re-reads the stored entries' values from a dense (rows, cols) matrix.
   void refresh_values(const float* w);
+  // Switches to codebook execution for forward products: one byte per entry
+  // indexing the distinct stored values (a weight-shared layer's codebook),
+  // and no float values. False, changing nothing, when there are more than
+  // 256 distinct values. The backward products need float values.
+  bool use_codebook();
 };
 
 // Keeps entry (r, c) when mask[r*cols + c] != 0, or, without a mask, when the

@@ -46,11 +46,20 @@ BlockedEll blocked_ell_from_csr(CsrView csr) {
   ell.start.assign(size_t(cells + 1), 0);
   for (i64 c = 0; c < cells; ++c) ell.start[size_t(c + 1)] = ell.start[size_t(c)] + depth[size_t(c)];
   const size_t lanes = size_t(ell.start.back()) * size_t(G);
-  ell.values.assign(lanes, 0.0f);
   ell.index.assign(lanes, 0);
+  if (csr.code) {
+    // Padding lanes take the code of a 0 weight (use_codebook guarantees one).
+    const std::uint8_t zero = std::uint8_t(std::find(csr.book, csr.book + csr.book_size, 0.0f) - csr.book);
+    ell.code.assign(lanes, zero);
+  } else {
+    ell.values.assign(lanes, 0.0f);
+  }
   for_each_entry(csr, [&](i64 g, i64 b, i64 lane, i64 slot, i64 k) {
     size_t at = size_t(ell.start[size_t(g * ell.blocks + b)] + slot) * size_t(G) + size_t(lane);
-    ell.values[at] = csr.values[k];
+    if (csr.code)
+      ell.code[at] = csr.code[k];
+    else
+      ell.values[at] = csr.values[k];
     ell.index[at] = std::uint8_t(csr.col_idx[k] % C);
   });
   return ell;
@@ -67,14 +76,41 @@ void blocked_ell_update_values(BlockedEll& ell, CsrView csr) {
 
 bool blocked_ell_supported() { return backend().simd == Simd::avx512; }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void f32_ell_xwt(
-    float* y, const float* x, const float* bias, const BlockedEll& ell, i64 rows, i64 cols, i64 b0, i64 b1,
-    i64 g0, i64 g1) {
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq")
+
+namespace {
+
+// Where a slot vector's 16 weights come from: float values, or one-byte codes
+// into a codebook held in two registers (at most 32 entries: vpermt2ps) or
+// gathered from memory (up to 256).
+enum class Weights { floats, book_in_registers, book_gathered };
+
+template <Weights kind>
+struct SlotWeights {
+  const float* values;
+  const std::uint8_t* code;
+  const float* book;
+  __m512 book_lo, book_hi;
+  inline __m512 operator()(i64 at) const {
+    if constexpr (kind == Weights::floats) {
+      return _mm512_loadu_ps(values + at);
+    } else {
+      __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(code + at)));
+      if constexpr (kind == Weights::book_in_registers) return _mm512_permutex2var_ps(book_lo, c, book_hi);
+      else return _mm512_i32gather_ps(c, book, 4);
+    }
+  }
+};
+
+template <Weights kind>
+void ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell, const SlotWeights<kind>& weight,
+             i64 rows, i64 cols, i64 b0, i64 b1, i64 g0, i64 g1) {
   // x is (B, cols), y is (B, rows); ell covers W (rows, cols)
   const i64 G = BlockedEll::kRowsPerGroup, C = BlockedEll::kColsPerBlock;
   const std::int32_t* start = ell.start.data();
-  const float* values = ell.values.data();
   const std::uint8_t* index = ell.index.data();
+  auto column = [&](i64 s) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + s * G))); };
   for (i64 b = b0; b < b1; ++b) {
     const float* xb = x + b * cols;
     float* yb = y + b * rows;
@@ -92,28 +128,18 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void f32_ell_xwt(
         __m512 x_hi = _mm512_maskz_loadu_ps(hi_mask, xb + col0 + 16);
         i64 s = start[g * ell.blocks + blk], end = start[g * ell.blocks + blk + 1];
         for (; s + 1 < end; s += 2) {
-          __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + s * G)));
-          __m512i i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + (s + 1) * G)));
-          a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + s * G), _mm512_permutex2var_ps(x_lo, i0, x_hi), a0);
-          a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + (s + 1) * G), _mm512_permutex2var_ps(x_lo, i1, x_hi), a1);
+          a0 = _mm512_fmadd_ps(weight(s * G), _mm512_permutex2var_ps(x_lo, column(s), x_hi), a0);
+          a1 = _mm512_fmadd_ps(weight((s + 1) * G), _mm512_permutex2var_ps(x_lo, column(s + 1), x_hi), a1);
         }
-        if (s < end) {
-          __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + s * G)));
-          a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + s * G), _mm512_permutex2var_ps(x_lo, i0, x_hi), a0);
-        }
+        if (s < end) a0 = _mm512_fmadd_ps(weight(s * G), _mm512_permutex2var_ps(x_lo, column(s), x_hi), a0);
         if (pair) {
           s = start[(g + 1) * ell.blocks + blk];
           end = start[(g + 1) * ell.blocks + blk + 1];
           for (; s + 1 < end; s += 2) {
-            __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + s * G)));
-            __m512i i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + (s + 1) * G)));
-            c0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + s * G), _mm512_permutex2var_ps(x_lo, i0, x_hi), c0);
-            c1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + (s + 1) * G), _mm512_permutex2var_ps(x_lo, i1, x_hi), c1);
+            c0 = _mm512_fmadd_ps(weight(s * G), _mm512_permutex2var_ps(x_lo, column(s), x_hi), c0);
+            c1 = _mm512_fmadd_ps(weight((s + 1) * G), _mm512_permutex2var_ps(x_lo, column(s + 1), x_hi), c1);
           }
-          if (s < end) {
-            __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(index + s * G)));
-            c0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + s * G), _mm512_permutex2var_ps(x_lo, i0, x_hi), c0);
-          }
+          if (s < end) c0 = _mm512_fmadd_ps(weight(s * G), _mm512_permutex2var_ps(x_lo, column(s), x_hi), c0);
         }
       }
       for (int half = 0; half < (pair ? 2 : 1); ++half) {
@@ -128,10 +154,31 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void f32_ell_xwt(
   }
 }
 
+}  // namespace
+
+void f32_ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell, const float* book,
+                 i64 book_size, i64 rows, i64 cols, i64 b0, i64 b1, i64 g0, i64 g1) {
+  if (ell.code.empty()) {
+    ell_xwt(y, x, bias, ell, SlotWeights<Weights::floats>{ell.values.data(), nullptr, nullptr, {}, {}}, rows, cols, b0,
+            b1, g0, g1);
+  } else if (book_size <= 32) {
+    const __mmask16 lo = book_size >= 16 ? __mmask16(0xffff) : __mmask16((1u << book_size) - 1);
+    const __mmask16 hi = book_size >= 32 ? __mmask16(0xffff) : book_size <= 16 ? __mmask16(0) : __mmask16((1u << (book_size - 16)) - 1);
+    SlotWeights<Weights::book_in_registers> w{nullptr, ell.code.data(), book, _mm512_maskz_loadu_ps(lo, book),
+                                              _mm512_maskz_loadu_ps(hi, book + 16)};
+    ell_xwt(y, x, bias, ell, w, rows, cols, b0, b1, g0, g1);
+  } else {
+    ell_xwt(y, x, bias, ell, SlotWeights<Weights::book_gathered>{nullptr, ell.code.data(), book, {}, {}}, rows, cols,
+            b0, b1, g0, g1);
+  }
+}
+
+#pragma GCC pop_options
+
 #else
 
 bool blocked_ell_supported() { return false; }
-void f32_ell_xwt(float*, const float*, const float*, const BlockedEll&, i64, i64, i64, i64, i64, i64) {}
+void f32_ell_xwt(float*, const float*, const float*, const BlockedEll&, const float*, i64, i64, i64, i64, i64, i64, i64) {}
 
 #endif
 

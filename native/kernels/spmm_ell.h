@@ -23,6 +23,7 @@ struct BlockedEll {
   i64 blocks = 0;
   std::vector<std::int32_t> start;  // groups * blocks + 1 offsets, in slot vectors
   std::vector<float> values;        // 16 per slot vector (0 in padding lanes)
+  std::vector<std::uint8_t> code;   // instead of values, for codebook execution (padding: a 0 weight)
   std::vector<std::uint8_t> index;  // 16 per slot vector
   bool empty() const { return start.empty(); }
 };
@@ -36,7 +37,8 @@ void blocked_ell_update_values(BlockedEll& ell, CsrView csr);
 bool blocked_ell_supported();
 
 // Y (B, rows) = X (B, cols) . W^T + bias for samples [b0, b1), row groups [g0, g1).
-void f32_ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell, i64 rows, i64 cols,
-                 i64 b0, i64 b1, i64 g0, i64 g1);
+// A layout built with codes reads its weights from book (book_size entries).
+void f32_ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell, const float* book,
+                 i64 book_size, i64 rows, i64 cols, i64 b0, i64 b1, i64 g0, i64 g1);
 
 }  // namespace pk
