@@ -99,6 +99,24 @@ describe('inference plan', () => {
     }
   });
 
+  it('skips blocks of zero inputs at small batches without changing a bit (MNIST digits have whole blocks of background)', () => {
+    const layer = new Dense(784, 300, { seed: 7 });
+    layer.weight.setMask(magnitudeThreshold(layer.weight.value.data, 0.92).mask);
+    const digits = loadMnist().test.x.data.slice(0, 3 * 784);
+    const negativeZeros = digits.map((v) => (v === 0 ? -0 : v)); // -0 is not skipped
+    const skipped = layer.forward(new Tensor(digits, [3, 784]), 'eval').data;
+    const computed = layer.forward(new Tensor(negativeZeros, [3, 784]), 'eval').data;
+    expect(Array.from(skipped)).toEqual(Array.from(computed));
+    const w = layer.weight.value.data;
+    for (let b = 0; b < 3; b++) {
+      for (let r = 0; r < 300; r++) {
+        let sum = 0;
+        for (let c = 0; c < 784; c++) sum += w[r * 784 + c] * digits[b * 784 + c];
+        expect(skipped[b * 300 + r]).toBeCloseTo(sum, 4);
+      }
+    }
+  });
+
   it('falls back to layer by layer when a Dense step runs dense at that batch, with the same outputs', () => {
     const next = rng(22);
     const model = new Sequential([new Dense(100, 90, { seed: 1 }), new Activation('relu'), new Dense(90, 10, { seed: 2 })]);

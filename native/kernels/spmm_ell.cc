@@ -126,6 +126,12 @@ void ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell,
         __mmask16 hi_mask = left >= 32 ? __mmask16(0xffff) : left <= 16 ? __mmask16(0) : __mmask16((1u << (left - 16)) - 1);
         __m512 x_lo = _mm512_maskz_loadu_ps(lo_mask, xb + col0);
         __m512 x_hi = _mm512_maskz_loadu_ps(hi_mask, xb + col0 + 16);
+        // A block of +0 inputs adds only ±0 products, which leave the sums
+        // bit for bit as they are (finite weights): skip it. Images have whole
+        // blocks of background, and the branch repeats its pattern for every
+        // row group.
+        __m512i bits = _mm512_or_si512(_mm512_castps_si512(x_lo), _mm512_castps_si512(x_hi));
+        if (_mm512_test_epi32_mask(bits, bits) == 0) continue;
         i64 s = start[g * ell.blocks + blk], end = start[g * ell.blocks + blk + 1];
         for (; s + 1 < end; s += 2) {
           a0 = _mm512_fmadd_ps(weight(s * G), _mm512_permutex2var_ps(x_lo, column(s), x_hi), a0);
