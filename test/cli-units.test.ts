@@ -10,7 +10,8 @@ import { networkGraph, sparsityGrid, toSvg } from '../lib/report';
 import { parseBits, recipeFrom } from '../lib/cli/options';
 import { DEFAULT_RECIPE, UsageError, loadRecipe, mergeRecipe } from '../lib/cli/recipe';
 import { exitCodeFor } from '../lib/cli/main';
-import { CorruptModelError, DataError, ArgumentRangeError } from '../lib';
+import { CorruptModelError, DataError, ArgumentRangeError, Dense, Tensor, gaussianBlobs } from '../lib';
+import { buildModel } from '../lib/cli/pipeline';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-units-'));
 
@@ -98,5 +99,20 @@ describe('the documented recipes', () => {
   it('docs/recipes/lenet-300-100.yaml is exactly the defaults', () => {
     const spelled = mergeRecipe(DEFAULT_RECIPE, loadRecipe(path.join(__dirname, '..', 'docs', 'recipes', 'lenet-300-100.yaml')));
     expect(spelled).toEqual({ ...DEFAULT_RECIPE, quantize: { ...DEFAULT_RECIPE.quantize, bits: 5, indexBits: 5 } });
+  });
+});
+
+describe('recipe initializers', () => {
+  it('builds with a data-dependent init by name (lsuv, data) and refuses unknown names listing the known ones', () => {
+    const data = gaussianBlobs({ samples: 600, features: 12, classes: 3, seed: 2 });
+    for (const init of ['lsuv', 'data']) {
+      const model = buildModel('mlp:12-32-3', data, 1, init);
+      const fc1 = model.layers[0] as Dense;
+      const out = fc1.forward(new Tensor(data.x.data.slice(0, 512 * 12), [512, 12]), 'eval');
+      let sum = 0, sq = 0;
+      out.data.forEach((v) => { sum += v; sq += v * v; });
+      expect(Math.abs(sq / out.size - (sum / out.size) ** 2 - 1)).toBeLessThan(0.1); // unit variance on the first 512 samples
+    }
+    expect(() => buildModel('mlp:12-32-3', data, 1, 'lsvu')).toThrow("unknown initializer 'lsvu' (use he, xavier, lecun, orthogonal, zeros, lsuv, data)");
   });
 });

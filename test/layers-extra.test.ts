@@ -1,6 +1,6 @@
 import {
   Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, gaussianBlobs, initialize, meanSquaredError, mlp,
-  Activation, parseCheckpoint, serializeCheckpoint,
+  Activation, ArgumentRangeError, parseCheckpoint, serializeCheckpoint,
 } from '../lib';
 import { randomTensor, rng } from './helpers';
 
@@ -67,6 +67,49 @@ describe('initializers', () => {
     t.data.forEach((v) => (sq += v * v));
     const expected = { he: 2 / 500, lecun: 1 / 500, xavier: 6 / 900 / 3 }[name];
     expect(sq / t.size).toBeCloseTo(expected, 4);
+  });
+
+  it('LSUV (iterative) brings every layer\'s output variance within the tolerance of 1, biases and pruned zeros untouched', () => {
+    const data = gaussianBlobs({ samples: 256, features: 10, seed: 4 });
+    const model = mlp([10, 64, 64, 64, 3], { seed: 6, init: 'orthogonal' });
+    const dense = model.layers.filter((l): l is Dense => l instanceof Dense);
+    dense.forEach((l, i) => {
+      l.weight.value.data.forEach((_, k, w) => (w[k] *= 0.05 * (i + 1))); // badly scaled on purpose
+      l.bias.value.data.forEach((_, u, b) => (b[u] = 0.5 * ((u % 5) - 2))); // biases spread the units' means: one pass is not enough
+    });
+    const mask = new Uint8Array(dense[1].weight.value.size).map((_, k) => (k % 3 === 0 ? 0 : 1));
+    dense[1].weight.setMask(mask);
+    const biases = dense.map((l) => Array.from(l.bias.value.data));
+    const reports = dataDependentInit(model, data.x, { method: 'lsuv', tolerance: 0.05, maxIterations: 20 });
+    expect(reports.map((r) => r.layer)).toEqual(dense.map((l) => l.name));
+    expect(reports.some((r) => r.iterations > 1)).toBe(true);
+    let h = data.x;
+    for (const layer of model.layers) {
+      h = layer.forward(h, 'eval');
+      if (!(layer instanceof Dense)) continue;
+      let sum = 0, sq = 0;
+      h.data.forEach((v) => { sum += v; sq += v * v; });
+      const variance = sq / h.size - (sum / h.size) ** 2;
+      expect(Math.abs(variance - 1)).toBeLessThan(0.05);
+      const report = reports[dense.indexOf(layer)];
+      expect(report.varianceAfter).toBeCloseTo(variance, 4);
+      expect(report.iterations).toBeLessThanOrEqual(20);
+      expect(Array.from(layer.bias.value.data)).toEqual(biases[dense.indexOf(layer)]);
+    }
+    dense[1].weight.value.data.forEach((w, k) => { if (!mask[k]) expect(w).toBe(0); });
+    expect(reports[0].varianceBefore).toBeLessThan(0.5);
+    // one pass at most when told so
+    const capped = dataDependentInit(mlp([10, 16, 3], { seed: 1 }), data.x, { method: 'lsuv', maxIterations: 1 });
+    expect(capped.every((r) => r.iterations <= 1)).toBe(true);
+  });
+
+  it('data-dependent init rejects bad options, naming them', () => {
+    const model = mlp([10, 4, 3], { seed: 1 });
+    const x = gaussianBlobs({ samples: 8, features: 10, seed: 1 }).x;
+    expect(() => dataDependentInit(model, x, { method: 'lsuw' as never })).toThrow("Expected 'per-unit' or 'lsuv' for options.method but received 'lsuw'");
+    expect(() => dataDependentInit(model, x, { method: 'lsuv', tolerance: 0 })).toThrow(/options.tolerance/);
+    expect(() => dataDependentInit(model, x, { method: 'lsuv', maxIterations: 0 })).toThrow(/options.maxIterations/);
+    expect(() => dataDependentInit(model, x, { method: 'lsuv', maxIterations: 0 })).toThrow(ArgumentRangeError);
   });
 
   it('data-dependent init gives every unit zero mean and unit variance on the batch', () => {

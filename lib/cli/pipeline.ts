@@ -8,6 +8,7 @@ import { Dataset } from '../data/dataset';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
 import { InitializerName, INITIALIZERS } from '../nn/init';
+import { dataDependentInit } from '../nn/data-init';
 import { lenet300100, lenet5, mlp } from '../nn/architectures';
 import { Sequential } from '../nn/sequential';
 import { Parameter } from '../nn/parameter';
@@ -53,12 +54,29 @@ export function checkModelReads(model: { logits(x: Tensor): Tensor }, data: Data
   if (z.shape[1] !== data.classes) throw new UsageError(`${source} predicts ${z.shape[1]} classes but ${data.name} has ${data.classes}`);
 }
 
+/** Data-dependent initializations a recipe can name: a base initializer, then a rescaling on training samples. */
+const DATA_INITS = {
+  lsuv: { base: 'orthogonal', method: 'lsuv' }, // Mishkin & Matas
+  data: { base: 'he', method: 'per-unit' }, // Krähenbühl et al.
+} as const;
+const DATA_INIT_SAMPLES = 512;
+
 /** A network for `arch` that reads the data's samples and predicts its classes. */
 export function buildModel(arch: string, data: Dataset, seed: number, init?: string): Sequential {
-  if (init !== undefined && !INITIALIZERS.includes(init as InitializerName)) {
-    throw new UsageError(`unknown initializer '${init}' (use ${INITIALIZERS.join(', ')})`);
+  const names = [...INITIALIZERS, ...Object.keys(DATA_INITS)];
+  if (init !== undefined && !names.includes(init)) {
+    throw new UsageError(`unknown initializer '${init}' (use ${names.join(', ')})`);
   }
-  const options = { seed, init: init as InitializerName | undefined };
+  const dataInit = init !== undefined && init in DATA_INITS ? DATA_INITS[init as keyof typeof DATA_INITS] : undefined;
+  const model = buildArchitecture(arch, data, { seed, init: dataInit ? dataInit.base : (init as InitializerName | undefined) });
+  if (dataInit) {
+    const n = Math.min(DATA_INIT_SAMPLES, data.y.length), f = data.x.shape[1];
+    dataDependentInit(model, new Tensor(data.x.data.slice(0, n * f), [n, f]), { method: dataInit.method });
+  }
+  return model;
+}
+
+function buildArchitecture(arch: string, data: Dataset, options: { seed: number; init?: InitializerName }): Sequential {
   const features = data.sampleShape.reduce((a, b) => a * b, 1);
   const needs = (what: string, ok: boolean) => {
     if (!ok) throw new UsageError(`--arch ${arch} needs ${what}, but ${data.name} has samples of shape [${data.sampleShape.join(', ')}] and ${data.classes} classes`);

@@ -8,7 +8,7 @@ export { Parameter, type ParameterRole } from './parameter';
 export { Sequential, type Evaluation } from './sequential';
 export { loadCheckpoint, parseCheckpoint, saveCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint';
 export { layerFromSpec, modelFromSpec } from './spec';
-export { dataDependentInit } from './data-init';
+export { dataDependentInit, type DataInitLayerReport, type DataInitOptions } from './data-init';
 export { Dropout } from './dropout';
 export { confusionMatrix, meanSquaredError } from './losses';
 export { InferencePlan, type CompileOptions } from './inference';
