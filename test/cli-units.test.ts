@@ -11,7 +11,8 @@ import { parseBits, recipeFrom } from '../lib/cli/options';
 import { DEFAULT_RECIPE, UsageError, loadRecipe, mergeRecipe } from '../lib/cli/recipe';
 import { exitCodeFor } from '../lib/cli/main';
 import { CorruptModelError, DataError, ArgumentRangeError, Dense, Tensor, gaussianBlobs } from '../lib';
-import { buildModel } from '../lib/cli/pipeline';
+import { buildModel, fit } from '../lib/cli/pipeline';
+import { progressFor } from '../lib/cli/progress';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-units-'));
 
@@ -114,5 +115,18 @@ describe('recipe initializers', () => {
       expect(Math.abs(sq / out.size - (sum / out.size) ** 2 - 1)).toBeLessThan(0.1); // unit variance on the first 512 samples
     }
     expect(() => buildModel('mlp:12-32-3', data, 1, 'lsvu')).toThrow("unknown initializer 'lsvu' (use he, xavier, lecun, orthogonal, zeros, lsuv, data)");
+  });
+
+  it('train.shift augments image data and is a usage error on samples that are not images', () => {
+    const blobs = gaussianBlobs({ samples: 64, features: 16, classes: 2, seed: 1 });
+    const recipe = { ...DEFAULT_RECIPE.train, epochs: 1, batchSize: 16, shift: 1 };
+    const quiet = progressFor({ quiet: true });
+    expect(() => fit(buildModel('mlp:16-4-2', blobs, 1), blobs, recipe, 1, quiet, 'training')).toThrow(UsageError);
+    expect(() => fit(buildModel('mlp:16-4-2', blobs, 1), blobs, recipe, 1, quiet, 'training')).toThrow(/shift 1 needs images .* shape \[16\]/);
+    const images = { ...blobs, sampleShape: [4, 4] };
+    const shifted = buildModel('mlp:16-4-2', images, 1), plain = buildModel('mlp:16-4-2', images, 1);
+    fit(shifted, images, recipe, 1, quiet, 'training');
+    fit(plain, images, { ...recipe, shift: 0 }, 1, quiet, 'training');
+    expect(Array.from(shifted.parameters()[0].value.data)).not.toEqual(Array.from(plain.parameters()[0].value.data));
   });
 });

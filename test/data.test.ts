@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   DataError, Random, Tensor, batches, gaussianBlobs, holdOut, loadCsv, loadDataset,
-  loadFashionMnist, loadIdxDirectory, loadMnist, normalize, parseCsv, parseIdx,
+  loadFashionMnist, loadIdxDirectory, loadMnist, normalize, parseCsv, parseIdx, randomShift, ArgumentRangeError,
+  SGD, mlp, train,
 } from '../lib';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'prunekit-data-'));
@@ -231,5 +232,54 @@ describe('blobs, splits, normalisation and batches', () => {
 
   it('rejects an unknown dataset spec', () => {
     expect(() => loadDataset('cifar')).toThrow("unknown dataset 'cifar' (use mnist, fashion, idx:DIR or csv:FILE)");
+  });
+});
+
+describe('augmentation', () => {
+  it('randomShift moves each image by whole pixels within the bound, filling the border with 0 (hand-worked 3×4 image)', () => {
+    const image = Float32Array.from({ length: 12 }, (_, i) => i + 1); // rows [1 2 3 4] [5 6 7 8] [9 10 11 12]
+    const shift = randomShift([1, 3, 4], 1);
+    const seen = new Set<string>();
+    const rng = new Random(5);
+    for (let trial = 0; trial < 200; trial++) {
+      const batch = new Tensor(image.slice(), [1, 12]);
+      shift(batch, rng);
+      // recover (dx, dy) from where pixel value 6 (row 1, column 1) went, then check every pixel against a plain loop
+      const at = batch.data.indexOf(6);
+      const dy = Math.floor(at / 4) - 1, dx = (at % 4) - 1;
+      expect(Math.abs(dx) <= 1 && Math.abs(dy) <= 1).toBe(true);
+      seen.add(`${dx},${dy}`);
+      for (let y = 0; y < 3; y++) for (let x = 0; x < 4; x++) {
+        const sy = y - dy, sx = x - dx;
+        const want = sy >= 0 && sy < 3 && sx >= 0 && sx < 4 ? image[sy * 4 + sx] : 0;
+        expect(batch.data[y * 4 + x]).toBe(want);
+      }
+    }
+    expect(seen.size).toBe(9); // every shift in [-1, 1]² occurs
+    const two = new Tensor(new Float32Array([...image, ...image]), [2, 12]);
+    randomShift([3, 4], 0)(two, rng);
+    expect(Array.from(two.data)).toEqual([...image, ...image]); // a bound of 0 is the identity
+  });
+
+  it('training with augmentation is reproducible per seed and leaves the dataset untouched', () => {
+    const data = { ...gaussianBlobs({ samples: 200, features: 16, classes: 2, seed: 3 }), sampleShape: [4, 4] };
+    const before = data.x.data.slice();
+    const run = (seed: number) => {
+      const model = mlp([16, 8, 2], { seed: 1 });
+      train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 2, batchSize: 20, seed, augment: randomShift(data.sampleShape, 1) });
+      return Array.from(model.parameters()[0].value.data);
+    };
+    expect(run(1)).toEqual(run(1));
+    expect(run(1)).not.toEqual(run(2));
+    expect(Array.from(data.x.data)).toEqual(Array.from(before));
+  });
+
+  it('refuses shapes and bounds that are not images, naming the problem', () => {
+    expect(() => randomShift([784], 2)).toThrow(ArgumentRangeError);
+    expect(() => randomShift([784], 2)).toThrow('Expected an image shape [channels, height, width] or [height, width] for sampleShape but received [784]');
+    expect(() => randomShift([28, 28], 28)).toThrow(/maxShift/);
+    expect(() => randomShift([28, 28], 1)(Tensor.zeros([2, 10]), new Random(1))).toThrow('Expected 784 features per sample (1×28×28) for batch but received 10');
+    const model = mlp([2, 2]);
+    expect(() => train(model, gaussianBlobs({ samples: 4, features: 2, classes: 2 }), { optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, augment: 3 as never })).toThrow('Expected a function (batch, rng) => void for augment but received the number 3');
   });
 });

@@ -4,6 +4,7 @@
  * weights with centroid fine-tuning. Progress goes to a Progress sink and
  * every stage returns what the report draws.
  */
+import { Augmentation, randomShift } from '../data/augment';
 import { Dataset } from '../data/dataset';
 import { ArgumentRangeError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
@@ -107,6 +108,15 @@ function withProgress(progress: Progress, hooks: TrainerHooks = {}): TrainerHook
   return combineHooks(hooks, { afterBatch: (b) => progress.tick(1, `loss ${b.loss.toFixed(3)}`) });
 }
 
+function shiftFor(data: Dataset, shift: number): Augmentation | undefined {
+  if (shift === 0) return undefined;
+  const [height, width] = data.sampleShape.slice(-2);
+  if (data.sampleShape.length < 2 || data.sampleShape.length > 3 || shift >= Math.min(height, width)) {
+    throw new UsageError(`shift ${shift} needs images wider and taller than ${shift} pixels, but ${data.name} has samples of shape [${data.sampleShape.join(', ')}]`);
+  }
+  return randomShift(data.sampleShape, shift);
+}
+
 const batchesPerEpoch = (data: Dataset, batchSize: number) => Math.ceil(data.y.length / batchSize);
 
 /** Trains with SGD + momentum and a cosine learning rate; returns samples per second over the run. */
@@ -117,7 +127,7 @@ export function fit(model: Sequential, data: Dataset, r: TrainRecipe, seed: numb
   try {
     train(model, data, {
       optimizer: sgd(model, r), schedule: LrSchedule.cosine(r.lr, r.epochs), epochs: r.epochs, batchSize: r.batchSize, seed,
-      hooks: withProgress(progress, hooks), regularizers,
+      hooks: withProgress(progress, hooks), regularizers, augment: shiftFor(data, r.shift),
     });
   } catch (error) {
     progress.stop(true);

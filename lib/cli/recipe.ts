@@ -23,6 +23,8 @@ export interface TrainRecipe {
   momentum: number;
   weightDecay: number;
   batchSize: number;
+  /** Random shifts of the training images by up to this many pixels (0: none). */
+  shift: number;
 }
 
 export interface PruneRecipe extends TrainRecipe {
@@ -63,10 +65,10 @@ export const DEFAULT_RECIPE: Recipe = {
   data: 'mnist',
   arch: 'lenet-300-100',
   seed: 1,
-  train: { epochs: 15, lr: 0.1, momentum: 0.9, weightDecay: 0, batchSize: 128 },
+  train: { epochs: 15, lr: 0.1, momentum: 0.9, weightDecay: 0, batchSize: 128, shift: 0 },
   prune: {
     method: 'magnitude', scope: 'global', sparsity: 0.93, layers: {}, exclude: [], schedule: 'iterative', rounds: 5,
-    epochs: 30, lr: 0.1, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, strength: 1e-4,
+    epochs: 30, lr: 0.1, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, shift: 0, strength: 1e-4,
   },
   quantize: { init: 'linear', epochs: 3, lr: 1e-4 },
 };
@@ -107,7 +109,7 @@ const perLayer = (check: Check): Check => (v, where) => {
 const widths = (max: number): Check => (v, where) => (typeof v === 'number' ? num(1, max, true)(v, where) : perLayer(num(1, max, true))(v, where));
 const sparsity = num(0, 0.999);
 
-const trainShape: Shape = { epochs: num(0, 10000, true), lr: num(0, 10), momentum: num(0, 0.9999), weightDecay: num(0, 1), batchSize: num(1, 65536, true) };
+const trainShape: Shape = { epochs: num(0, 10000, true), lr: num(0, 10), momentum: num(0, 0.9999), weightDecay: num(0, 1), batchSize: num(1, 65536, true), shift: num(0, 64, true) };
 const SHAPE: Shape = {
   data: text, arch: text, seed: num(0, 2 ** 31 - 1, true), init: text,
   train: object(trainShape),

@@ -10,6 +10,7 @@ import { loadFashionMnist, loadIdxDirectory } from './idx';
 import { loadMnist } from './mnist';
 
 export * from './dataset';
+export { randomShift, type Augmentation } from './augment';
 export { gaussianBlobs, type BlobOptions } from './blobs';
 export { loadCsv, parseCsv, readCsv, type CsvOptions } from './csv';
 export { FASHION_MNIST_DIR, loadFashionMnist, loadIdxDirectory, loadIdxSplit, parseIdx, readIdx, type IdxArray } from './idx';

@@ -3,10 +3,12 @@
  * attach here), progress events, evaluation each epoch, and a typed error
  * that stops training when the loss stops being finite.
  */
-import { NonFiniteError } from '../errors';
+import { ArgumentTypeError, NonFiniteError } from '../errors';
+import { Augmentation } from '../data/augment';
 import { Dataset, batches } from '../data/dataset';
+import { Random } from '../random';
 import { Evaluation, Sequential } from '../nn/sequential';
-import { assertInteger } from '../validate';
+import { assertInteger, describe, expected } from '../validate';
 import { Optimizer, clipGradNorm } from './optimizer';
 import { Regularizer } from './regularizers';
 import { LrSchedule } from './schedule';
@@ -64,10 +66,13 @@ export interface TrainOptions {
   /** Evaluated after each epoch (never the test split when tuning). */
   validation?: Dataset;
   hooks?: TrainerHooks;
+  /** Applied to every training batch (e.g. randomShift); its generator is seeded from seed and the epoch. */
+  augment?: Augmentation;
 }
 
 export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
-  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [] } = options;
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } = options;
+  if (augment !== undefined && typeof augment !== 'function') throw new ArgumentTypeError(expected('a function (batch, rng) => void', 'augment', describe(augment)));
   assertInteger('epochs', epochs, 0);
   assertInteger('batchSize', batchSize, 1);
   const history: EpochResult[] = [];
@@ -76,7 +81,10 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     if (schedule) optimizer.lr = schedule.at(epoch);
     const started = process.hrtime.bigint();
     let lossSum = 0, correct = 0, seen = 0, batch = 0, penalty = 0;
+    // Its own stream: augmenting does not change the shuffling.
+    const augmentRng = augment ? new Random(((seed + epoch) * 0x9e3779b1 + 0x2545f491) >>> 0) : null;
     for (const b of batches(data, batchSize, { seed: seed + epoch })) {
+      if (augment) augment(b.x, augmentRng!);
       const ctx = { epoch, batch, step, model };
       hooks.beforeBatch?.(ctx);
       const r = model.lossAndGradients(b.x, b.y);
