@@ -125,19 +125,31 @@ describe('the model file', () => {
     expect(() => InferencePlan.compile(model).logits(new Tensor(new Float32Array(63), [1, 63]))).toThrow(/64 values per sample/);
   });
 
-  it('runs from codebook indices (5-bit codebooks in registers, 8-bit gathered) with the float plan\'s outputs, bit for bit', () => {
-    for (const bits of [5, 8]) {
-      const model = compressed(mlp([64, 48, 40, 10], { seed: 4 }), 0.9, bits);
-      const distinct = new Set((model.layers[0] as Dense).weight.value.data).size;
-      expect(distinct > 33).toBe(bits === 8); // fc1's codebook: more than 32 entries (and 0) only at 8 bits
+  it('runs from codebook indices (up to 32 entries in registers, up to 256 gathered) with the float plan\'s outputs, bit for bit', () => {
+    // 5 and 8 bits as shareWeights gives them, then full codebooks at the register (32/33) and byte (256) limits
+    for (const entries of [5, 8, 32, 33, 256]) {
+      const model = mlp([128, 64, 40, 10], { seed: 4 });
+      prune(model, magnitude(), 0.9, { scope: 'layer' }); // every layer sparse enough that the float plan runs it sparse too
+      if (entries <= 8) {
+        shareWeights(model, { bits: entries });
+      } else {
+        for (const l of model.layers) {
+          if (!(l instanceof Dense)) continue;
+          let k = 0;
+          l.weight.value.data.forEach((_, i, w) => { if (l.weight.mask![i]) w[i] = ((k++ % entries) - entries / 2 + 0.5) / entries; });
+          l.weight.touch();
+        }
+        const fc1 = (model.layers[0] as Dense).weight;
+        expect(new Set(fc1.value.data.filter((_, i) => fc1.mask![i])).size).toBe(entries);
+      }
       const floats = InferencePlan.compile(model);
       const codes = InferencePlan.compile(model, { weights: 'codebook' });
       const loaded = loadModel(encodeModel(model).bytes, { weights: 'codebook' });
       // one byte per stored weight instead of four, in the CSR and in the blocked-ELL layout
       expect(codes.residentBytes).toBeLessThan(0.7 * floats.residentBytes);
-      const next = rng(bits);
+      const next = rng(entries);
       for (const batch of [1, 2, 3, 16, 17, 40, 257]) {
-        const x = randomTensor([batch, 64], next);
+        const x = randomTensor([batch, 128], next);
         const expected = floats.logits(x).data;
         expect(same(codes.logits(x).data, expected)).toBe(true);
         expect(same(loaded.logits(x).data, expected)).toBe(true);
@@ -168,7 +180,8 @@ describe('the model file', () => {
     const model = mlp([64, 48, 10], { seed: 4 });
     prune(model, magnitude(), 0.5, { scope: 'global' });
     expect(() => InferencePlan.compile(model, { weights: 'codebook' })).toThrow(ArgumentRangeError);
-    expect(() => InferencePlan.compile(model, { weights: 'codebook' })).toThrow("layer 'fc1' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights)");
+    expect(() => InferencePlan.compile(model, { weights: 'codebook' })).toThrow("layer 'fc1' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights, at most 8 bits)");
+    expect(() => loadModel(encodeModel(model).bytes, null as never)).toThrow('Expected an options object for options but received null');
     expect(() => loadModel(encodeModel(model).bytes, { weights: 'codebook' })).toThrow(/layer 'fc1' has more than 256/);
     expect(() => InferencePlan.compile(model, { weights: 'int8' as never })).toThrow("Expected 'float' or 'codebook' for options.weights but received 'int8'");
   });

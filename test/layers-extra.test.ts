@@ -110,6 +110,15 @@ describe('initializers', () => {
     expect(() => dataDependentInit(model, x, { method: 'lsuv', tolerance: 0 })).toThrow(/options.tolerance/);
     expect(() => dataDependentInit(model, x, { method: 'lsuv', maxIterations: 0 })).toThrow(/options.maxIterations/);
     expect(() => dataDependentInit(model, x, { method: 'lsuv', maxIterations: 0 })).toThrow(ArgumentRangeError);
+    expect(() => dataDependentInit(model, x, { eps: 0 })).toThrow(/options.eps/);
+  });
+
+  it('LSUV leaves a layer whose outputs do not vary alone instead of blowing it up', () => {
+    const model = mlp([10, 4, 3], { seed: 1 });
+    const before = Array.from(model.parameters()[0].value.data);
+    const reports = dataDependentInit(model, Tensor.zeros([8, 10]), { method: 'lsuv' }); // every output is its bias: 0
+    expect(reports[0]).toEqual({ layer: 'fc1', iterations: 0, varianceBefore: 0, varianceAfter: 0 });
+    expect(Array.from(model.parameters()[0].value.data)).toEqual(before);
   });
 
   it('data-dependent init gives every unit zero mean and unit variance on the batch', () => {

@@ -91,6 +91,7 @@ export class CompressedModel {
 }
 
 function fromBytes(bytes: Uint8Array, name: string, options: LoadOptions): CompressedModel {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
   const { model, header, layout, headerBytes } = decodeModel(bytes, name);
   return new CompressedModel(model, header, layout, bytes.length, headerBytes, options);
 }

@@ -17,6 +17,7 @@
  *   with init 'orthogonal'.
  *
  * Masked (pruned) weights stay exactly zero under both: they are only scaled.
+ * A layer whose outputs do not vary on the batch is left as it is by LSUV.
  */
 import { ArgumentRangeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
@@ -97,7 +98,7 @@ export function dataDependentInit(model: Sequential, x: Tensor, options: DataIni
   assertTensor('x', x);
   assertInRange('options.tolerance', tolerance, 0, 1, { minExclusive: true, maxExclusive: true });
   assertInteger('options.maxIterations', maxIterations, 1, 1000);
-  assertInRange('options.eps', eps, 0, 1);
+  assertInRange('options.eps', eps, 0, 1, { minExclusive: true });
   const reports: DataInitLayerReport[] = [];
   let h = x;
   for (const layer of model.layers) {
@@ -110,7 +111,9 @@ export function dataDependentInit(model: Sequential, x: Tensor, options: DataIni
         iterations = 1;
         out = layer.forward(h, 'eval');
       } else {
-        for (let variance = varianceBefore; Math.abs(variance - 1) >= tolerance && iterations < maxIterations; iterations++) {
+        // A layer whose outputs do not vary on the batch (e.g. all inputs 0) has no scale to fix: dividing would blow it up.
+        const fixable = (v: number) => v > 0 && Number.isFinite(v);
+        for (let variance = varianceBefore; fixable(variance) && Math.abs(variance - 1) >= tolerance && iterations < maxIterations; iterations++) {
           scaleWeights(layer, 1 / (Math.sqrt(variance) + eps));
           out = layer.forward(h, 'eval');
           variance = moments(out).variance;

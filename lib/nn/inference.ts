@@ -29,10 +29,11 @@ export interface CompileOptions {
   weights?: 'float' | 'codebook';
 }
 
-/** Distinct values of a weight (at most limit + 1 are counted), 0 included. */
-function distinctValues(w: Float32Array, limit: number): number {
-  const seen = new Set<number>([0]);
-  for (let i = 0; i < w.length && seen.size <= limit; i++) seen.add(w[i]);
+/** Distinct bit patterns among the weights the plan stores (masked in, or non-zero without a mask); counts stop past limit. */
+function distinctStoredValues(w: Float32Array, mask: Uint8Array | null, limit: number): number {
+  const bits = new Uint32Array(w.buffer, w.byteOffset, w.length);
+  const seen = new Set<number>();
+  for (let i = 0; i < w.length && seen.size <= limit; i++) if (mask ? mask[i] : w[i] !== 0) seen.add(bits[i]);
   return seen.size;
 }
 
@@ -41,8 +42,8 @@ function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
   const steps: NativePlanStep[] = [];
   for (const l of model.layers) {
     if (l instanceof Dense) {
-      if (codebook && distinctValues(l.weight.value.data, 256) > 256) {
-        throw new ArgumentRangeError(`layer '${l.name}' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights)`);
+      if (codebook && distinctStoredValues(l.weight.value.data, l.weight.mask, 256) > 256) {
+        throw new ArgumentRangeError(`layer '${l.name}' has more than 256 distinct weight values; codebook execution needs a weight-shared layer (shareWeights, at most 8 bits)`);
       }
       steps.push({
         op: 'dense', weights: l.weight.value.data, bias: l.bias.value.data, mask: l.weight.mask,
@@ -75,6 +76,7 @@ export class InferencePlan {
   ) {}
 
   static compile(model: Sequential, options: CompileOptions = {}): InferencePlan {
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
     if (options.weights !== undefined && options.weights !== 'float' && options.weights !== 'codebook') {
       const got = typeof options.weights === 'string' ? `'${options.weights}'` : describe(options.weights);
       throw new ArgumentRangeError(expected("'float' or 'codebook'", 'options.weights', got));

@@ -74,7 +74,7 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
               Expected("sparseMaxBatch 2^31 - 1 (every batch sparse) with codebook execution", name, std::to_string(s.sparse_max_batch)));
       if (!s.csr.use_codebook())
         Throw(env, ErrorKind::argument_range,
-              Expected("at most 256 distinct weight values (0 included) for codebook execution", name + ".weights", "more"));
+              Expected("at most 256 distinct stored weight values for codebook execution", name + ".weights", "more"));
     }
     if (s.sparse_max_batch < kMaxDim) s.weights = CopyF32(env, o, "weights", name, n);
   } else if (op == "activation") {

@@ -63,7 +63,7 @@ std::size_t Plan::resident_bytes() const {
     const Csr& c = s.csr;
     total += bytes(s.weights) + bytes(s.bias) + bytes(c.row_ptr) + bytes(c.col_idx) + bytes(c.col_idx16) +
              bytes(c.values) + bytes(c.code) + bytes(c.book) + bytes(c.ell.start) + bytes(c.ell.values) +
-             bytes(c.ell.index) + bytes(c.ell.code);
+             bytes(c.ell.index) + bytes(c.ell.code) + bytes(c.ell.valid);
   }
   return total;
 }
@@ -71,14 +71,6 @@ std::size_t Plan::resident_bytes() const {
 void Plan::run(const float* x, i64 batch, float* out) const {
   i64 widest = in_size();
   for (const PlanStep& s : steps) widest = std::max(widest, s.out_size);
-  // Per-thread scratch: a server calling run() in a loop allocates nothing.
-  thread_local std::vector<float> ping, pong;
-  thread_local std::vector<std::int32_t> argmax;
-  const std::size_t floats = std::size_t(widest * batch);
-  if (ping.size() < floats) {
-    ping.resize(floats);
-    pong.resize(floats);
-  }
   if (runs_in_tiles(*this, batch)) {
     const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
     i64 macs = 0;
@@ -88,6 +80,14 @@ void Plan::run(const float* x, i64 batch, float* out) const {
       run_tiles(*this, x, batch, out, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
     });
     return;
+  }
+  // Per-thread scratch: a server calling run() in a loop allocates nothing.
+  thread_local std::vector<float> ping, pong;
+  thread_local std::vector<std::int32_t> argmax;
+  const std::size_t floats = std::size_t(widest * batch);
+  if (ping.size() < floats) {
+    ping.resize(floats);
+    pong.resize(floats);
   }
   const float* h = x;
   for (std::size_t i = 0; i < steps.size(); i++) {

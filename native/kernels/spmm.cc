@@ -63,9 +63,8 @@ bool Csr::use_codebook() {
     return b;
   };
   std::vector<std::uint32_t> distinct;
-  distinct.reserve(values.size() + 1);
+  distinct.reserve(values.size());
   for (float v : values) distinct.push_back(bits_of(v));
-  distinct.push_back(0u);  // +0: the ELL layout's padding lanes need a zero weight
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   if (distinct.size() > 256) return false;

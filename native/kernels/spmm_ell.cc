@@ -48,17 +48,18 @@ BlockedEll blocked_ell_from_csr(CsrView csr) {
   const size_t lanes = size_t(ell.start.back()) * size_t(G);
   ell.index.assign(lanes, 0);
   if (csr.code) {
-    // Padding lanes take the code of a 0 weight (use_codebook guarantees one).
-    const std::uint8_t zero = std::uint8_t(std::find(csr.book, csr.book + csr.book_size, 0.0f) - csr.book);
-    ell.code.assign(lanes, zero);
+    // The codebook need not hold a 0, so padding lanes are masked off instead.
+    ell.code.assign(lanes, 0);
+    ell.valid.assign(size_t(ell.start.back()), 0);
   } else {
     ell.values.assign(lanes, 0.0f);
   }
   for_each_entry(csr, [&](i64 g, i64 b, i64 lane, i64 slot, i64 k) {
     size_t at = size_t(ell.start[size_t(g * ell.blocks + b)] + slot) * size_t(G) + size_t(lane);
-    if (csr.code)
+    if (csr.code) {
       ell.code[at] = csr.code[k];
-    else
+      ell.valid[at / size_t(G)] |= std::uint16_t(1u << lane);
+    } else
       ell.values[at] = csr.values[k];
     ell.index[at] = std::uint8_t(csr.col_idx[k] % C);
   });
@@ -83,22 +84,26 @@ namespace {
 
 // Where a slot vector's 16 weights come from: float values, or one-byte codes
 // into a codebook held in two registers (at most 32 entries: vpermt2ps) or
-// gathered from memory (up to 256).
+// gathered from memory (up to 256). Coded padding lanes get a 0 weight through
+// the slot's valid-lane mask, as float padding lanes hold a 0 value.
 enum class Weights { floats, book_in_registers, book_gathered };
 
 template <Weights kind>
 struct SlotWeights {
   const float* values;
   const std::uint8_t* code;
+  const std::uint16_t* valid;
   const float* book;
   __m512 book_lo, book_hi;
+  // at: the slot's first lane (slot * 16).
   inline __m512 operator()(i64 at) const {
     if constexpr (kind == Weights::floats) {
       return _mm512_loadu_ps(values + at);
     } else {
       __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(code + at)));
-      if constexpr (kind == Weights::book_in_registers) return _mm512_permutex2var_ps(book_lo, c, book_hi);
-      else return _mm512_i32gather_ps(c, book, 4);
+      const __mmask16 live = __mmask16(valid[at / BlockedEll::kRowsPerGroup]);
+      if constexpr (kind == Weights::book_in_registers) return _mm512_maskz_permutex2var_ps(live, book_lo, c, book_hi);
+      else return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, c, book, 4);
     }
   }
 };
@@ -165,16 +170,16 @@ void ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell,
 void f32_ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell, const float* book,
                  i64 book_size, i64 rows, i64 cols, i64 b0, i64 b1, i64 g0, i64 g1) {
   if (ell.code.empty()) {
-    ell_xwt(y, x, bias, ell, SlotWeights<Weights::floats>{ell.values.data(), nullptr, nullptr, {}, {}}, rows, cols, b0,
+    ell_xwt(y, x, bias, ell, SlotWeights<Weights::floats>{ell.values.data(), nullptr, nullptr, nullptr, {}, {}}, rows, cols, b0,
             b1, g0, g1);
   } else if (book_size <= 32) {
     const __mmask16 lo = book_size >= 16 ? __mmask16(0xffff) : __mmask16((1u << book_size) - 1);
     const __mmask16 hi = book_size >= 32 ? __mmask16(0xffff) : book_size <= 16 ? __mmask16(0) : __mmask16((1u << (book_size - 16)) - 1);
-    SlotWeights<Weights::book_in_registers> w{nullptr, ell.code.data(), book, _mm512_maskz_loadu_ps(lo, book),
+    SlotWeights<Weights::book_in_registers> w{nullptr, ell.code.data(), ell.valid.data(), book, _mm512_maskz_loadu_ps(lo, book),
                                               _mm512_maskz_loadu_ps(hi, book + 16)};
     ell_xwt(y, x, bias, ell, w, rows, cols, b0, b1, g0, g1);
   } else {
-    ell_xwt(y, x, bias, ell, SlotWeights<Weights::book_gathered>{nullptr, ell.code.data(), book, {}, {}}, rows, cols,
+    ell_xwt(y, x, bias, ell, SlotWeights<Weights::book_gathered>{nullptr, ell.code.data(), ell.valid.data(), book, {}, {}}, rows, cols,
             b0, b1, g0, g1);
   }
 }

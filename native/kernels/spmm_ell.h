@@ -23,7 +23,8 @@ struct BlockedEll {
   i64 blocks = 0;
   std::vector<std::int32_t> start;  // groups * blocks + 1 offsets, in slot vectors
   std::vector<float> values;        // 16 per slot vector (0 in padding lanes)
-  std::vector<std::uint8_t> code;   // instead of values, for codebook execution (padding: a 0 weight)
+  std::vector<std::uint8_t> code;   // instead of values, for codebook execution
+  std::vector<std::uint16_t> valid; // with codes: per slot vector, the lanes holding an entry
   std::vector<std::uint8_t> index;  // 16 per slot vector
   bool empty() const { return start.empty(); }
 };
