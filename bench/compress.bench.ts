@@ -202,8 +202,8 @@ function writeAll(): void {
   for (const [name, rows] of Object.entries(tables)) printTable(name, rows);
   const out = path.join(__dirname, 'results', 'compress.json');
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')).tables as Record<string, Row[]>) : {};
-  // Model sections add keyed rows to shared tables (earlier rows for other datasets and models stay); speed tables are replaced.
-  const key = (r: Row) => `${r.dataset}|${r.model}|${r.stage ?? r.layer}`;
+  // Model sections replace their own (dataset, model) rows in shared tables (rows for other datasets and models stay); speed tables are replaced.
+  const key = (r: Row) => `${r.dataset}|${r.model}`;
   const merged = { ...previous };
   for (const [name, rows] of Object.entries(tables)) {
     const fresh = new Set(rows.map(key));
