@@ -4,8 +4,11 @@
  * Dense is prunekit's best dense path: OpenBLAS driven on all threads.
  * Variants run interleaved so both see the same machine load. The smallest
  * sparsity at which sparse wins, per batch, is recorded for the Dense layer.
+ * Two more tables back the Dense layer's other crossovers: the backward pass
+ * (input and weight gradients) against two GEMMs, and the forward pass of
+ * small layers, where a GEMM call is mostly overhead.
  */
-import { SparseMatrix, Tensor, applyMask, gemm, sparseLinear } from '../lib';
+import { SparseMatrix, Tensor, applyMask, biasAdd, gemm, sparseLinear, sparseMatmul, sparseWeightGrad } from '../lib';
 import { Row, interleaved, printTable, writeResults } from './harness';
 
 function random(shape: number[]): Tensor {
@@ -46,4 +49,41 @@ for (const batch of batches) {
 printTable(`Sparse vs dense forward, ${rows}×${cols} weight (median µs per call)`, table);
 const crossRows: Row[] = batches.map((b) => ({ batch: b, 'sparse wins from': crossover[b] === null ? 'never (≤99%)' : `${Math.round(crossover[b]! * 100)}%` }));
 printTable('Crossover', crossRows);
-writeResults('sparse', { forward: table, crossover: crossRows }, { crossoverSparsity: crossover });
+
+function pruned(r: number, c: number, sparsity: number): { w: Tensor; sparse: SparseMatrix } {
+  const w = random([r, c]);
+  const mask = Uint8Array.from(w.data, () => (Math.random() < sparsity ? 0 : 1));
+  applyMask(w.data, mask);
+  return { w, sparse: SparseMatrix.fromDense(w, mask) };
+}
+
+const backward: Row[] = [];
+for (const batch of [16, 64, 128]) {
+  for (const sparsity of [0.8, 0.9, 0.95]) {
+    const { w, sparse } = pruned(rows, cols, sparsity);
+    const x = random([batch, cols]), dy = random([batch, rows]);
+    const dx = Tensor.zeros([batch, cols]), dw = Tensor.zeros([rows, cols]);
+    const t = interleaved({
+      dense: () => { gemm(dy, x, { transA: true, out: dw }); gemm(dy, w, { out: dx }); },
+      sparse: () => { sparseWeightGrad(dy, x, sparse, dw); sparseMatmul(dy, sparse, dx); },
+    }, { rounds: 21, sampleSeconds: 0.004 });
+    backward.push({ batch, sparsity: `${Math.round(sparsity * 100)}%`, 'dense µs': t.dense.median * 1e6, 'sparse µs': t.sparse.median * 1e6, speedup: t.dense.median / t.sparse.median });
+  }
+}
+printTable(`Backward (dY·W and dYᵀ·X on the pattern) vs two GEMMs, ${rows}×${cols} (median µs per call)`, backward);
+
+const small: Row[] = [];
+for (const [r, c] of [[10, 100], [64, 128], [100, 300]]) {
+  for (const batch of [1, 32, 256]) {
+    const { w, sparse } = pruned(r, c, 0.5);
+    const x = random([batch, c]), bias = new Float32Array(r);
+    const yd = Tensor.zeros([batch, r]), ys = Tensor.zeros([batch, r]);
+    const t = interleaved({
+      dense: () => { gemm(x, w, { transB: true, out: yd }); biasAdd(yd, bias); },
+      sparse: () => sparseLinear(x, sparse, bias, ys),
+    }, { rounds: 21, sampleSeconds: 0.004 });
+    small.push({ layer: `${r}×${c} (${r * c} weights)`, batch, 'dense µs': t.dense.median * 1e6, 'sparse µs': t.sparse.median * 1e6, speedup: t.dense.median / t.sparse.median });
+  }
+}
+printTable('Forward at 50% sparsity by layer size (median µs per call)', small);
+writeResults('sparse', { forward: table, crossover: crossRows, backward, 'small layers at 50%': small }, { crossoverSparsity: crossover });
