@@ -110,11 +110,12 @@ function withProgress(progress: Progress, hooks: TrainerHooks = {}): TrainerHook
 
 function shiftFor(data: Dataset, shift: number): Augmentation | undefined {
   if (shift === 0) return undefined;
-  const [height, width] = data.sampleShape.slice(-2);
-  if (data.sampleShape.length < 2 || data.sampleShape.length > 3 || shift >= Math.min(height, width)) {
+  try {
+    return randomShift(data.sampleShape, shift);
+  } catch (error) {
+    if (!(error instanceof ArgumentRangeError)) throw error;
     throw new UsageError(`shift ${shift} needs images wider and taller than ${shift} pixels, but ${data.name} has samples of shape [${data.sampleShape.join(', ')}]`);
   }
-  return randomShift(data.sampleShape, shift);
 }
 
 const batchesPerEpoch = (data: Dataset, batchSize: number) => Math.ceil(data.y.length / batchSize);

@@ -48,7 +48,8 @@ export interface DataInitLayerReport {
 
 type Scaled = Dense | Conv2D;
 
-function moments(out: Tensor): { mean: number; variance: number } {
+/** Variance of all of a layer's outputs on the batch, pooled over units. */
+function variance(out: Tensor): number {
   let sum = 0, sq = 0;
   for (let i = 0; i < out.size; i++) {
     const v = out.data[i];
@@ -56,7 +57,7 @@ function moments(out: Tensor): { mean: number; variance: number } {
     sq += v * v;
   }
   const mean = sum / out.size;
-  return { mean, variance: Math.max(sq / out.size - mean * mean, 0) };
+  return Math.max(sq / out.size - mean * mean, 0);
 }
 
 function scaleWeights(layer: Scaled, factor: number): void {
@@ -104,7 +105,7 @@ export function dataDependentInit(model: Sequential, x: Tensor, options: DataIni
   for (const layer of model.layers) {
     let out = layer.forward(h, 'eval');
     if (layer instanceof Dense || layer instanceof Conv2D) {
-      const varianceBefore = moments(out).variance;
+      const varianceBefore = variance(out);
       let iterations = 0;
       if (method === 'per-unit') {
         perUnit(layer, out, eps);
@@ -113,13 +114,13 @@ export function dataDependentInit(model: Sequential, x: Tensor, options: DataIni
       } else {
         // A layer whose outputs do not vary on the batch (e.g. all inputs 0) has no scale to fix: dividing would blow it up.
         const fixable = (v: number) => v > 0 && Number.isFinite(v);
-        for (let variance = varianceBefore; fixable(variance) && Math.abs(variance - 1) >= tolerance && iterations < maxIterations; iterations++) {
-          scaleWeights(layer, 1 / (Math.sqrt(variance) + eps));
+        for (let v = varianceBefore; fixable(v) && Math.abs(v - 1) >= tolerance && iterations < maxIterations; iterations++) {
+          scaleWeights(layer, 1 / (Math.sqrt(v) + eps));
           out = layer.forward(h, 'eval');
-          variance = moments(out).variance;
+          v = variance(out);
         }
       }
-      reports.push({ layer: layer.name, iterations, varianceBefore, varianceAfter: moments(out).variance });
+      reports.push({ layer: layer.name, iterations, varianceBefore, varianceAfter: variance(out) });
     }
     h = out;
   }

@@ -84,7 +84,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     // Its own stream: augmenting does not change the shuffling.
     const augmentRng = augment ? new Random(((seed + epoch) * 0x9e3779b1 + 0x2545f491) >>> 0) : null;
     for (const b of batches(data, batchSize, { seed: seed + epoch })) {
-      if (augment) augment(b.x, augmentRng!);
+      if (augment && augmentRng) augment(b.x, augmentRng);
       const ctx = { epoch, batch, step, model };
       hooks.beforeBatch?.(ctx);
       const r = model.lossAndGradients(b.x, b.y);

@@ -24,12 +24,6 @@ bool runs_in_tiles(const Plan& plan, i64 batch) {
   return true;
 }
 
-float* aligned_scratch(std::vector<float>& buf, i64 floats) {
-  if (buf.size() < std::size_t(floats + 16)) buf.resize(std::size_t(floats + 16));
-  std::uintptr_t at = reinterpret_cast<std::uintptr_t>(buf.data());
-  return reinterpret_cast<float*>((at + 63) & ~std::uintptr_t(63));
-}
-
 void run_tiles(const Plan& plan, const float* x, i64 batch, float* out, i64 widest, i64 tile0, i64 tile1) {
   const i64 width = spmm_tile_width();
   thread_local std::vector<float> ping_buf, pong_buf;
@@ -38,9 +32,7 @@ void run_tiles(const Plan& plan, const float* x, i64 batch, float* out, i64 wide
   const i64 in = plan.in_size(), out_size = plan.out_size();
   for (i64 tile = tile0; tile < tile1; ++tile) {
     const i64 b0 = tile * width, samples = std::min(width, batch - b0);
-    f32_transpose(ping, width, x + b0 * in, in, samples, in);
-    if (samples < width)
-      for (i64 c = 0; c < in; ++c) std::fill(ping + c * width + samples, ping + (c + 1) * width, 0.0f);
+    f32_transpose_padded(ping, width, x + b0 * in, in, samples, in);
     float* h = ping;
     float* y = pong;
     for (const PlanStep& s : plan.steps) {

@@ -168,15 +168,13 @@ struct SpmmIsa {
   SpmmFns<std::int32_t> wide;
   SpmmFns<std::uint16_t> narrow;
   void (*sddmm_rows)(float*, const float*, const float*, i64, CsrView, i64, i64);
-  void (*transpose_full)(float*, const float*, i64, i64, i64);
 };
 
 #define PK_ISA_FNS(ns, T) \
   SpmmFns<T> { ns::xwt_tiles<T>, ns::xwt_rows<T>, ns::xw_tiles<T>, ns::xwt_tile_t<T> }
 #define PK_ISA_ENTRY(ns)                                                                          \
   SpmmIsa {                                                                                       \
-    ns::kTile, PK_ISA_FNS(ns, std::int32_t), PK_ISA_FNS(ns, std::uint16_t), ns::sddmm_rows, \
-        ns::transpose_full                                                                        \
+    ns::kTile, PK_ISA_FNS(ns, std::int32_t), PK_ISA_FNS(ns, std::uint16_t), ns::sddmm_rows \
   }
 
 const SpmmIsa& isa() {
@@ -282,12 +280,10 @@ void f32_sddmm(float* dw, const float* dy, const float* x, CsrView w, i64 batch)
   const SpmmIsa& k = isa();
   i64 padded = (batch + k.tile - 1) / k.tile * k.tile;
   thread_local std::vector<float> xt_buf, dyt_buf;
-  xt_buf.resize(size_t(w.cols * padded));
-  dyt_buf.resize(size_t(w.rows * padded));
-  float* xt = xt_buf.data();
-  float* dyt = dyt_buf.data();
-  k.transpose_full(xt, x, batch, w.cols, padded);
-  k.transpose_full(dyt, dy, batch, w.rows, padded);
+  float* xt = aligned_scratch(xt_buf, w.cols * padded);
+  float* dyt = aligned_scratch(dyt_buf, w.rows * padded);
+  f32_transpose_padded(xt, padded, x, w.cols, batch, w.cols);
+  f32_transpose_padded(dyt, padded, dy, w.rows, batch, w.rows);
   int tasks = tasks_for(w.nnz() * batch, w.rows);
   parallel_for(tasks, [&](int t) {
     k.sddmm_rows(dw, dyt, xt, padded, w, split_point(w.rows, tasks, t), split_point(w.rows, tasks, t + 1));

@@ -3,6 +3,7 @@
 #include "transpose.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -15,6 +16,18 @@ namespace pk {
 void f32_transpose__reference(float* dst, i64 ld_dst, const float* src, i64 ld_src, i64 rows, i64 cols) {
   for (i64 i = 0; i < rows; ++i)
     for (i64 j = 0; j < cols; ++j) dst[j * ld_dst + i] = src[i * ld_src + j];
+}
+
+void f32_transpose_padded(float* dst, i64 width, const float* src, i64 ld_src, i64 samples, i64 cols) {
+  f32_transpose(dst, width, src, ld_src, samples, cols);
+  if (samples < width)
+    for (i64 c = 0; c < cols; ++c) std::fill(dst + c * width + samples, dst + (c + 1) * width, 0.0f);
+}
+
+float* aligned_scratch(std::vector<float>& buf, i64 floats) {
+  if (buf.size() < std::size_t(floats + 16)) buf.resize(std::size_t(floats + 16));
+  std::uintptr_t at = reinterpret_cast<std::uintptr_t>(buf.data());
+  return reinterpret_cast<float*>((at + 63) & ~std::uintptr_t(63));
 }
 
 namespace {
