@@ -2,7 +2,9 @@
  * GEMM: GFLOP/s through the TypeScript API and from a C++ driver calling the
  * same dispatched kernel (the binding's overhead), the machine's measured
  * FP32 peak (an FMA loop), efficiency at 1024³, the LeNet-300-100 shapes,
- * and the cost of a trivial native call.
+ * and the cost of a trivial native call. On AVX-512 CPUs the square table
+ * also times prunekit's own tiled kernel (the built-in backend's GEMM there)
+ * beside the BLAS one.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -18,9 +20,11 @@ function random(shape: number[]): Tensor {
   return t;
 }
 
-function driverGflops(m: number, n: number, k: number, transB: boolean): number {
+const hasTiles = info().simd === 'avx512';
+
+function driverGflops(m: number, n: number, k: number, transB: boolean, tiles = false): number {
   const reps = m * n * k > 2e8 ? 15 : 101;
-  const args = [String(m), String(n), String(k), String(reps), transB ? 'tb' : 'nn'];
+  const args = [String(m), String(n), String(k), String(reps), transB ? 'tb' : 'nn', tiles ? 'tiles' : 'blas'];
   return JSON.parse(execFileSync(driver, args).toString()).gflops as number;
 }
 
@@ -31,22 +35,25 @@ function tsGflops(m: number, n: number, k: number, transB: boolean): number {
 }
 
 /** Median of three alternations of driver and binding, to share machine load. */
-function compare(m: number, n: number, k: number, transB: boolean): { ts: number; cpp: number } {
-  const ts: number[] = [], cpp: number[] = [];
+function compare(m: number, n: number, k: number, transB: boolean, withTiles = false) {
+  const ts: number[] = [], cpp: number[] = [], tiles: number[] = [];
   for (let i = 0; i < 3; i++) {
     cpp.push(driverGflops(m, n, k, transB));
     ts.push(tsGflops(m, n, k, transB));
+    if (withTiles) tiles.push(driverGflops(m, n, k, transB, true));
   }
   const mid = (v: number[]) => v.sort((p, q) => p - q)[1];
-  return { ts: mid(ts), cpp: mid(cpp) };
+  return { ts: mid(ts), cpp: mid(cpp), tiles: withTiles ? mid(tiles) : NaN };
 }
 
 const threads = info().threads;
 const peakBefore = native.measurePeak(threads, 1);
 const square: Row[] = [];
 for (const size of [64, 128, 256, 512, 1024, 2048]) {
-  const { ts, cpp } = compare(size, size, size, false);
-  square.push({ size: `${size}³`, 'TS GFLOP/s': ts, 'C++ GFLOP/s': cpp, 'TS / C++': ts / cpp });
+  const { ts, cpp, tiles } = compare(size, size, size, false, hasTiles);
+  const row: Row = { size: `${size}³`, 'TS GFLOP/s': ts, 'C++ GFLOP/s': cpp, 'TS / C++': ts / cpp };
+  if (hasTiles) row['built-in tiles C++ GFLOP/s'] = tiles;
+  square.push(row);
 }
 const peakAfter = native.measurePeak(threads, 1);
 const peak = Math.max(peakBefore, peakAfter);
@@ -75,6 +82,12 @@ const summary: Row[] = [
   { figure: 'GEMM 1024³ efficiency (% of peak)', value: 100 * efficiency },
   { figure: 'kernel set', value: `${info().backend} ${info().kernelSet}` },
 ];
+if (hasTiles) {
+  summary.push({
+    figure: 'built-in AVX-512 tiles 1024³ (% of peak)',
+    value: (100 * (at1024['built-in tiles C++ GFLOP/s'] as number)) / peak,
+  });
+}
 printTable('GEMM, square, C = A·B (float32)', square);
 printTable('GEMM, LeNet-300-100 forward shapes, Y = X·Wᵀ', lenet);
 printTable('Native call cost', overhead);

@@ -29,11 +29,18 @@ Backend make_backend() {
   openblas_set_num_threads(1);
   b.gemm = f32_gemm__openblas;
   b.name = "openblas";
+  b.simd = detect_simd();
 #else
   b.gemm = f32_gemm__builtin;
   b.name = "builtin";
-#endif
   b.simd = detect_simd();
+#ifdef PK_HAVE_GEMM_AVX512
+  if (b.simd == Simd::avx512) {
+    b.gemm = f32_gemm__avx512;
+    b.gemm_threads_itself = true;
+  }
+#endif
+#endif
   return b;
 }
 

@@ -14,6 +14,7 @@ enum class Simd { generic, avx2, avx512 };
 
 struct Backend {
   GemmFn gemm;
+  bool gemm_threads_itself = false;  // f32_gemm must not split its calls
   const char* name;  // "openblas" or "builtin"
   Simd simd;         // vector width used by prunekit's own kernels
 };

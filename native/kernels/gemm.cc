@@ -241,7 +241,7 @@ void f32_gemm(const GemmArgs& g) {
     return;
   }
 #endif
-  if (threads <= 1 || macs < kThreadingMinMacs) {
+  if (threads <= 1 || macs < kThreadingMinMacs || backend().gemm_threads_itself) {
     kernel(g);
     return;
   }

@@ -30,6 +30,12 @@ GemmArgs gemm_packed(float* c, const float* a, const float* b, bool trans_a, boo
 void f32_gemm__reference(const GemmArgs& g);
 // Cache-blocked, packed, auto-vectorised: the fallback without OpenBLAS.
 void f32_gemm__builtin(const GemmArgs& g);
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PK_HAVE_GEMM_AVX512 1
+// Packed 14x32 AVX-512 tiles, threaded over the pool itself; AVX-512 CPUs
+// only. The built-in backend's GEMM there (5-7x the portable kernel).
+void f32_gemm__avx512(const GemmArgs& g);
+#endif
 #ifdef PRUNEKIT_HAVE_OPENBLAS
 // One single-threaded cblas_sgemm call; threading is done by f32_gemm.
 void f32_gemm__openblas(const GemmArgs& g);

@@ -79,7 +79,35 @@ void test_gemm() {
                               " alpha=" + std::to_string(alpha) + " beta=" + std::to_string(beta);
             check(close(fast, expect, k), tag + " dispatched");
             check(close(builtin, expect, k), tag + " builtin");
+#ifdef PK_HAVE_GEMM_AVX512
+            if (pk::backend().simd == pk::Simd::avx512) {
+              auto tiled = c0;
+              pk::f32_gemm__avx512(pk::gemm_packed(tiled.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
+              check(close(tiled, expect, k), tag + " avx512 tiles");
+            }
+#endif
           }
+#ifdef PK_HAVE_GEMM_AVX512
+  // Past every block edge of the tiled kernel: k > 256 (two depth blocks),
+  // n > 512 (two column blocks), m > 224 (two row blocks per thread), on one
+  // thread and split across two.
+  if (pk::backend().simd == pk::Simd::avx512) {
+    const int saved = pk::pool_threads();
+    for (int threads : {1, 2})
+      for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb) {
+          pk::set_pool_threads(threads);
+          const i64 m = 470, n = 530, k = 531;
+          auto a = randn(m * k), b = randn(k * n), c0 = randn(m * n);
+          auto expect = c0, tiled = c0;
+          pk::f32_gemm__reference(pk::gemm_packed(expect.data(), a.data(), b.data(), ta, tb, m, n, k, 0.5f, 0.25f));
+          pk::f32_gemm__avx512(pk::gemm_packed(tiled.data(), a.data(), b.data(), ta, tb, m, n, k, 0.5f, 0.25f));
+          check(close(tiled, expect, k), dims("gemm avx512 tiles", m, n, k) + " ta=" + std::to_string(ta) +
+                                             " tb=" + std::to_string(tb) + " threads=" + std::to_string(threads));
+        }
+    pk::set_pool_threads(saved);
+  }
+#endif
 }
 
 // --- transpose ----------------------------------------------------------------
