@@ -1,5 +1,5 @@
 /**
- * Convolutional layers: Conv2D (im2row + GEMM in native code, stride and
+ * Convolutional layers: Conv2D (im2col + GEMM in native code, stride and
  * padding), MaxPool2D and Flatten. Activations are [batch, C, H, W]; a
  * layer given [batch, C·H·W] reads it as its declared input shape.
  */

@@ -32,7 +32,7 @@ pk::ConvShape ConvShapeArgs(const Napi::CallbackInfo& info, size_t first) {
   // buffer is allocated from it, not from the inputs.
   int64_t positions = CheckedProduct(env, s.out_h(), s.out_w(), "output positions");
   int64_t unrolled = CheckedProduct(env, CheckedProduct(env, s.channels, CheckedProduct(env, s.kernel_h, s.kernel_w, "kernel"), "patch"),
-                                    positions, "im2row buffer");
+                                    positions, "im2col buffer");
   if (unrolled > (int64_t(1) << 26))
     Throw(env, ErrorKind::argument_range,
           Expected("at most 2^26 unrolled values per sample (C*KH*KW*OH*OW)", "convolution", std::to_string(unrolled)));
@@ -138,11 +138,19 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   ExpectDisjoint(env, "dx", dx, "argmax", argmax);
   // argmax comes from JavaScript: a private copy is checked, index by index,
   // before the scatter (another thread could change a SharedArrayBuffer).
+  // Each index must lie in its own output's plane, as the forward pass makes
+  // them: the kernel scatters the planes in parallel.
   std::vector<int32_t> checked(argmax.data, argmax.data + argmax.length);
-  for (int64_t i = 0; i < out; ++i)
-    if (checked[size_t(i)] < 0 || checked[size_t(i)] >= in)
-      Throw(env, ErrorKind::argument_range, Expected("an index in [0, " + std::to_string(in) + ")",
-                                                     "argmax[" + std::to_string(i) + "]", std::to_string(checked[size_t(i)])));
+  const int64_t in_plane = s.height * s.width, out_plane = s.out_h() * s.out_w();
+  for (int64_t plane = 0, i = 0; plane < s.batch * s.channels; ++plane) {
+    const int64_t lo = plane * in_plane, hi = lo + in_plane;
+    for (int64_t end = i + out_plane; i < end; ++i) {
+      const int64_t at = checked[size_t(i)];
+      if (at < lo || at >= hi)
+        Throw(env, ErrorKind::argument_range, Expected("an index in [" + std::to_string(lo) + ", " + std::to_string(hi) + ") (its own plane)",
+                                                       "argmax[" + std::to_string(i) + "]", std::to_string(at)));
+    }
+  }
   pk::f32_maxpool2d_backward(dx.data, dy.data, checked.data(), s);
   return env.Undefined();
 }

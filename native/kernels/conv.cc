@@ -3,66 +3,86 @@
 
 #include <algorithm>
 #include <vector>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
+#include "backend.h"
 #include "gemm.h"
 #include "parallel.h"
 
 namespace pk {
 
-void f32_im2row(float* rows, const float* image, const ConvShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
-  for (i64 oy = 0; oy < oh; ++oy)
-    for (i64 ox = 0; ox < ow; ++ox) {
-      float* row = rows + (oy * ow + ox) * s.patch();
-      const i64 y0 = oy * s.stride - s.padding, x0 = ox * s.stride - s.padding;
-      for (i64 c = 0; c < s.channels; ++c)
-        for (i64 ky = 0; ky < kh; ++ky) {
-          float* dst = row + (c * kh + ky) * kw;
-          const i64 iy = y0 + ky;
-          if (iy < 0 || iy >= s.height) {
-            std::fill(dst, dst + kw, 0.0f);
-            continue;
-          }
-          const float* src = image + (c * s.height + iy) * s.width;
-          for (i64 kx = 0; kx < kw; ++kx) {
-            const i64 ix = x0 + kx;
-            dst[kx] = (ix >= 0 && ix < s.width) ? src[ix] : 0.0f;
-          }
-        }
-    }
-}
-
-void f32_row2im(float* image, const float* rows, const ConvShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
-  for (i64 oy = 0; oy < oh; ++oy)
-    for (i64 ox = 0; ox < ow; ++ox) {
-      const float* row = rows + (oy * ow + ox) * s.patch();
-      const i64 y0 = oy * s.stride - s.padding, x0 = ox * s.stride - s.padding;
-      for (i64 c = 0; c < s.channels; ++c)
-        for (i64 ky = 0; ky < kh; ++ky) {
-          const i64 iy = y0 + ky;
-          if (iy < 0 || iy >= s.height) continue;
-          const float* src = row + (c * kh + ky) * kw;
-          float* dst = image + (c * s.height + iy) * s.width;
-          for (i64 kx = 0; kx < kw; ++kx) {
-            const i64 ix = x0 + kx;
-            if (ix >= 0 && ix < s.width) dst[ix] += src[kx];
-          }
-        }
-    }
-}
-
 namespace {
 
-// Samples per chunk so that the batched im2row buffer stays near 16 MB.
-i64 chunk_samples(const ConvShape& s) {
-  const i64 per_sample = s.patch() * s.out_h() * s.out_w();
-  return std::max<i64>(1, std::min<i64>(s.batch, (i64(4) << 20) / std::max<i64>(1, per_sample)));
+// Output columns [lo, hi) of a kernel offset read inside the image row, for
+// stride 1: ix = ox + x0 must lie in [0, width).
+inline void inside_span(i64 x0, i64 width, i64 ow, i64* lo, i64* hi) {
+  *lo = std::clamp<i64>(-x0, 0, ow);
+  *hi = std::clamp<i64>(width - x0, *lo, ow);
 }
 
 }  // namespace
 
-// Runs fn(b) for the samples [0, n) of a chunk, spread over the pool.
+void f32_im2col(float* cols, const float* image, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
+  for (i64 c = 0; c < s.channels; ++c)
+    for (i64 ky = 0; ky < kh; ++ky)
+      for (i64 kx = 0; kx < kw; ++kx) {
+        float* dst = cols + ((c * kh + ky) * kw + kx) * oh * ow;
+        const i64 x0 = kx - s.padding;
+        for (i64 oy = 0; oy < oh; ++oy) {
+          float* d = dst + oy * ow;
+          const i64 iy = oy * s.stride - s.padding + ky;
+          if (iy < 0 || iy >= s.height) {
+            std::fill(d, d + ow, 0.0f);
+            continue;
+          }
+          const float* src = image + (c * s.height + iy) * s.width;
+          if (s.stride == 1) {
+            i64 lo, hi;
+            inside_span(x0, s.width, ow, &lo, &hi);
+            std::fill(d, d + lo, 0.0f);
+            std::copy(src + x0 + lo, src + x0 + hi, d + lo);
+            std::fill(d + hi, d + ow, 0.0f);
+          } else {
+            for (i64 ox = 0; ox < ow; ++ox) {
+              const i64 ix = ox * s.stride + x0;
+              d[ox] = (ix >= 0 && ix < s.width) ? src[ix] : 0.0f;
+            }
+          }
+        }
+      }
+}
+
+void f32_col2im(float* image, const float* cols, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
+  for (i64 c = 0; c < s.channels; ++c)
+    for (i64 ky = 0; ky < kh; ++ky)
+      for (i64 kx = 0; kx < kw; ++kx) {
+        const float* src = cols + ((c * kh + ky) * kw + kx) * oh * ow;
+        const i64 x0 = kx - s.padding;
+        for (i64 oy = 0; oy < oh; ++oy) {
+          const float* r = src + oy * ow;
+          const i64 iy = oy * s.stride - s.padding + ky;
+          if (iy < 0 || iy >= s.height) continue;
+          float* dst = image + (c * s.height + iy) * s.width;
+          if (s.stride == 1) {
+            i64 lo, hi;
+            inside_span(x0, s.width, ow, &lo, &hi);
+            for (i64 ox = lo; ox < hi; ++ox) dst[ox + x0] += r[ox];
+          } else {
+            for (i64 ox = 0; ox < ow; ++ox) {
+              const i64 ix = ox * s.stride + x0;
+              if (ix >= 0 && ix < s.width) dst[ix] += r[ox];
+            }
+          }
+        }
+      }
+}
+
+// Runs fn(b) for the samples [0, n), spread over the pool in contiguous
+// ranges (task t always gets the same range for the same thread count).
 template <typename Fn>
 void for_samples(i64 n, Fn fn) {
   const int parts = int(std::min<i64>(pool_threads(), n));
@@ -71,69 +91,66 @@ void for_samples(i64 n, Fn fn) {
   });
 }
 
-// The samples of a chunk are unrolled one after another into rows
-// (n*OHW, patch), so each layer is one large GEMM instead of one small GEMM
-// per sample.
+// One image per task: its columns (patch, OH*OW) stay in the thread's L2
+// (128 KB for LeNet-5's conv2) between im2col and the single-threaded GEMM
+// that reads them, instead of a batch-wide buffer making a round trip through
+// memory.
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s) {
   const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
-  const i64 chunk = chunk_samples(s);
-  thread_local std::vector<float> rows, out;
-  for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
-    const i64 n = std::min(chunk, s.batch - b0);
-    rows.resize(size_t(n * ohw * patch));
-    out.resize(size_t(s.out_channels * n * ohw));
-    float* rows_data = rows.data();
-    for_samples(n, [&](i64 b) { f32_im2row(rows_data + b * ohw * patch, x + (b0 + b) * image, s); });
-    // out (O, n*OHW) = w (O, patch) . rows^T (patch, n*OHW)
-    f32_gemm(gemm_packed(out.data(), w, rows_data, false, true, s.out_channels, n * ohw, patch, 1.0f, 0.0f));
-    const float* out_data = out.data();
-    for_samples(n, [&](i64 b) {
-      for (i64 o = 0; o < s.out_channels; ++o) {
-        float* dst = y + ((b0 + b) * s.out_channels + o) * ohw;
-        const float* src = out_data + o * n * ohw + b * ohw;
-        const float add = bias ? bias[o] : 0.0f;
-        for (i64 i = 0; i < ohw; ++i) dst[i] = src[i] + add;
-      }
-    });
-  }
+  for_samples(s.batch, [&](i64 b) {
+    thread_local std::vector<float> cols;
+    cols.resize(size_t(patch * ohw));
+    f32_im2col(cols.data(), x + b * image, s);
+    // y_b (O, OHW) = bias + w (O, patch) . cols (patch, OHW)
+    float* yb = y + b * s.out_channels * ohw;
+    if (bias)
+      for (i64 o = 0; o < s.out_channels; ++o) std::fill(yb + o * ohw, yb + (o + 1) * ohw, bias[o]);
+    f32_gemm_serial(gemm_packed(yb, w, cols.data(), false, false, s.out_channels, ohw, patch, 1.0f, bias ? 1.0f : 0.0f));
+  });
 }
 
+// Each task sums the weight and bias gradients of its own images into its own
+// buffer; the buffers are added in task order, so the result depends on the
+// thread count but never on timing.
 void f32_conv2d_backward(float* dw, float* db, float* dx, const float* dy, const float* x, const float* w,
                          const ConvShape& s) {
   const i64 ohw = s.out_h() * s.out_w(), patch = s.patch(), image = s.channels * s.height * s.width;
-  const i64 chunk = chunk_samples(s);
-  thread_local std::vector<float> rows, dys, drows;
-  std::fill(dw, dw + s.out_channels * patch, 0.0f);
-  std::fill(db, db + s.out_channels, 0.0f);
-  for (i64 b0 = 0; b0 < s.batch; b0 += chunk) {
-    const i64 n = std::min(chunk, s.batch - b0);
-    rows.resize(size_t(n * ohw * patch));
-    dys.resize(size_t(s.out_channels * n * ohw));
-    float* rows_data = rows.data();
-    float* dys_data = dys.data();
-    for_samples(n, [&](i64 b) {
-      f32_im2row(rows_data + b * ohw * patch, x + (b0 + b) * image, s);
+  const i64 dw_size = s.out_channels * patch, stride = dw_size + s.out_channels;
+  const int parts = int(std::max<i64>(1, std::min<i64>(pool_threads(), s.batch)));
+  thread_local std::vector<float> partial;
+  partial.assign(size_t(parts * stride), 0.0f);
+  float* partial_data = partial.data();
+  parallel_for(parts, [&](int t) {
+    thread_local std::vector<float> cols, dcols;
+    cols.resize(size_t(patch * ohw));
+    if (dx) dcols.resize(size_t(patch * ohw));
+    float* dwt = partial_data + t * stride;
+    float* dbt = dwt + dw_size;
+    for (i64 b = split_point(s.batch, parts, t); b < split_point(s.batch, parts, t + 1); ++b) {
+      const float* dyb = dy + b * s.out_channels * ohw;
+      f32_im2col(cols.data(), x + b * image, s);
+      // dw (O, patch) += dy_b (O, OHW) . cols^T (OHW, patch)
+      f32_gemm_serial(gemm_packed(dwt, dyb, cols.data(), false, true, s.out_channels, patch, ohw, 1.0f, 1.0f));
       for (i64 o = 0; o < s.out_channels; ++o) {
-        const float* src = dy + ((b0 + b) * s.out_channels + o) * ohw;
-        std::copy(src, src + ohw, dys_data + o * n * ohw + b * ohw);
+        float sum = 0.0f;
+        for (i64 i = 0; i < ohw; ++i) sum += dyb[o * ohw + i];
+        dbt[o] += sum;
       }
-    });
-    // Bias sums in a fixed order (deterministic for any thread count).
-    for (i64 o = 0; o < s.out_channels; ++o)
-      for (i64 i = 0; i < n * ohw; ++i) db[o] += dys_data[o * n * ohw + i];
-    // dw (O, patch) += dys (O, n*OHW) . rows (n*OHW, patch)
-    f32_gemm(gemm_packed(dw, dys_data, rows_data, false, false, s.out_channels, patch, n * ohw, 1.0f, 1.0f));
-    if (dx) {
-      drows.resize(size_t(n * ohw * patch));
-      // drows (n*OHW, patch) = dys^T (n*OHW, O) . w (O, patch)
-      f32_gemm(gemm_packed(drows.data(), dys_data, w, true, false, n * ohw, patch, s.out_channels, 1.0f, 0.0f));
-      const float* drows_data = drows.data();
-      for_samples(n, [&](i64 b) {
-        float* dxb = dx + (b0 + b) * image;
+      if (dx) {
+        // dcols (patch, OHW) = w^T (patch, O) . dy_b (O, OHW)
+        f32_gemm_serial(gemm_packed(dcols.data(), w, dyb, true, false, patch, ohw, s.out_channels, 1.0f, 0.0f));
+        float* dxb = dx + b * image;
         std::fill(dxb, dxb + image, 0.0f);
-        f32_row2im(dxb, drows_data + b * ohw * patch, s);
-      });
+        f32_col2im(dxb, dcols.data(), s);
+      }
     }
+  });
+  std::fill(dw, dw + dw_size, 0.0f);
+  std::fill(db, db + s.out_channels, 0.0f);
+  for (int t = 0; t < parts; ++t) {
+    const float* dwt = partial_data + t * stride;
+    for (i64 i = 0; i < dw_size; ++i) dw[i] += dwt[i];
+    for (i64 o = 0; o < s.out_channels; ++o) db[o] += dwt[dw_size + o];
   }
 }
 
@@ -156,30 +173,91 @@ void f32_conv2d_forward__reference(float* y, const float* x, const float* w, con
         }
 }
 
-void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const PoolShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w();
-  for (i64 bc = 0; bc < s.batch * s.channels; ++bc) {
-    const float* plane = x + bc * s.height * s.width;
-    for (i64 oy = 0; oy < oh; ++oy)
-      for (i64 ox = 0; ox < ow; ++ox) {
-        i64 best = (oy * s.stride) * s.width + ox * s.stride;
-        for (i64 ky = 0; ky < s.size; ++ky)
-          for (i64 kx = 0; kx < s.size; ++kx) {
-            i64 at = (oy * s.stride + ky) * s.width + ox * s.stride + kx;
-            // NaN wins, so it propagates rather than vanishing.
-            if (plane[at] > plane[best] || (plane[at] != plane[at] && plane[best] == plane[best])) best = at;
-          }
-        i64 out = (bc * oh + oy) * ow + ox;
-        y[out] = plane[best];
-        argmax[out] = std::int32_t(bc * s.height * s.width + best);
-      }
+namespace {
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PK_POOL_AVX512 1
+inline __mmask16 lanes(i64 n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+// 2x2 windows, stride 2, sixteen outputs per step: the four candidates come
+// from two rows split into even and odd columns, and the same "later value
+// wins if greater, or if NaN over a number" rule as the scalar loop picks
+// each lane's maximum and its index. Short rows (LeNet-5 pools 24 and 8
+// columns) run masked.
+__attribute__((target("avx512f"))) void pool2x2_row_avx512(float* y, std::int32_t* argmax, const float* r0,
+                                                          const float* r1, std::int32_t at0, i64 width, i64 ow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i w = _mm512_set1_epi32(std::int32_t(width)), one = _mm512_set1_epi32(1);
+  for (i64 ox = 0; ox < ow; ox += 16) {
+    // Output columns [ox, ox + n) read input columns [2 ox, 2 ox + 2n), all inside the row.
+    const i64 n = std::min<i64>(16, ow - ox);
+    const __mmask16 lo = lanes(2 * n), hi = lanes(2 * n - 16);
+    const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
+    const __m512 cand[3] = {_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(b0, even, b1),
+                            _mm512_permutex2var_ps(b0, odd, b1)};
+    const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(at0 + std::int32_t(2 * ox)), even);
+    const __m512i where[3] = {_mm512_add_epi32(base, one), _mm512_add_epi32(base, w),
+                              _mm512_add_epi32(_mm512_add_epi32(base, w), one)};
+    __m512 top = _mm512_permutex2var_ps(a0, even, a1);
+    __m512i best = base;
+    for (int c = 0; c < 3; ++c) {
+      const __mmask16 take = _mm512_cmp_ps_mask(cand[c], top, _CMP_GT_OQ) |
+                             (_mm512_cmp_ps_mask(cand[c], cand[c], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(top, top, _CMP_ORD_Q));
+      top = _mm512_mask_mov_ps(top, take, cand[c]);
+      best = _mm512_mask_mov_epi32(best, take, where[c]);
+    }
+    _mm512_mask_storeu_ps(y + ox, lanes(n), top);
+    _mm512_mask_storeu_epi32(argmax + ox, lanes(n), best);
   }
 }
+#endif
 
+}  // namespace
+
+void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const PoolShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w();
+  for_samples(s.batch * s.channels, [&](i64 bc) {
+    const float* plane = x + bc * s.height * s.width;
+    for (i64 oy = 0; oy < oh; ++oy) {
+      i64 ox = 0;
+#ifdef PK_POOL_AVX512
+      if (s.size == 2 && s.stride == 2 && backend().simd == Simd::avx512) {
+        const i64 row = 2 * oy * s.width;
+        pool2x2_row_avx512(y + (bc * oh + oy) * ow, argmax + (bc * oh + oy) * ow, plane + row, plane + row + s.width,
+                           std::int32_t(bc * s.height * s.width + row), s.width, ow);
+        ox = ow;
+      }
+#endif
+      for (; ox < ow; ++ox) {
+        // Branch-free (the comparisons are coin flips on real images): the
+        // first maximum wins ties, and NaN wins, so it propagates.
+        i64 best = (oy * s.stride) * s.width + ox * s.stride;
+        float top = plane[best];
+        for (i64 ky = 0; ky < s.size; ++ky)
+          for (i64 kx = 0; kx < s.size; ++kx) {
+            const i64 at = (oy * s.stride + ky) * s.width + ox * s.stride + kx;
+            const float v = plane[at];
+            const bool take = (v > top) | ((v != v) & (top == top));
+            best = take ? at : best;
+            top = take ? v : top;
+          }
+        i64 out = (bc * oh + oy) * ow + ox;
+        y[out] = top;
+        argmax[out] = std::int32_t(bc * s.height * s.width + best);
+      }
+    }
+  });
+}
+
+// argmax[i] lies in the plane of output i (the forward pass's guarantee,
+// checked by the binding), so planes are independent.
 void f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s) {
-  std::fill(dx, dx + s.batch * s.channels * s.height * s.width, 0.0f);
-  const i64 n = s.batch * s.channels * s.out_h() * s.out_w();
-  for (i64 i = 0; i < n; ++i) dx[argmax[i]] += dy[i];
+  const i64 in_plane = s.height * s.width, out_plane = s.out_h() * s.out_w();
+  for_samples(s.batch * s.channels, [&](i64 bc) {
+    std::fill(dx + bc * in_plane, dx + (bc + 1) * in_plane, 0.0f);
+    for (i64 i = bc * out_plane; i < (bc + 1) * out_plane; ++i) dx[argmax[i]] += dy[i];
+  });
 }
 
 }  // namespace pk

@@ -1,4 +1,4 @@
-// 2-D convolution by im2col + GEMM, and 2-D max pooling.
+// 2-D convolution by im2col + GEMM, one image per task, and 2-D max pooling.
 //
 // Legend: B batch, C input channels, H x W input, O output channels,
 // KH x KW kernel, OH x OW output; x is (B, C, H, W), w is (O, C, KH, KW),
@@ -18,12 +18,13 @@ struct ConvShape {
   i64 patch() const { return channels * kernel_h * kernel_w; }
 };
 
-// rows (OH*OW, C*KH*KW) <- one image (C, H, W): one row per output position
-// holding its receptive field, zeros where the window leaves the image. Each
-// row is written contiguously, so images unroll one after another.
-void f32_im2row(float* rows, const float* image, const ConvShape& s);
-// image (C, H, W) += rows folded back (the adjoint of im2row).
-void f32_row2im(float* image, const float* rows, const ConvShape& s);
+// cols (C*KH*KW, OH*OW) <- one image (C, H, W): row (c, ky, kx) holds the
+// input each output position sees at that kernel offset, zeros where the
+// window leaves the image. With stride 1 each output row is one contiguous
+// copy, so the unrolling runs at copy speed.
+void f32_im2col(float* cols, const float* image, const ConvShape& s);
+// image (C, H, W) += cols folded back (the adjoint of im2col).
+void f32_col2im(float* image, const float* cols, const ConvShape& s);
 
 // y = conv(x, w) + bias (bias may be null).
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s);

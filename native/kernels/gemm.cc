@@ -229,6 +229,23 @@ GemmArgs sub_block(const GemmArgs& g, i64 m0, i64 m1, i64 n0, i64 n1) {
 
 }  // namespace
 
+void f32_gemm_serial(const GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+#ifdef PK_SMALL_M_AVX512
+  if (g.m <= 4 && !g.trans_a && g.trans_b && g.k >= 16 && backend().simd == Simd::avx512) {
+    small_m_xwt_avx512(g, 0, g.n);
+    return;
+  }
+#endif
+#ifdef PK_HAVE_GEMM_AVX512
+  if (backend().gemm == f32_gemm__avx512) {
+    f32_gemm__avx512_on(g, 1);
+    return;
+  }
+#endif
+  backend().gemm(g);
+}
+
 void f32_gemm(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   GemmFn kernel = backend().gemm;

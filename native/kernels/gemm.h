@@ -35,6 +35,7 @@ void f32_gemm__builtin(const GemmArgs& g);
 // Packed 14x32 AVX-512 tiles, threaded over the pool itself; AVX-512 CPUs
 // only. The built-in backend's GEMM there (5-7x the portable kernel).
 void f32_gemm__avx512(const GemmArgs& g);
+void f32_gemm__avx512_on(const GemmArgs& g, int max_threads);
 #endif
 #ifdef PRUNEKIT_HAVE_OPENBLAS
 // One single-threaded cblas_sgemm call; threading is done by f32_gemm.
@@ -44,5 +45,8 @@ void f32_gemm__openblas(const GemmArgs& g);
 // The dispatched entry point: picks the backend chosen at start-up, handles
 // empty sizes, and splits large products across the pool's threads.
 void f32_gemm(const GemmArgs& g);
+// The same product on the calling thread only: for callers that already
+// split their work across the pool (one image per task in a convolution).
+void f32_gemm_serial(const GemmArgs& g);
 
 }  // namespace pk

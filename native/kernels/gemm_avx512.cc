@@ -125,14 +125,16 @@ void scale_rows(const GemmArgs& g) {
 
 }  // namespace
 
-void f32_gemm__avx512(const GemmArgs& g) {
+void f32_gemm__avx512(const GemmArgs& g) { f32_gemm__avx512_on(g, pool_threads()); }
+
+void f32_gemm__avx512_on(const GemmArgs& g, int max_threads) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0 || g.alpha == 0.0f) {
     scale_rows(g);
     return;
   }
   const double macs = double(g.m) * double(g.n) * double(g.k);
-  const int threads = macs >= kThreadedMacs ? pool_threads() : 1;
+  const int threads = macs >= kThreadedMacs ? std::max(1, max_threads) : 1;
   const i64 depth = block_size(g.k, kMaxDepth, 8);
   const i64 width = block_size(g.n, kMaxWidth, kTileCols);
   const i64 row_panels = (g.m + kTileRows - 1) / kTileRows;

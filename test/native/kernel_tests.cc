@@ -291,7 +291,8 @@ void test_conv() {
   const i64 cases[][9] = {
       // B, C, H, W, O, KH, KW, stride, padding
       {1, 1, 5, 5, 1, 3, 3, 1, 0}, {2, 3, 7, 6, 4, 3, 3, 1, 1}, {3, 2, 9, 9, 5, 5, 5, 2, 2},
-      {2, 1, 28, 28, 20, 5, 5, 1, 0}, {1, 4, 8, 5, 3, 2, 3, 3, 1},
+      {2, 1, 28, 28, 20, 5, 5, 1, 0}, {1, 4, 8, 5, 3, 2, 3, 3, 1}, {5, 20, 12, 12, 50, 5, 5, 1, 0},
+      {2, 2, 6, 7, 3, 5, 5, 1, 4},  // padding of kernel - 1 (the largest allowed)
   };
   for (auto& c : cases) {
     pk::ConvShape s{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
@@ -302,18 +303,69 @@ void test_conv() {
     pk::f32_conv2d_forward__reference(y_ref.data(), x.data(), w.data(), b.data(), s);
     std::string tag = "conv " + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width) +
                       " k" + std::to_string(s.kernel_h) + " s" + std::to_string(s.stride) + " p" + std::to_string(s.padding);
-    check(close(y, y_ref, s.patch()), tag + " im2row + GEMM == direct");
-    // row2im is the adjoint of im2row: <im2row(img), rows> == <img, row2im(rows)>
+    check(close(y, y_ref, s.patch()), tag + " im2col + GEMM == direct");
+    // im2col against its definition, element by element.
     pk::ConvShape one = s;
     one.batch = 1;
     auto img = randn(s.channels * s.height * s.width), cols = randn(s.patch() * s.out_h() * s.out_w());
     std::vector<float> a(cols.size()), back(img.size(), 0.0f);
-    pk::f32_im2row(a.data(), img.data(), one);
-    pk::f32_row2im(back.data(), cols.data(), one);
+    pk::f32_im2col(a.data(), img.data(), one);
+    bool same = true;
+    const i64 ohw = s.out_h() * s.out_w();
+    for (i64 c = 0; c < s.channels; ++c)
+      for (i64 ky = 0; ky < s.kernel_h; ++ky)
+        for (i64 kx = 0; kx < s.kernel_w; ++kx)
+          for (i64 oy = 0; oy < s.out_h(); ++oy)
+            for (i64 ox = 0; ox < s.out_w(); ++ox) {
+              const i64 iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
+              const bool inside = iy >= 0 && iy < s.height && ix >= 0 && ix < s.width;
+              const float want = inside ? img[size_t((c * s.height + iy) * s.width + ix)] : 0.0f;
+              same = same && a[size_t(((c * s.kernel_h + ky) * s.kernel_w + kx) * ohw + oy * s.out_w() + ox)] == want;
+            }
+    check(same, tag + " im2col matches its definition");
+    // col2im is the adjoint of im2col: <im2col(img), cols> == <img, col2im(cols)>
+    pk::f32_col2im(back.data(), cols.data(), one);
     double lhs = 0, rhs = 0;
     for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
     for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
-    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " row2im is im2row's adjoint");
+    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " col2im is im2col's adjoint");
+  }
+}
+
+// Max pooling against a plain loop, with ties and NaN: first maximum wins,
+// NaN beats numbers. Widths cover the masked AVX-512 rows (24 and 8 columns
+// as in LeNet-5), more than 16 outputs per row, and odd widths.
+void test_pool() {
+  const i64 cases[][6] = {{2, 3, 24, 24, 2, 2}, {3, 2, 8, 8, 2, 2}, {1, 2, 9, 67, 2, 2}, {2, 1, 7, 5, 3, 2}, {1, 1, 6, 6, 3, 3}};
+  for (auto& c : cases) {
+    pk::PoolShape s{c[0], c[1], c[2], c[3], c[4], c[5]};
+    const i64 n_in = s.batch * s.channels * s.height * s.width, n_out = s.batch * s.channels * s.out_h() * s.out_w();
+    auto x = randn(n_in);
+    for (auto& v : x) v = std::round(v * 2.0f) / 2.0f;  // few distinct values: ties in most windows
+    for (i64 i = 3; i < n_in; i += 41) x[size_t(i)] = NAN;
+    std::vector<float> y(static_cast<size_t>(n_out)), want_y(static_cast<size_t>(n_out));
+    std::vector<std::int32_t> arg(static_cast<size_t>(n_out)), want_arg(static_cast<size_t>(n_out));
+    pk::f32_maxpool2d_forward(y.data(), arg.data(), x.data(), s);
+    for (i64 bc = 0; bc < s.batch * s.channels; ++bc)
+      for (i64 oy = 0; oy < s.out_h(); ++oy)
+        for (i64 ox = 0; ox < s.out_w(); ++ox) {
+          i64 best = -1;
+          for (i64 ky = 0; ky < s.size; ++ky)
+            for (i64 kx = 0; kx < s.size; ++kx) {
+              const i64 at = bc * s.height * s.width + (oy * s.stride + ky) * s.width + ox * s.stride + kx;
+              if (best < 0 || (std::isnan(x[size_t(at)]) && !std::isnan(x[size_t(best)])) ||
+                  (!std::isnan(x[size_t(best)]) && x[size_t(at)] > x[size_t(best)]))
+                best = at;
+            }
+          const i64 out = (bc * s.out_h() + oy) * s.out_w() + ox;
+          want_arg[size_t(out)] = std::int32_t(best);
+          want_y[size_t(out)] = x[size_t(best)];
+        }
+    bool same = arg == want_arg;
+    for (i64 i = 0; i < n_out; ++i)
+      same = same && (y[size_t(i)] == want_y[size_t(i)] || (std::isnan(y[size_t(i)]) && std::isnan(want_y[size_t(i)])));
+    check(same, "maxpool " + std::to_string(s.height) + "x" + std::to_string(s.width) + " size " + std::to_string(s.size) +
+                    " stride " + std::to_string(s.stride) + " == plain loop");
   }
 }
 
@@ -330,6 +382,7 @@ int main() {
     test_masking();
     test_select();
     test_conv();
+    test_pool();
   }
   std::printf("kernels: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
