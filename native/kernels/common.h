@@ -18,6 +18,12 @@ namespace pk {
 
 using i64 = std::int64_t;
 
+// The first n of 16 vector lanes as an AVX-512 mask (all for n >= 16, none
+// for n <= 0): masked loads and stores of a row's tail.
+inline std::uint16_t first_lanes(i64 n) {
+  return n >= 16 ? std::uint16_t(0xFFFF) : n <= 0 ? std::uint16_t(0) : std::uint16_t((1u << n) - 1);
+}
+
 struct BlockedEll;  // spmm_ell.h
 
 // Compressed sparse rows over a (rows, cols) matrix. Column indices within a

@@ -177,7 +177,6 @@ namespace {
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define PK_POOL_AVX512 1
-inline __mmask16 lanes(i64 n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 // 2x2 windows, stride 2, sixteen outputs per step: the four candidates come
 // from two rows split into even and odd columns, and the same "later value
 // wins if greater, or if NaN over a number" rule as the scalar loop picks
@@ -191,7 +190,7 @@ __attribute__((target("avx512f"))) void pool2x2_row_avx512(float* y, std::int32_
   for (i64 ox = 0; ox < ow; ox += 16) {
     // Output columns [ox, ox + n) read input columns [2 ox, 2 ox + 2n), all inside the row.
     const i64 n = std::min<i64>(16, ow - ox);
-    const __mmask16 lo = lanes(2 * n), hi = lanes(2 * n - 16);
+    const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
     const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
     const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
     const __m512 cand[3] = {_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(b0, even, b1),
@@ -207,8 +206,8 @@ __attribute__((target("avx512f"))) void pool2x2_row_avx512(float* y, std::int32_
       top = _mm512_mask_mov_ps(top, take, cand[c]);
       best = _mm512_mask_mov_epi32(best, take, where[c]);
     }
-    _mm512_mask_storeu_ps(y + ox, lanes(n), top);
-    _mm512_mask_storeu_epi32(argmax + ox, lanes(n), best);
+    _mm512_mask_storeu_ps(y + ox, first_lanes(n), top);
+    _mm512_mask_storeu_epi32(argmax + ox, first_lanes(n), best);
   }
 }
 #endif

@@ -33,7 +33,9 @@ inline float b_at(const GemmArgs& g, i64 p, i64 j) {
   return g.trans_b ? g.b[j * g.ldb + p] : g.b[p * g.ldb + j];
 }
 
-void scale_c(const GemmArgs& g) {
+}  // namespace
+
+void gemm_scale_c(const GemmArgs& g) {
   for (i64 i = 0; i < g.m; ++i) {
     float* row = g.c + i * g.ldc;
     if (g.beta == 0.0f) {
@@ -43,8 +45,6 @@ void scale_c(const GemmArgs& g) {
     }
   }
 }
-
-}  // namespace
 
 // --- reference ---------------------------------------------------------------
 
@@ -124,7 +124,7 @@ void pack_a(const GemmArgs& g, i64 i0, i64 mc, i64 p0, i64 kc, float* out) {
 }  // namespace
 
 void f32_gemm__builtin(const GemmArgs& g) {
-  scale_c(g);
+  gemm_scale_c(g);
   if (g.k == 0 || g.alpha == 0.0f) return;
   thread_local std::vector<float> packed_a, packed_b;
   packed_a.resize(size_t((kMC + kMR) * kKC));
@@ -154,7 +154,7 @@ void f32_gemm__builtin(const GemmArgs& g) {
 #ifdef PRUNEKIT_HAVE_OPENBLAS
 void f32_gemm__openblas(const GemmArgs& g) {
   if (g.k == 0) {
-    scale_c(g);
+    gemm_scale_c(g);
     return;
   }
   cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans,
@@ -176,7 +176,7 @@ void f32_gemm__openblas(const GemmArgs& g) {
 __attribute__((target("avx512f,avx512dq,fma"))) void small_m_xwt_avx512(const GemmArgs& g, i64 n0, i64 n1) {
   const i64 m = g.m, k = g.k;
   const i64 k16 = k & ~i64(15);
-  const __mmask16 tail = __mmask16((1u << (k - k16)) - 1);
+  const __mmask16 tail = first_lanes(k - k16);
   for (i64 j = n0; j < n1; ++j) {
     const float* b = g.b + j * g.ldb;
     __m512 acc[4][2];

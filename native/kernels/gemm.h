@@ -26,6 +26,10 @@ struct GemmArgs {
 GemmArgs gemm_packed(float* c, const float* a, const float* b, bool trans_a, bool trans_b,
                      i64 m, i64 n, i64 k, float alpha, float beta);
 
+// C = beta * C without reading C when beta == 0: the whole product when
+// k == 0 or alpha == 0.
+void gemm_scale_c(const GemmArgs& g);
+
 // Triple loop in double precision: the oracle for tests.
 void f32_gemm__reference(const GemmArgs& g);
 // Cache-blocked, packed, auto-vectorised: the fallback without OpenBLAS.

@@ -4,10 +4,10 @@
 // values of packed A: 28 accumulators, 16 loads per 28 FMAs, so both FMA
 // ports stay busy while the two load ports keep up (measured against the FMA
 // loop on Cascade Lake: 12x32 reaches 92%, 14x32 97%; 7x64 spills).
-// A 14 x kc micro-panel of A (14 KB at kc = 256) stays in L1 while the
-// thread sweeps a kc x nc block of packed B (<= 512 KB) from its L2. The
-// threads share one packed B block and split the (row panel, column panel)
-// pairs of C, so no thread packs or reads more of B than it needs.
+// A kc x 32 micro-panel of packed B stays in L1 while blocks of 16 A panels
+// (224 rows x kc) stream past it from L2. The threads share one packed
+// kc x nc block of B and split the row panels of C (or its column panels
+// when C has few rows).
 #include "gemm.h"
 
 #include <algorithm>
@@ -33,8 +33,6 @@ constexpr i64 kMaxWidth = 512;   // nc
 constexpr double kThreadedMacs = 1 << 17;
 
 #define PK_SKX __attribute__((target("avx512f,avx512dq,avx512vl,fma")))
-
-inline __mmask16 lanes(i64 n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
 // One k step of the tile: two B vectors against fourteen broadcast A values.
 #define PK_TILE_STEP(a, b)                                            \
@@ -66,7 +64,7 @@ PK_SKX void tile_14x32(i64 kc, const float* __restrict a, const float* __restric
     PK_TILE_STEP(a + kTileRows, b + kTileCols);
   }
   if (p < kc) PK_TILE_STEP(a, b);
-  const __mmask16 lo = lanes(cols), hi = lanes(cols - 16);
+  const __mmask16 lo = first_lanes(cols), hi = first_lanes(cols - 16);
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 14
   for (int r = 0; r < kTileRows; ++r) {
@@ -88,7 +86,7 @@ PK_SKX void pack_b_panel(const GemmArgs& g, i64 p0, i64 kc, i64 j0, i64 cols, fl
     f32_transpose_padded(dst, kTileCols, g.b + j0 * g.ldb + p0, g.ldb, cols, kc);
     return;
   }
-  const __mmask16 lo = lanes(cols), hi = lanes(cols - 16);
+  const __mmask16 lo = first_lanes(cols), hi = first_lanes(cols - 16);
   for (i64 p = 0; p < kc; ++p) {
     const float* src = g.b + (p0 + p) * g.ldb + j0;
     _mm512_store_ps(dst + p * kTileCols, _mm512_maskz_loadu_ps(lo, src));
@@ -102,9 +100,9 @@ PK_SKX void pack_a_panel(const GemmArgs& g, i64 i0, i64 rows, i64 p0, i64 kc, fl
     f32_transpose_padded(dst, kTileRows, g.a + i0 * g.lda + p0, g.lda, rows, kc);
     return;
   }
-  const __mmask16 valid = lanes(rows);
+  const __mmask16 valid = first_lanes(rows);
   for (i64 p = 0; p < kc; ++p)
-    _mm512_mask_storeu_ps(dst + p * kTileRows, lanes(kTileRows), _mm512_maskz_loadu_ps(valid, g.a + (p0 + p) * g.lda + i0));
+    _mm512_mask_storeu_ps(dst + p * kTileRows, first_lanes(kTileRows), _mm512_maskz_loadu_ps(valid, g.a + (p0 + p) * g.lda + i0));
 }
 
 // Splits `extent` into the fewest blocks of at most `most`, of equal size
@@ -115,14 +113,6 @@ i64 block_size(i64 extent, i64 most, i64 multiple) {
   return std::min(most, (even + multiple - 1) / multiple * multiple);
 }
 
-void scale_rows(const GemmArgs& g) {
-  for (i64 i = 0; i < g.m; ++i) {
-    float* row = g.c + i * g.ldc;
-    if (g.beta == 0.0f) std::fill(row, row + g.n, 0.0f);
-    else if (g.beta != 1.0f) for (i64 j = 0; j < g.n; ++j) row[j] *= g.beta;
-  }
-}
-
 }  // namespace
 
 void f32_gemm__avx512(const GemmArgs& g) { f32_gemm__avx512_on(g, pool_threads()); }
@@ -130,7 +120,7 @@ void f32_gemm__avx512(const GemmArgs& g) { f32_gemm__avx512_on(g, pool_threads()
 void f32_gemm__avx512_on(const GemmArgs& g, int max_threads) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0 || g.alpha == 0.0f) {
-    scale_rows(g);
+    gemm_scale_c(g);
     return;
   }
   const double macs = double(g.m) * double(g.n) * double(g.k);

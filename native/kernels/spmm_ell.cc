@@ -127,8 +127,8 @@ void ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell,
       for (i64 blk = 0; blk < ell.blocks; ++blk) {
         i64 col0 = blk * C;
         i64 left = cols - col0;
-        __mmask16 lo_mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
-        __mmask16 hi_mask = left >= 32 ? __mmask16(0xffff) : left <= 16 ? __mmask16(0) : __mmask16((1u << (left - 16)) - 1);
+        __mmask16 lo_mask = first_lanes(left);
+        __mmask16 hi_mask = first_lanes(left - 16);
         __m512 x_lo = _mm512_maskz_loadu_ps(lo_mask, xb + col0);
         __m512 x_hi = _mm512_maskz_loadu_ps(hi_mask, xb + col0 + 16);
         // A block of +0 inputs adds only ±0 products, which leave the sums
@@ -156,7 +156,7 @@ void ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& ell,
       for (int half = 0; half < (pair ? 2 : 1); ++half) {
         i64 r0 = (g + half) * G;
         i64 n = std::min(G, rows - r0);
-        __mmask16 m = n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
+        __mmask16 m = first_lanes(n);
         __m512 sum = half == 0 ? _mm512_add_ps(a0, a1) : _mm512_add_ps(c0, c1);
         if (bias) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(m, bias + r0));
         _mm512_mask_storeu_ps(yb + r0, m, sum);
@@ -173,8 +173,8 @@ void f32_ell_xwt(float* y, const float* x, const float* bias, const BlockedEll& 
     ell_xwt(y, x, bias, ell, SlotWeights<Weights::floats>{ell.values.data(), nullptr, nullptr, nullptr, {}, {}}, rows, cols, b0,
             b1, g0, g1);
   } else if (book_size <= 32) {
-    const __mmask16 lo = book_size >= 16 ? __mmask16(0xffff) : __mmask16((1u << book_size) - 1);
-    const __mmask16 hi = book_size >= 32 ? __mmask16(0xffff) : book_size <= 16 ? __mmask16(0) : __mmask16((1u << (book_size - 16)) - 1);
+    const __mmask16 lo = first_lanes(book_size);
+    const __mmask16 hi = first_lanes(book_size - 16);
     SlotWeights<Weights::book_in_registers> w{nullptr, ell.code.data(), ell.valid.data(), book, _mm512_maskz_loadu_ps(lo, book),
                                               _mm512_maskz_loadu_ps(hi, book + 16)};
     ell_xwt(y, x, bias, ell, w, rows, cols, b0, b1, g0, g1);

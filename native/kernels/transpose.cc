@@ -76,10 +76,10 @@ PK_AVX512 inline void transpose16(__m512 r[16]) {
 PK_AVX512 void transpose_avx512(float* dst, i64 ld_dst, const float* src, i64 ld_src, i64 rows, i64 cols) {
   for (i64 i0 = 0; i0 < rows; i0 += 16) {
     const i64 ni = std::min<i64>(16, rows - i0);
-    const __mmask16 row_lanes = __mmask16((1u << ni) - 1);
+    const __mmask16 row_lanes = first_lanes(ni);
     for (i64 j0 = 0; j0 < cols; j0 += 16) {
       const i64 nj = std::min<i64>(16, cols - j0);
-      const __mmask16 col_lanes = __mmask16((1u << nj) - 1);
+      const __mmask16 col_lanes = first_lanes(nj);
       __m512 r[16];
       for (i64 i = 0; i < 16; ++i)
         r[i] = i < ni ? _mm512_maskz_loadu_ps(col_lanes, src + (i0 + i) * ld_src + j0) : _mm512_setzero_ps();
