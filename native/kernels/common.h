@@ -18,6 +18,16 @@ namespace pk {
 
 using i64 = std::int64_t;
 
+// Compiles a loop once per x86-64 feature level and picks the clone at load
+// time from the CPU's features. Not "arch=<cpu>" clones: GCC dispatches those
+// on the exact CPU model, so a Cascade Lake or a Zen 5 fell back to the SSE2
+// clone.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PK_CLONES
+#endif
+
 // The first n of 16 vector lanes as an AVX-512 mask (all for n >= 16, none
 // for n <= 0): masked loads and stores of a row's tail.
 inline std::uint16_t first_lanes(i64 n) {

@@ -7,36 +7,30 @@
 namespace pk {
 namespace {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PK_MULTIVERSION __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-#else
-#define PK_MULTIVERSION
-#endif
-
 // NaN propagates (as in PyTorch): a NaN input must not vanish into a 0.
-PK_MULTIVERSION void relu(float* __restrict y, const float* __restrict x, i64 n) {
+PK_CLONES void relu(float* __restrict y, const float* __restrict x, i64 n) {
   for (i64 i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
-PK_MULTIVERSION void relu_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
+PK_CLONES void relu_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
   for (i64 i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
-PK_MULTIVERSION void tanh_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
+PK_CLONES void tanh_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
   for (i64 i = 0; i < n; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
-PK_MULTIVERSION void sigmoid_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
+PK_CLONES void sigmoid_grad(float* dx, const float* dy, const float* __restrict y, i64 n) {
   for (i64 i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 }
 
 }  // namespace
 
-PK_MULTIVERSION void f32_bias_add(float* y, const float* bias, i64 rows, i64 cols) {
+PK_CLONES void f32_bias_add(float* y, const float* bias, i64 rows, i64 cols) {
   for (i64 r = 0; r < rows; ++r) {
     float* row = y + r * cols;
     for (i64 c = 0; c < cols; ++c) row[c] += bias[c];
   }
 }
 
-PK_MULTIVERSION void f32_bias_grad(float* db, const float* dy, i64 rows, i64 cols) {
+PK_CLONES void f32_bias_grad(float* db, const float* dy, i64 rows, i64 cols) {
   std::fill(db, db + cols, 0.0f);
   for (i64 r = 0; r < rows; ++r) {
     const float* row = dy + r * cols;

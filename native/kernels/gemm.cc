@@ -74,14 +74,8 @@ constexpr i64 kKC = 256;
 constexpr i64 kMC = 120;
 constexpr i64 kNC = 2048;
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PK_MULTIVERSION __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-#else
-#define PK_MULTIVERSION
-#endif
-
 // acc (MR, NR) += Ap (KC, MR) * Bp (KC, NR); then C += alpha * acc.
-PK_MULTIVERSION
+PK_CLONES
 void micro_kernel(i64 kc, const float* __restrict ap, const float* __restrict bp, float* c, i64 ldc,
                   i64 mr, i64 nr, float alpha) {
   float acc[kMR][kNR] = {};

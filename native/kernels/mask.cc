@@ -9,12 +9,6 @@
 namespace pk {
 namespace {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PK_MULTIVERSION __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-#else
-#define PK_MULTIVERSION
-#endif
-
 // Elements per thread below which one thread is faster (a hand-off costs ~1 us).
 constexpr i64 kChunkMin = 1 << 16;
 
@@ -24,12 +18,12 @@ void chunked(i64 n, Fn fn) {
   parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
 }
 
-PK_MULTIVERSION
+PK_CLONES
 void apply_mask_range(float* __restrict w, const std::uint8_t* __restrict mask, i64 lo, i64 hi) {
   for (i64 i = lo; i < hi; ++i) w[i] = mask[i] ? w[i] : 0.0f;
 }
 
-PK_MULTIVERSION
+PK_CLONES
 void sgd_range(float* __restrict w, float* __restrict v, const float* __restrict g,
                const std::uint8_t* __restrict mask, i64 lo, i64 hi, SgdParams p) {
   const float lr = p.lr, mu = p.momentum, wd = p.weight_decay;
@@ -52,7 +46,7 @@ void sgd_range(float* __restrict w, float* __restrict v, const float* __restrict
   }
 }
 
-PK_MULTIVERSION
+PK_CLONES
 void adam_range(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g,
                 const std::uint8_t* __restrict mask, i64 lo, i64 hi, AdamParams p) {
   const float b1 = p.beta1, b2 = p.beta2, decay = p.decoupled ? 1.0f - p.lr * p.weight_decay : 1.0f;
@@ -70,7 +64,7 @@ void adam_range(float* __restrict w, float* __restrict m, float* __restrict v, c
   }
 }
 
-PK_MULTIVERSION
+PK_CLONES
 void scale_range(float* __restrict x, i64 lo, i64 hi, float s) {
   for (i64 i = lo; i < hi; ++i) x[i] *= s;
 }

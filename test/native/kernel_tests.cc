@@ -369,11 +369,30 @@ void test_pool() {
   }
 }
 
+// --- clone dispatch -------------------------------------------------------------
+
+// a*b + c in a PK_CLONES function: the x86-64-v3/v4 clones contract it into
+// one FMA (one rounding), the baseline clone rounds twice. The inputs make
+// the two differ, so the result tells which clone the loader picked.
+PK_CLONES float clone_probe(float a, float b, float c) { return a * b + c; }
+
+void test_clone_dispatch() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool has_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  volatile float a = 1.0f + 1.0f / 4096.0f, c = -(1.0f + 1.0f / 2048.0f);
+  const float fused = clone_probe(a, a, c);  // 2^-24 when fused, 0 when rounded twice
+  check((fused != 0.0f) == has_fma, std::string("PK_CLONES runs the ") + (fused != 0.0f ? "FMA" : "baseline") +
+                                        " clone on a CPU " + (has_fma ? "with" : "without") + " AVX2 and FMA");
+#endif
+}
+
 }  // namespace
 
 int main() {
   std::printf("prunekit kernel tests: backend %s, kernel set %s, simd %s, %d threads\n", pk::backend().name,
               pk::blas_kernel_set().c_str(), pk::simd_name(pk::backend().simd), pk::pool_threads());
+  test_clone_dispatch();
   for (int threads : {1, pk::pool_threads()}) {
     pk::set_pool_threads(threads);
     test_gemm();
