@@ -18,6 +18,7 @@ export interface NativeInfo {
   kernelSet: string;
   blasConfig: string;
   simd: 'avx512' | 'avx2' | 'generic';
+  tiledGemm: boolean;
   threads: number;
   hardwareThreads: number;
   version: string;

@@ -11,6 +11,7 @@ describe('info()', () => {
     expect(i.threads).toBeGreaterThanOrEqual(1);
     expect(i.version).toBe(require('../package.json').version);
     expect(['avx512', 'avx2', 'generic']).toContain(i.simd);
+    expect(i.tiledGemm).toBe(i.simd === 'avx512');
   });
 
   it('uses OpenBLAS under CI, so a silent fallback to built-in kernels cannot pass', () => {

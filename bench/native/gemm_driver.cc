@@ -1,6 +1,7 @@
 // GEMM driver: times pk::f32_gemm from C++ (no N-API), the same kernel the
 // addon calls, so bench/gemm.bench.ts can report the binding's overhead.
-// Usage: gemm_driver M N K [reps] [tb|nn] [tiles]   -> prints one JSON object
+// Usage: gemm_driver M N K [reps] [nn|tb|tn|tt] [tiles]   -> prints one JSON object
+//        (nn: neither operand transposed, tb: B, tn: A, tt: both)
 //        (tiles: the built-in AVX-512 kernel instead of the dispatched one)
 //        gemm_driver peak [threads]
 #include <algorithm>
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
   }
   long m = std::atol(argv[1]), n = std::atol(argv[2]), k = std::atol(argv[3]);
   int reps = argc >= 5 ? std::atoi(argv[4]) : 20;
-  bool trans_b = argc >= 6 && std::string(argv[5]) == "tb";
+  const std::string layout = argc >= 6 ? argv[5] : "nn";
+  const bool trans_a = layout == "tn" || layout == "tt", trans_b = layout == "tb" || layout == "tt";
   bool tiles = argc >= 7 && std::string(argv[6]) == "tiles";
 #ifdef PK_HAVE_GEMM_AVX512
   if (tiles && pk::backend().simd != pk::Simd::avx512) {
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   std::vector<float> a(size_t(m * k), 0.5f), b(size_t(k * n), 0.25f), c(size_t(m * n), 0.0f);
   auto once = [&] {
     auto t0 = std::chrono::steady_clock::now();
-    kernel(pk::gemm_packed(c.data(), a.data(), b.data(), false, trans_b, m, n, k, 1.0f, 0.0f));
+    kernel(pk::gemm_packed(c.data(), a.data(), b.data(), trans_a, trans_b, m, n, k, 1.0f, 0.0f));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   // Enough warm-up calls for about 50 ms, as the TypeScript side gets.

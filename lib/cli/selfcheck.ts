@@ -127,7 +127,8 @@ export async function runSelfCheck(options: { json: boolean; quick: boolean }): 
     return ok;
   }
   const lines = [
-    `prunekit ${backend.version}: ${backend.backend} (${backend.kernelSet}${backend.kernelSetForced ? ', chosen by prunekit' : ''}), ` +
+    `prunekit ${backend.version}: ${backend.backend} (${backend.kernelSet}${backend.kernelSetForced ? ', chosen by prunekit' : ''}` +
+      `${backend.tiledGemm && backend.backend === 'openblas' ? ', built-in AVX-512 GEMM for mid-sized products' : ''}), ` +
       `${backend.simd} kernels, ${backend.threads} threads`,
     '',
     ...results.map((r) => `  ${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(40)} max error ${r.maxError.toExponential(1)}`),

@@ -12,6 +12,12 @@ export interface BackendInfo {
   blasConfig: string;
   /** Vector width of prunekit's own kernels (sparse, selection, masking). */
   simd: 'avx512' | 'avx2' | 'generic';
+  /**
+   * True on AVX-512 CPUs, where prunekit's own AVX-512 GEMM runs the products
+   * it is faster on: every product without OpenBLAS; beside OpenBLAS, those of
+   * 2^21 to 2^29 multiply-adds with every side at least 64 (the training shapes).
+   */
+  tiledGemm: boolean;
   /** Threads the kernels use (prunekit drives single-threaded BLAS calls from its own pool). */
   threads: number;
   hardwareThreads: number;

@@ -30,6 +30,9 @@ Backend make_backend() {
   b.gemm = f32_gemm__openblas;
   b.name = "openblas";
   b.simd = detect_simd();
+#ifdef PK_HAVE_GEMM_AVX512
+  b.gemm_tiles_mid_sizes = b.simd == Simd::avx512;
+#endif
 #else
   b.gemm = f32_gemm__builtin;
   b.name = "builtin";

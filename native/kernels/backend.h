@@ -15,6 +15,7 @@ enum class Simd { generic, avx2, avx512 };
 struct Backend {
   GemmFn gemm;
   bool gemm_threads_itself = false;  // f32_gemm must not split its calls
+  bool gemm_tiles_mid_sizes = false;  // f32_gemm runs mid-sized products on the built-in AVX-512 GEMM
   const char* name;  // "openblas" or "builtin"
   Simd simd;         // vector width used by prunekit's own kernels
 };

@@ -37,7 +37,8 @@ void f32_gemm__builtin(const GemmArgs& g);
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define PK_HAVE_GEMM_AVX512 1
 // Packed 14x32 AVX-512 tiles, threaded over the pool itself; AVX-512 CPUs
-// only. The built-in backend's GEMM there (5-7x the portable kernel).
+// only. The built-in backend's GEMM there (5-7x the portable kernel), and
+// beside OpenBLAS the GEMM of mid-sized products (see f32_gemm).
 void f32_gemm__avx512(const GemmArgs& g);
 void f32_gemm__avx512_on(const GemmArgs& g, int max_threads);
 #endif
