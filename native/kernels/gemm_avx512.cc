@@ -34,24 +34,27 @@ constexpr double kThreadedMacs = 1 << 17;
 
 #define PK_SKX __attribute__((target("avx512f,avx512dq,avx512vl,fma")))
 
-// One k step of the tile: two B vectors against fourteen broadcast A values.
+// One k step of the tile: two B vectors against R broadcast A values.
 #define PK_TILE_STEP(a, b)                                            \
   do {                                                                \
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16); \
-    _Pragma("GCC unroll 14") for (int r = 0; r < kTileRows; ++r) {   \
+    _Pragma("GCC unroll 14") for (int r = 0; r < R; ++r) {           \
       const __m512 ar = _mm512_set1_ps((a)[r]);                       \
       acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);                 \
       acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);                 \
     }                                                                 \
   } while (0)
 
-// C[rows, cols] = alpha * Ap(kc, 14) . Bp(kc, 32) + beta * C; beta == 0
-// never reads C. Rows past `rows` and columns past `cols` are padding.
-PK_SKX void tile_14x32(i64 kc, const float* __restrict a, const float* __restrict b, float* c, i64 ldc,
-                       i64 rows, i64 cols, float alpha, float beta) {
-  __m512 acc[kTileRows][2];
+// C[rows, cols] = alpha * Ap(kc, 14) . Bp(kc, 32) + beta * C over the first
+// R <= 14 rows of the packed A panel; beta == 0 never reads C. Rows past
+// `rows` and columns past `cols` are padding. R < 14 serves a last panel of
+// few rows (a batch of 128 leaves 2), which would otherwise cost a whole tile.
+template <int R>
+PK_SKX void tile_rx32(i64 kc, const float* __restrict a, const float* __restrict b, float* c, i64 ldc,
+                      i64 rows, i64 cols, float alpha, float beta) {
+  __m512 acc[R][2];
 #pragma GCC unroll 14
-  for (int r = 0; r < kTileRows; ++r) {
+  for (int r = 0; r < R; ++r) {
     acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     if (r < rows) {  // C is read or written last: fetch it while the tile computes
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
@@ -67,7 +70,7 @@ PK_SKX void tile_14x32(i64 kc, const float* __restrict a, const float* __restric
   const __mmask16 lo = first_lanes(cols), hi = first_lanes(cols - 16);
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 14
-  for (int r = 0; r < kTileRows; ++r) {
+  for (int r = 0; r < R; ++r) {
     if (r >= rows) break;
     float* row = c + r * ldc;
     __m512 v0 = _mm512_mul_ps(va, acc[r][0]), v1 = _mm512_mul_ps(va, acc[r][1]);
@@ -78,6 +81,15 @@ PK_SKX void tile_14x32(i64 kc, const float* __restrict a, const float* __restric
     _mm512_mask_storeu_ps(row, lo, v0);
     _mm512_mask_storeu_ps(row + 16, hi, v1);
   }
+}
+
+// The narrowest tile that covers `rows` rows of a panel.
+PK_SKX void tile(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha,
+                 float beta) {
+  if (rows <= 2) return tile_rx32<2>(kc, a, b, c, ldc, rows, cols, alpha, beta);
+  if (rows <= 4) return tile_rx32<4>(kc, a, b, c, ldc, rows, cols, alpha, beta);
+  if (rows <= 8) return tile_rx32<8>(kc, a, b, c, ldc, rows, cols, alpha, beta);
+  tile_rx32<kTileRows>(kc, a, b, c, ldc, rows, cols, alpha, beta);
 }
 
 // dst (kc, 32) <- op(B)[p0 : p0 + kc, j0 : j0 + cols], zero-padded columns.
@@ -94,7 +106,7 @@ PK_SKX void pack_b_panel(const GemmArgs& g, i64 p0, i64 kc, i64 j0, i64 cols, fl
   }
 }
 
-// dst (kc, 12) <- op(A)[i0 : i0 + rows, p0 : p0 + kc] transposed, zero-padded rows.
+// dst (kc, 14) <- op(A)[i0 : i0 + rows, p0 : p0 + kc] transposed, zero-padded rows.
 PK_SKX void pack_a_panel(const GemmArgs& g, i64 i0, i64 rows, i64 p0, i64 kc, float* dst) {
   if (!g.trans_a) {
     f32_transpose_padded(dst, kTileRows, g.a + i0 * g.lda + p0, g.lda, rows, kc);
@@ -167,7 +179,7 @@ void f32_gemm__avx512_on(const GemmArgs& g, int max_threads) {
             const i64 jc = jp * kTileCols;
             for (i64 ip = ib; ip < ie; ++ip) {
               const i64 i0 = ip * kTileRows;
-              tile_14x32(kc, packed_a + (ip - ib) * kTileRows * kc, shared_b + jp * kc * kTileCols,
+              tile(kc, packed_a + (ip - ib) * kTileRows * kc, shared_b + jp * kc * kTileCols,
                          g.c + i0 * g.ldc + j0 + jc, g.ldc, std::min(kTileRows, g.m - i0),
                          std::min(kTileCols, nc - jc), g.alpha, beta);
             }
