@@ -25,6 +25,9 @@ struct ConvShape {
 void f32_im2col(float* cols, const float* image, const ConvShape& s);
 // image (C, H, W) += cols folded back (the adjoint of im2col).
 void f32_col2im(float* image, const float* cols, const ConvShape& s);
+// The scalar versions f32_im2col and f32_col2im use without AVX-512 (tests).
+void f32_im2col__portable(float* cols, const float* image, const ConvShape& s);
+void f32_col2im__portable(float* image, const float* cols, const ConvShape& s);
 
 // y = conv(x, w) + bias (bias may be null).
 void f32_conv2d_forward(float* y, const float* x, const float* w, const float* bias, const ConvShape& s);

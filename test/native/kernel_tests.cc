@@ -293,6 +293,8 @@ void test_conv() {
       {1, 1, 5, 5, 1, 3, 3, 1, 0}, {2, 3, 7, 6, 4, 3, 3, 1, 1}, {3, 2, 9, 9, 5, 5, 5, 2, 2},
       {2, 1, 28, 28, 20, 5, 5, 1, 0}, {1, 4, 8, 5, 3, 2, 3, 3, 1}, {5, 20, 12, 12, 50, 5, 5, 1, 0},
       {2, 2, 6, 7, 3, 5, 5, 1, 4},  // padding of kernel - 1 (the largest allowed)
+      // Rows wider than one and two vectors, padded at both ends.
+      {1, 2, 5, 40, 2, 3, 3, 1, 1}, {1, 1, 4, 35, 1, 3, 5, 1, 4}, {2, 3, 3, 17, 2, 1, 1, 1, 0},
   };
   for (auto& c : cases) {
     pk::ConvShape s{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
@@ -309,26 +311,31 @@ void test_conv() {
     one.batch = 1;
     auto img = randn(s.channels * s.height * s.width), cols = randn(s.patch() * s.out_h() * s.out_w());
     std::vector<float> a(cols.size()), back(img.size(), 0.0f);
-    pk::f32_im2col(a.data(), img.data(), one);
-    bool same = true;
-    const i64 ohw = s.out_h() * s.out_w();
-    for (i64 c = 0; c < s.channels; ++c)
-      for (i64 ky = 0; ky < s.kernel_h; ++ky)
-        for (i64 kx = 0; kx < s.kernel_w; ++kx)
-          for (i64 oy = 0; oy < s.out_h(); ++oy)
-            for (i64 ox = 0; ox < s.out_w(); ++ox) {
-              const i64 iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
-              const bool inside = iy >= 0 && iy < s.height && ix >= 0 && ix < s.width;
-              const float want = inside ? img[size_t((c * s.height + iy) * s.width + ix)] : 0.0f;
-              same = same && a[size_t(((c * s.kernel_h + ky) * s.kernel_w + kx) * ohw + oy * s.out_w() + ox)] == want;
-            }
-    check(same, tag + " im2col matches its definition");
-    // col2im is the adjoint of im2col: <im2col(img), cols> == <img, col2im(cols)>
-    pk::f32_col2im(back.data(), cols.data(), one);
-    double lhs = 0, rhs = 0;
-    for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
-    for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
-    check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " col2im is im2col's adjoint");
+    for (int portable = 0; portable < 2; ++portable) {
+      const std::string path = portable ? " (portable)" : "";
+      std::fill(back.begin(), back.end(), 0.0f);
+      std::fill(a.begin(), a.end(), NAN);  // every element must be written
+      (portable ? pk::f32_im2col__portable : pk::f32_im2col)(a.data(), img.data(), one);
+      bool same = true;
+      const i64 ohw = s.out_h() * s.out_w();
+      for (i64 c = 0; c < s.channels; ++c)
+        for (i64 ky = 0; ky < s.kernel_h; ++ky)
+          for (i64 kx = 0; kx < s.kernel_w; ++kx)
+            for (i64 oy = 0; oy < s.out_h(); ++oy)
+              for (i64 ox = 0; ox < s.out_w(); ++ox) {
+                const i64 iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
+                const bool inside = iy >= 0 && iy < s.height && ix >= 0 && ix < s.width;
+                const float want = inside ? img[size_t((c * s.height + iy) * s.width + ix)] : 0.0f;
+                same = same && a[size_t(((c * s.kernel_h + ky) * s.kernel_w + kx) * ohw + oy * s.out_w() + ox)] == want;
+              }
+      check(same, tag + " im2col matches its definition" + path);
+      // col2im is the adjoint of im2col: <im2col(img), cols> == <img, col2im(cols)>
+      (portable ? pk::f32_col2im__portable : pk::f32_col2im)(back.data(), cols.data(), one);
+      double lhs = 0, rhs = 0;
+      for (size_t i = 0; i < a.size(); ++i) lhs += double(a[i]) * cols[i];
+      for (size_t i = 0; i < img.size(); ++i) rhs += double(img[i]) * back[i];
+      check(std::fabs(lhs - rhs) <= 1e-4 * (1 + std::fabs(lhs)), tag + " col2im is im2col's adjoint" + path);
+    }
   }
 }
 
