@@ -60,7 +60,7 @@ std::string dims(const char* name, i64 m, i64 n, i64 k) {
 void test_gemm() {
   const i64 sizes[][3] = {{1, 1, 1}, {0, 5, 3}, {4, 0, 3}, {3, 4, 0}, {7, 13, 17}, {31, 37, 41},
                           {64, 64, 64}, {97, 1, 300}, {1, 300, 784}, {2, 10, 17}, {3, 37, 41}, {4, 300, 784},
-                          {4, 7, 16}, {128, 100, 300}, {257, 129, 263}};
+                          {4, 7, 16}, {128, 100, 300}, {257, 129, 263}, {50, 64, 500}, {500, 64, 50}};
   const float alphas[] = {1.0f, -0.5f};
   const float betas[] = {0.0f, 1.0f, 0.25f};
   for (auto& s : sizes)
@@ -71,13 +71,15 @@ void test_gemm() {
             i64 m = s[0], n = s[1], k = s[2];
             auto a = randn(m * k), b = randn(k * n), c0 = randn(m * n);
             if (beta == 0.0f) std::fill(c0.begin(), c0.end(), NAN);  // must be ignored
-            auto expect = c0, fast = c0, builtin = c0;
+            auto expect = c0, fast = c0, builtin = c0, serial = c0;
             pk::f32_gemm__reference(pk::gemm_packed(expect.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
             pk::f32_gemm(pk::gemm_packed(fast.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
             pk::f32_gemm__builtin(pk::gemm_packed(builtin.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
             std::string tag = dims("gemm", m, n, k) + " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) +
                               " alpha=" + std::to_string(alpha) + " beta=" + std::to_string(beta);
+            pk::f32_gemm_serial(pk::gemm_packed(serial.data(), a.data(), b.data(), ta, tb, m, n, k, alpha, beta));
             check(close(fast, expect, k), tag + " dispatched");
+            check(close(serial, expect, k), tag + " serial");
             check(close(builtin, expect, k), tag + " builtin");
 #ifdef PK_HAVE_GEMM_AVX512
             if (pk::backend().simd == pk::Simd::avx512) {
