@@ -6,7 +6,7 @@
 // loop on Cascade Lake: 12x32 reaches 92%, 14x32 97%; 7x64 spills).
 // A kc x 32 micro-panel of packed B stays in L1 while blocks of 16 A panels
 // (224 rows x kc) stream past it from L2. The threads share one packed
-// kc x nc block of B and split the row panels of C (or its column panels
+// kc x nc block of B and split the rows of C evenly (or its column panels
 // when C has few rows).
 #include "gemm.h"
 
@@ -160,28 +160,33 @@ void f32_gemm__avx512_on(const GemmArgs& g, int max_threads) {
                        packed_b + jp * kc * kTileCols);
       });
       parallel_for(parts, [&](int t) {
-        i64 ip0 = 0, ip1 = row_panels, jp0 = 0, jp1 = col_panels;
+        // Rows [r0, r1) of C: an even share of the rows, not of the panels,
+        // so a short last panel does not leave one thread a panel behind
+        // (128 rows on two threads: 64 + 64, not 70 + 58).
+        i64 r0 = 0, r1 = g.m, jp0 = 0, jp1 = col_panels;
         if (split_rows) {
-          ip0 = split_point(row_panels, parts, t), ip1 = split_point(row_panels, parts, t + 1);
+          r0 = split_point(g.m, parts, t), r1 = split_point(g.m, parts, t + 1);
         } else {
           jp0 = split_point(col_panels, parts, t), jp1 = split_point(col_panels, parts, t + 1);
         }
+        const i64 panels = (r1 - r0 + kTileRows - 1) / kTileRows;
         thread_local std::vector<float> a_buffer;
         float* packed_a = aligned_scratch(a_buffer, kBlockPanels * kTileRows * kMaxDepth);
-        for (i64 ib = ip0; ib < ip1; ib += kBlockPanels) {
-          const i64 ie = std::min(ip1, ib + kBlockPanels);
-          for (i64 ip = ib; ip < ie; ++ip)
-            pack_a_panel(g, ip * kTileRows, std::min(kTileRows, g.m - ip * kTileRows), p0, kc,
-                         packed_a + (ip - ib) * kTileRows * kc);
+        for (i64 ib = 0; ib < panels; ib += kBlockPanels) {
+          const i64 ie = std::min(panels, ib + kBlockPanels);
+          for (i64 ip = ib; ip < ie; ++ip) {
+            const i64 i0 = r0 + ip * kTileRows;
+            pack_a_panel(g, i0, std::min(kTileRows, r1 - i0), p0, kc, packed_a + (ip - ib) * kTileRows * kc);
+          }
           // The B micro-panel stays in L1 while the A panels of the block
           // stream past it from L2.
           for (i64 jp = jp0; jp < jp1; ++jp) {
             const i64 jc = jp * kTileCols;
             for (i64 ip = ib; ip < ie; ++ip) {
-              const i64 i0 = ip * kTileRows;
+              const i64 i0 = r0 + ip * kTileRows;
               tile(kc, packed_a + (ip - ib) * kTileRows * kc, shared_b + jp * kc * kTileCols,
-                         g.c + i0 * g.ldc + j0 + jc, g.ldc, std::min(kTileRows, g.m - i0),
-                         std::min(kTileCols, nc - jc), g.alpha, beta);
+                   g.c + i0 * g.ldc + j0 + jc, g.ldc, std::min(kTileRows, r1 - i0),
+                   std::min(kTileCols, nc - jc), g.alpha, beta);
             }
           }
         }
