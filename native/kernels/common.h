@@ -22,8 +22,11 @@ using i64 = std::int64_t;
 // time from the CPU's features. Not "arch=<cpu>" clones: GCC dispatches those
 // on the exact CPU model, so a Cascade Lake or a Zen 5 fell back to the SSE2
 // clone.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 12
 #define PK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// GCC 11 and older cannot dispatch on feature levels; single features work.
+#define PK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define PK_CLONES
 #endif

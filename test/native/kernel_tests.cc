@@ -386,7 +386,7 @@ void test_pool() {
 PK_CLONES float clone_probe(float a, float b, float c) { return a * b + c; }
 
 void test_clone_dispatch() {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 12
   __builtin_cpu_init();
   const bool has_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   volatile float a = 1.0f + 1.0f / 4096.0f, c = -(1.0f + 1.0f / 2048.0f);
