@@ -21,7 +21,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("kernelSet", pk::blas_kernel_set());
   out.Set("blasConfig", pk::blas_config());
   out.Set("simd", pk::simd_name(pk::backend().simd));
-  out.Set("tiledGemm", pk::backend().gemm_tiles_mid_sizes || pk::backend().gemm_threads_itself);
+  out.Set("tiledGemm", pk::tiled_gemm_in_use());
   out.Set("threads", pk::pool_threads());
   out.Set("hardwareThreads", double(std::thread::hardware_concurrency()));
   out.Set("version", PRUNEKIT_VERSION);

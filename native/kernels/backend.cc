@@ -54,6 +54,14 @@ const Backend& backend() {
   return instance;
 }
 
+bool tiled_gemm_in_use() {
+#ifdef PK_HAVE_GEMM_AVX512
+  return backend().gemm == f32_gemm__avx512 || backend().gemm_tiles_mid_sizes;
+#else
+  return false;
+#endif
+}
+
 const char* simd_name(Simd simd) {
   switch (simd) {
     case Simd::avx512: return "avx512";

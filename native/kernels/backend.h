@@ -22,6 +22,8 @@ struct Backend {
 
 const Backend& backend();
 const char* simd_name(Simd simd);
+// True where prunekit's own AVX-512 GEMM runs some or all products.
+bool tiled_gemm_in_use();
 
 // The BLAS library's own description: the kernel set it picked for this CPU
 // (OpenBLAS core name) and its build configuration; "builtin" otherwise.

@@ -24,69 +24,74 @@ inline void inside_span(i64 x0, i64 width, i64 ow, i64* lo, i64* hi) {
 
 }  // namespace
 
-void f32_im2col__portable(float* cols, const float* image, const ConvShape& s) {
+namespace {
+
+// Walks the rows of the columns matrix (C*KH*KW, OH*OW): for kernel offset
+// (c, ky, kx) and output row oy it calls row(col_row, image_row, x0), where
+// image_row is the image row that output row reads (null when the window lies
+// above or below the image) and x0 the image column output column 0 reads.
+// Always inlined, so a row operation compiled for AVX-512 inlines into an
+// AVX-512 caller.
+template <typename ColPtr, typename ImagePtr, typename Row>
+[[gnu::always_inline]] inline void for_each_col_row(ColPtr cols, ImagePtr image, const ConvShape& s, const Row& row) {
   const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
   for (i64 c = 0; c < s.channels; ++c)
     for (i64 ky = 0; ky < kh; ++ky)
       for (i64 kx = 0; kx < kw; ++kx) {
-        float* dst = cols + ((c * kh + ky) * kw + kx) * oh * ow;
-        const i64 x0 = kx - s.padding;
+        const ColPtr rows = cols + ((c * kh + ky) * kw + kx) * oh * ow;
         for (i64 oy = 0; oy < oh; ++oy) {
-          float* d = dst + oy * ow;
           const i64 iy = oy * s.stride - s.padding + ky;
-          if (iy < 0 || iy >= s.height) {
-            std::fill(d, d + ow, 0.0f);
-            continue;
-          }
-          const float* src = image + (c * s.height + iy) * s.width;
-          if (s.stride == 1) {
-            i64 lo, hi;
-            inside_span(x0, s.width, ow, &lo, &hi);
-            std::fill(d, d + lo, 0.0f);
-            std::copy(src + x0 + lo, src + x0 + hi, d + lo);
-            std::fill(d + hi, d + ow, 0.0f);
-          } else {
-            for (i64 ox = 0; ox < ow; ++ox) {
-              const i64 ix = ox * s.stride + x0;
-              d[ox] = (ix >= 0 && ix < s.width) ? src[ix] : 0.0f;
-            }
-          }
+          const ImagePtr image_row = iy < 0 || iy >= s.height ? nullptr : image + (c * s.height + iy) * s.width;
+          row(rows + oy * ow, image_row, kx - s.padding);
         }
       }
 }
 
-void f32_col2im__portable(float* image, const float* cols, const ConvShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
-  for (i64 c = 0; c < s.channels; ++c)
-    for (i64 ky = 0; ky < kh; ++ky)
-      for (i64 kx = 0; kx < kw; ++kx) {
-        const float* src = cols + ((c * kh + ky) * kw + kx) * oh * ow;
-        const i64 x0 = kx - s.padding;
-        for (i64 oy = 0; oy < oh; ++oy) {
-          const float* r = src + oy * ow;
-          const i64 iy = oy * s.stride - s.padding + ky;
-          if (iy < 0 || iy >= s.height) continue;
-          float* dst = image + (c * s.height + iy) * s.width;
-          if (s.stride == 1) {
-            i64 lo, hi;
-            inside_span(x0, s.width, ow, &lo, &hi);
-            for (i64 ox = lo; ox < hi; ++ox) dst[ox + x0] += r[ox];
-          } else {
-            for (i64 ox = 0; ox < ow; ++ox) {
-              const i64 ix = ox * s.stride + x0;
-              if (ix >= 0 && ix < s.width) dst[ix] += r[ox];
-            }
-          }
-        }
+}  // namespace
+
+void f32_im2col__portable(float* cols, const float* image, const ConvShape& s) {
+  const i64 ow = s.out_w();
+  for_each_col_row(cols, image, s, [&](float* d, const float* src, i64 x0) {
+    if (src == nullptr) {
+      std::fill(d, d + ow, 0.0f);
+    } else if (s.stride == 1) {
+      i64 lo, hi;
+      inside_span(x0, s.width, ow, &lo, &hi);
+      std::fill(d, d + lo, 0.0f);
+      std::copy(src + x0 + lo, src + x0 + hi, d + lo);
+      std::fill(d + hi, d + ow, 0.0f);
+    } else {
+      for (i64 ox = 0; ox < ow; ++ox) {
+        const i64 ix = ox * s.stride + x0;
+        d[ox] = (ix >= 0 && ix < s.width) ? src[ix] : 0.0f;
       }
+    }
+  });
+}
+
+void f32_col2im__portable(float* image, const float* cols, const ConvShape& s) {
+  const i64 ow = s.out_w();
+  for_each_col_row(cols, image, s, [&](const float* r, float* dst, i64 x0) {
+    if (dst == nullptr) return;
+    if (s.stride == 1) {
+      i64 lo, hi;
+      inside_span(x0, s.width, ow, &lo, &hi);
+      for (i64 ox = lo; ox < hi; ++ox) dst[ox + x0] += r[ox];
+    } else {
+      for (i64 ox = 0; ox < ow; ++ox) {
+        const i64 ix = ox * s.stride + x0;
+        if (ix >= 0 && ix < s.width) dst[ix] += r[ox];
+      }
+    }
+  });
 }
 
 namespace {
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define PK_IM2COL_AVX512 1
-// Stride 1 with masked vector rows: LeNet-5's rows are 24 and 8 columns, so
-// copying them with std::copy was a memmove call per 32 to 96 bytes.
+// Stride 1 with vector rows: LeNet-5's rows are 24 and 8 columns, so copying
+// them with std::copy was a memmove call per 32 to 96 bytes.
 #define PK_AVX512F __attribute__((target("avx512f,avx")))
 
 // d[0, n) = 0.
@@ -119,47 +124,35 @@ PK_AVX512F inline void copy_span(float* d, const float* s, i64 n) {
   }
 }
 
+// Row operations for stride 1 (function objects: a lambda would not carry
+// the target attribute). Output column j reads image column x0 + j, inside
+// the row for j in [lo, hi).
+struct Im2colRowAvx512 {
+  i64 width, ow;
+  PK_AVX512F void operator()(float* d, const float* src, i64 x0) const {
+    i64 lo, hi;
+    inside_span(x0, width, ow, &lo, &hi);
+    if (src == nullptr || lo > 0 || hi < ow) zero_row(d, ow);
+    if (src != nullptr) copy_span<false>(d + lo, src + (x0 + lo), hi - lo);
+  }
+};
+
+struct Col2imRowAvx512 {
+  i64 width, ow;
+  PK_AVX512F void operator()(const float* r, float* dst, i64 x0) const {
+    if (dst == nullptr) return;
+    i64 lo, hi;
+    inside_span(x0, width, ow, &lo, &hi);
+    copy_span<true>(dst + (x0 + lo), r + lo, hi - lo);
+  }
+};
+
 PK_AVX512F void im2col_stride1_avx512(float* cols, const float* image, const ConvShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
-  for (i64 c = 0; c < s.channels; ++c)
-    for (i64 ky = 0; ky < kh; ++ky)
-      for (i64 kx = 0; kx < kw; ++kx) {
-        float* dst = cols + ((c * kh + ky) * kw + kx) * oh * ow;
-        const i64 x0 = kx - s.padding;
-        i64 lo, hi;
-        inside_span(x0, s.width, ow, &lo, &hi);
-        for (i64 oy = 0; oy < oh; ++oy) {
-          float* d = dst + oy * ow;
-          const i64 iy = oy - s.padding + ky;
-          if (iy < 0 || iy >= s.height || lo == hi) {
-            zero_row(d, ow);
-            continue;
-          }
-          if (lo > 0 || hi < ow) zero_row(d, ow);
-          // Output column j reads image column x0 + j, inside the row for j in [lo, hi).
-          const float* row = image + (c * s.height + iy) * s.width;
-          copy_span<false>(d + lo, row + (x0 + lo), hi - lo);
-        }
-      }
+  for_each_col_row(cols, image, s, Im2colRowAvx512{s.width, s.out_w()});
 }
 
 PK_AVX512F void col2im_stride1_avx512(float* image, const float* cols, const ConvShape& s) {
-  const i64 oh = s.out_h(), ow = s.out_w(), kh = s.kernel_h, kw = s.kernel_w;
-  for (i64 c = 0; c < s.channels; ++c)
-    for (i64 ky = 0; ky < kh; ++ky)
-      for (i64 kx = 0; kx < kw; ++kx) {
-        const float* src = cols + ((c * kh + ky) * kw + kx) * oh * ow;
-        const i64 x0 = kx - s.padding;
-        i64 lo, hi;
-        inside_span(x0, s.width, ow, &lo, &hi);
-        for (i64 oy = 0; oy < oh; ++oy) {
-          const i64 iy = oy - s.padding + ky;
-          if (iy < 0 || iy >= s.height) continue;
-          const float* r = src + oy * ow;
-          float* row = image + (c * s.height + iy) * s.width;
-          copy_span<true>(row + (x0 + lo), r + lo, hi - lo);
-        }
-      }
+  for_each_col_row(cols, image, s, Col2imRowAvx512{s.width, s.out_w()});
 }
 #endif
 
