@@ -3,17 +3,26 @@
  * why (DataError), and writes are atomic (a temporary file in the same
  * directory, then a rename), so a crash or Ctrl-C never leaves half a file.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { Stats, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { DataError } from './errors';
 
 function readError(file: string, e: unknown): DataError {
+  if (e instanceof DataError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   return new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
 }
 
+// Files and pipes are read (a recipe may come from `<(...)`), devices are
+// not: /dev/zero or /dev/urandom would be read forever.
+function assertReadable(file: string, stats: Stats): void {
+  if (stats.isDirectory()) throw new DataError(`${file}: cannot read (a directory, not a file)`);
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) throw new DataError(`${file}: cannot read (a device, not a file)`);
+}
+
 export function readFileBytes(file: string): Buffer {
   try {
+    assertReadable(file, statSync(file));
     return readFileSync(file);
   } catch (e) {
     throw readError(file, e);
@@ -22,6 +31,7 @@ export function readFileBytes(file: string): Buffer {
 
 export async function readFileBytesAsync(file: string): Promise<Buffer> {
   try {
+    assertReadable(file, await stat(file));
     return await readFile(file);
   } catch (e) {
     throw readError(file, e);

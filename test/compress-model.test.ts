@@ -239,6 +239,34 @@ describe('the model file', () => {
     expect(() => loadModel(big)).toThrow(/more than a \d+-byte file can describe/);
   });
 
+  it('refuses, as corrupt, a header whose architecture could never run, a detached array and a device', () => {
+    const bytes = encodeModel(compressed(smallConvNet(), 0.75, 3)).bytes;
+    const withArchitecture = (edit: (layers: Record<string, unknown>[]) => void) => {
+      const headerLength = bytes.readUInt32LE(12);
+      const header = JSON.parse(bytes.subarray(20, 20 + headerLength).toString());
+      edit(header.architecture);
+      const json = Buffer.from(JSON.stringify(header));
+      const out = Buffer.concat([bytes.subarray(0, 20), json, bytes.subarray(20 + headerLength)]);
+      out.writeUInt32LE(json.length, 12);
+      out.writeUInt32LE(crc32(json), 16);
+      return out;
+    };
+    const dense = (layers: Record<string, unknown>[]) => layers.filter((l) => l.type === 'dense');
+    // the last layer reads one value fewer than the one before it writes
+    const unchained = withArchitecture((layers) => { const d = dense(layers); d[d.length - 2].out = Number(d[d.length - 2].out) - 1; });
+    expect(() => loadModel(unchained)).toThrow(CorruptModelError);
+    expect(() => loadModel(unchained)).toThrow(/reads \d+ values per sample but layer '[^']+' before it writes \d+/);
+    // a convolution over a huge image: few weights, but 2^26+ unrolled values per sample
+    const huge = withArchitecture((layers) => { (layers[0] as { input: number[] }).input = [1, 1 << 14, 1 << 14]; });
+    expect(() => loadModel(huge)).toThrow(CorruptModelError);
+    expect(() => loadModel(huge)).toThrow(/at most 2\^26 unrolled values per sample/);
+    const detached = new Uint8Array(bytes);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(() => loadModel(detached)).toThrow(/0 bytes is too short/);
+    expect(() => loadModel('/dev/zero')).toThrow(DataError);
+    expect(() => loadModel('/dev/zero')).toThrow('/dev/zero: cannot read (a device, not a file)');
+  });
+
   it('computes CRC-32 like zlib with or without zlib.crc32', () => {
     const data = Buffer.from('123456789');
     expect(crc32(data)).toBe(0xcbf43926);

@@ -1,4 +1,4 @@
-import { Conv2D, Dense, Flatten, MaxPool2D, Sequential, ShapeError, Tensor, lenet5 } from '../lib';
+import { ArgumentRangeError, Conv2D, Dense, Flatten, MaxPool2D, Sequential, ShapeError, Tensor, lenet5 } from '../lib';
 import { expectGradientsMatch, randomTensor, rng } from './helpers';
 
 /** Direct nested-loop convolution: the oracle. */
@@ -62,5 +62,10 @@ describe('Conv2D', () => {
       'Expected shape [batch, 1, 8, 8] or [batch, 64] for input of conv_2x3 but received shape [2, 63]',
     );
     expect(() => new Conv2D([1, 8, 8], 2, 3, { padding: 3 })).toThrow('Expected an integer in [0, 2] for padding but received the number 3');
+    // 3 x 3 x 3 x 2000 x 2000 = 108M unrolled values per sample: refused when built, not at the first forward pass
+    expect(() => new Conv2D([3, 2002, 2002], 8, 3)).toThrow(ArgumentRangeError);
+    expect(() => new Conv2D([3, 2002, 2002], 8, 3)).toThrow(
+      'Expected at most 2^26 unrolled values per sample (channels × kernel² × output positions) for inputShape and kernel but received 108000000');
+    expect(() => new Conv2D([3, 1000, 1000], 8, 3)).not.toThrow();
   });
 });

@@ -103,6 +103,15 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     ShapeError, 'Expected length 2 for steps[0].bias but received length 1'],
   ['createPlan with a pool window larger than the image', () => native.createPlan([{ op: 'maxpool2d', dims: [1, 2, 2, 3, 3] }]),
     ShapeError, 'Expected a window that fits the image for steps[0].dims but received one that does not'],
+  ['createPlan with padding as large as the kernel', () => native.createPlan([{ op: 'conv2d', weights: f32(1), bias: f32(1), dims: [1, 4, 4, 1, 1, 1, 1, 1] }]),
+    ArgumentRangeError, 'Expected padding smaller than the kernel for steps[0].padding but received 1'],
+  ['createPlan with a convolution too large to unroll', () => native.createPlan([{ op: 'conv2d', weights: f32(9), bias: f32(1), dims: [1, 8192, 8192, 1, 3, 3, 1, 0] }]),
+    ArgumentRangeError, 'Expected at most 2^26 unrolled values per sample (C*KH*KW*OH*OW) for steps[0].convolution but received 603684900'],
+  ['a plan run whose activations would not fit in memory', () => native.createPlan([{ op: 'conv2d', weights: f32(65536), bias: f32(65536), dims: [1, 1, 1, 65536, 1, 1, 1, 0] }])
+    .run(f32(32768), 32768, f32(0)), ArgumentRangeError,
+    "Expected at most 2^31 - 1 values in one step's activations (batch x 65536); run smaller batches for batch but received 32768"],
+  ['spmmXWt with a null matrix', () => native.spmmXWt(f32(1), f32(1), null, null as unknown as typeof sparse, 1), ArgumentTypeError,
+    'Expected a SparseMatrix for W but received a non-object'],
   ['a plan run with a short input', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: 0 }])
     .run(f32(5), 2, f32(4)), ShapeError, 'Expected length 6 for x but received length 5'],
 ];
@@ -139,6 +148,41 @@ describe('native functions never crash on bad arguments', () => {
     const t = native.magnitudeThresholdAsync([x], [new Uint8Array(1000)], 10);
     structuredClone(x.buffer, { transfer: [x.buffer] });
     await expect(t).resolves.toMatchObject({ pruned: 10, threshold: 3 });
+  });
+
+  it('element getters that resize the arrays mid-call cannot unbalance a threshold call', () => {
+    const masks = [new Uint8Array(6)];
+    const shrinking: Float32Array[] = [];
+    Object.defineProperty(shrinking, 0, { get: () => { masks.length = 0; return f32(6); } });
+    expect(native.magnitudeThreshold(shrinking, masks, 1)).toMatchObject({ pruned: 1 });
+    const growing: Float32Array[] = [];
+    Object.defineProperty(growing, 0, { get: () => { growing.push(f32(6)); return f32(6); } });
+    expect(native.magnitudeThreshold(growing, [new Uint8Array(6)], 1)).toMatchObject({ pruned: 1 });
+  });
+
+  it('a getter that detaches the weights while a plan is built gets an error, not freed memory', () => {
+    const weights = f32(1 << 16).fill(1);
+    const step = {
+      op: 'dense', weights, bias: f32(256), rows: 256, cols: 256, sparseMaxBatch: 64,
+      get mask() { structuredClone(weights.buffer, { transfer: [weights.buffer] }); return null; },
+    };
+    expect(() => native.createPlan([step as never])).toThrow('Expected length 65536 for steps[0].weights but received length 0');
+  });
+
+  it('error classes that throw when constructed give plain errors, and async work still settles', async () => {
+    class Broken { constructor() { throw new Error('broken class'); } }
+    const real = { PrunekitError, ArgumentTypeError, ArgumentRangeError, ShapeError };
+    native.setErrorClasses({ PrunekitError: Broken, ArgumentTypeError: Broken, ArgumentRangeError: Broken, ShapeError: Broken } as never);
+    try {
+      expect(() => native.gemm(f32(3), f32(4), f32(4), false, false, 2, 2, 2, 1, 0)).toThrow('Expected length 4 for C but received length 3');
+      const c = f32(1);
+      const pending = native.gemmAsync(c, f32(1), f32(1), false, false, 1, 1, 1, 1, 0);
+      structuredClone(c.buffer, { transfer: [c.buffer] });
+      await expect(pending).rejects.toThrow('C was detached or resized while gemmAsync ran; nothing written');
+    } finally {
+      native.setErrorClasses(real);
+    }
+    expect(() => native.gemm(f32(3), f32(4), f32(4), false, false, 2, 2, 2, 1, 0)).toThrow(ShapeError);
   });
 
   it('a stack trace from native errors points at the caller', () => {

@@ -170,6 +170,14 @@ describe('selection rejects bad input with typed errors', () => {
       'Expected an array of Float32Array for tensors but received a Float32Array'],
     ['masks count differs', () => globalMagnitudeThreshold([x, x], 0.5, { masks: [new Uint8Array(4)] }), ShapeError,
       'Expected length 2 for options.masks but received length 1'],
+    ['masks not an array', () => globalMagnitudeThreshold([x], 0.5, { masks: new Uint8Array(4) as unknown as Uint8Array[] }), ArgumentTypeError,
+      'Expected an array of Uint8Array for options.masks but received a Uint8Array'],
+    ['a tensor getter that empties the masks', () => {
+      const masks = [new Uint8Array(4), new Uint8Array(4)];
+      const tensors = [x];
+      Object.defineProperty(tensors, 1, { get: () => { masks.length = 0; return Float32Array.from(x); }, enumerable: true });
+      return globalMagnitudeThreshold(tensors, 0.5, { masks });
+    }, ShapeError, 'Expected length 2 for options.masks but received length 0'],
     ['percentile q above 100', () => percentile(x, 101), ArgumentRangeError, 'Expected a number in [0, 100] for q but received the number 101'],
     ['percentile of nothing', () => percentile(new Float32Array(0), 50), ArgumentRangeError,
       'Expected a non-empty Float32Array for x but received length 0'],

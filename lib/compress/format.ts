@@ -191,7 +191,8 @@ export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel 
   const fail = (msg: string): never => {
     throw new CorruptModelError(`${name}: ${msg}`);
   };
-  const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // A detached or empty array has no buffer to view: it reads as zero bytes.
+  const bytes = Buffer.isBuffer(buf) ? buf : buf.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (bytes.length < PREAMBLE_BYTES) fail(`${bytes.length} bytes is too short for a prunekit model file (${PREAMBLE_BYTES}-byte preamble)`);
   if (!MAGIC.every((b, i) => bytes[i] === b)) fail('not a prunekit model file (bad magic bytes)');
   const version = bytes.readUInt32LE(8);

@@ -67,7 +67,14 @@ interface Plan {
   k: number;
 }
 
-function plan(tensors: Float32Array[], amount: number, masks: Uint8Array[] | undefined, names: string[]): Plan {
+function plan(given: Float32Array[], amount: number, givenMasks: Uint8Array[] | undefined, names: string[]): Plan {
+  // Validated and passed on as snapshots: an element getter could otherwise
+  // hand the native call other arrays than the ones checked here.
+  if (givenMasks !== undefined && !Array.isArray(givenMasks)) {
+    throw new ArgumentTypeError(expected('an array of Uint8Array', 'options.masks', describe(givenMasks)));
+  }
+  const tensors = Array.from(given);
+  const masks = givenMasks && Array.from(givenMasks);
   tensors.forEach((t, i) => assertFloat32Array(names[i], t));
   const total = tensors.reduce((sum, t) => sum + t.length, 0);
   const k = pruneCount(amount, total);

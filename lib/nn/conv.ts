@@ -3,7 +3,7 @@
  * padding), MaxPool2D and Flatten. Activations are [batch, C, H, W]; a
  * layer given [batch, C·H·W] reads it as its declared input shape.
  */
-import { ShapeError } from '../errors';
+import { ArgumentRangeError, ShapeError } from '../errors';
 import { native } from '../native';
 import { Random } from '../random';
 import { Tensor, assertTensor, reuse } from '../tensor';
@@ -14,6 +14,9 @@ import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
 
 export type ImageShape = readonly [channels: number, height: number, width: number];
+
+/** Most values one sample's unrolled receptive fields (im2col) may hold; the native kernels refuse more. */
+export const MAX_UNROLLED_PER_SAMPLE = 2 ** 26;
 
 function asImages(x: Tensor, shape: ImageShape, name: string): Tensor {
   assertTensor(`input of ${name}`, x);
@@ -61,6 +64,14 @@ export class Conv2D implements Layer {
     const oh = Math.floor((h + 2 * this.padding - kernel) / this.stride) + 1;
     const ow = Math.floor((w + 2 * this.padding - kernel) / this.stride) + 1;
     if (oh < 1 || ow < 1) throw new ShapeError(expected(`a kernel no larger than the padded input`, 'kernel', String(kernel)));
+    // Refused here rather than at the first forward pass, so that a model
+    // (or a model file) that could never run is never built.
+    const unrolled = c * kernel * kernel * oh * ow;
+    if (unrolled > MAX_UNROLLED_PER_SAMPLE) {
+      throw new ArgumentRangeError(
+        expected('at most 2^26 unrolled values per sample (channels × kernel² × output positions)', 'inputShape and kernel', String(unrolled)),
+      );
+    }
     this.outputShape = [outChannels, oh, ow];
     this.name = options.name ?? `conv_${outChannels}x${kernel}`;
     this.weight = new Parameter(`${this.name}.weight`, Tensor.zeros([outChannels, c, kernel, kernel]), 'weight');

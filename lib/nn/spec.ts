@@ -52,12 +52,34 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   }
 }
 
+/** Values per sample a layer reads and writes, where its kind fixes them (undefined: passes its input through). */
+function sampleSizes(layer: Layer): { in: number; out: number } | undefined {
+  const volume = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  if (layer instanceof Dense) return { in: layer.inFeatures, out: layer.outFeatures };
+  if (layer instanceof Conv2D || layer instanceof MaxPool2D) return { in: volume(layer.inputShape), out: volume(layer.outputShape) };
+  return undefined;
+}
+
 export function modelFromSpec(specs: unknown): Sequential {
   if (!Array.isArray(specs) || specs.length === 0) throw new CorruptModelError('the architecture must be a non-empty list of layers');
-  return new Sequential(specs.map((s) => {
+  const layers = specs.map((s) => {
     if (typeof s !== 'object' || s === null) throw new CorruptModelError(`a layer spec must be an object, found ${JSON.stringify(s)}`);
     return layerFromSpec(s as LayerSpec);
-  }));
+  });
+  // A stored architecture must chain: each layer reads as many values per
+  // sample as the one before it writes (a file that does not could never run).
+  let previous: { name: string; out: number } | undefined;
+  for (const layer of layers) {
+    const sizes = sampleSizes(layer);
+    if (sizes === undefined) continue;
+    if (previous !== undefined && sizes.in !== previous.out) {
+      throw new CorruptModelError(
+        `layer '${layer.name}' reads ${sizes.in} values per sample but layer '${previous.name}' before it writes ${previous.out}`,
+      );
+    }
+    previous = { name: layer.name, out: sizes.out };
+  }
+  return new Sequential(layers);
 }
 
 /**

@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <string>
 
+namespace pk {
+struct ConvShape;
+}
+
 namespace pkb {
 
 template <typename T>
@@ -40,6 +44,14 @@ constexpr int64_t kMaxDim = 2147483647;
 // a * b, throwing a range error when it exceeds kMaxElements.
 int64_t CheckedProduct(Napi::Env env, int64_t a, int64_t b, const std::string& what);
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+// Largest unrolled (im2col) sample a convolution may need, C*KH*KW*OH*OW:
+// the scratch buffer is sized from the shape, not from the inputs.
+constexpr int64_t kMaxUnrolled = int64_t(1) << 26;
+// Throws unless the kernels accept this convolution: padding below the
+// kernel, a kernel that fits the padded input, and an unrolled sample of at
+// most kMaxUnrolled values. `prefix` qualifies the names ("steps[2].").
+void CheckConvShape(Napi::Env env, const pk::ConvShape& s, const std::string& prefix);
 
 void ExpectLength(Napi::Env env, const std::string& name, int64_t actual, int64_t expected);
 

@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "errors.h"
+
 namespace pkb {
 
 class PromiseWorker : public Napi::AsyncWorker {
@@ -52,9 +54,20 @@ class PromiseWorker : public Napi::AsyncWorker {
       SetError(e.what());
     }
   }
+  // Every path settles the promise: a JavaScript exception while the result
+  // is built (say, out of memory for the output array) rejects it.
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Value result = done_ ? done_(env) : env.Undefined();
+    Napi::Value result;
+    try {
+      result = done_ ? done_(env) : env.Undefined();
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+      return;
+    } catch (const std::bad_alloc&) {
+      deferred_.Reject(MakeError(env, ErrorKind::base, "out of memory").Value());
+      return;
+    }
     bool is_error = false;
     napi_is_error(env, result, &is_error);
     if (is_error)
@@ -62,7 +75,10 @@ class PromiseWorker : public Napi::AsyncWorker {
     else
       deferred_.Resolve(result);
   }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  // A failure inside Execute() (SetError) rejects with the library's base error.
+  void OnError(const Napi::Error& error) override {
+    deferred_.Reject(MakeError(Env(), ErrorKind::base, error.Message()).Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;

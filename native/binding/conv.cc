@@ -8,11 +8,26 @@
 #include "binding.h"
 
 namespace pkb {
+
+void CheckConvShape(Napi::Env env, const pk::ConvShape& s, const std::string& prefix) {
+  if (s.padding >= s.kernel_h || s.padding >= s.kernel_w)
+    Throw(env, ErrorKind::argument_range, Expected("padding smaller than the kernel", prefix + "padding", std::to_string(s.padding)));
+  if (s.height + 2 * s.padding < s.kernel_h || s.width + 2 * s.padding < s.kernel_w)
+    Throw(env, ErrorKind::shape, Expected("a kernel that fits the padded input", prefix + "kernel",
+                                          std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w)));
+  // One sample's unrolled receptive fields must stay reasonable: the scratch
+  // buffer is allocated from it, not from the inputs.
+  int64_t positions = CheckedProduct(env, s.out_h(), s.out_w(), prefix + "output positions");
+  int64_t unrolled = CheckedProduct(env, CheckedProduct(env, s.channels, CheckedProduct(env, s.kernel_h, s.kernel_w, prefix + "kernel"), prefix + "patch"),
+                                    positions, prefix + "im2col buffer");
+  if (unrolled > kMaxUnrolled)
+    Throw(env, ErrorKind::argument_range,
+          Expected("at most 2^26 unrolled values per sample (C*KH*KW*OH*OW)", prefix + "convolution", std::to_string(unrolled)));
+}
 namespace {
 
 // Reads (B, C, H, W, O, KH, KW, stride, padding) from argument `first` on.
 pk::ConvShape ConvShapeArgs(const Napi::CallbackInfo& info, size_t first) {
-  Napi::Env env = info.Env();
   pk::ConvShape s;
   s.batch = IntegerArg(info, first, "batch", 0, kMaxDim);
   s.channels = IntegerArg(info, first + 1, "channels", 1, kMaxDim);
@@ -23,19 +38,7 @@ pk::ConvShape ConvShapeArgs(const Napi::CallbackInfo& info, size_t first) {
   s.kernel_w = IntegerArg(info, first + 6, "kernelW", 1, kMaxDim);
   s.stride = IntegerArg(info, first + 7, "stride", 1, kMaxDim);
   s.padding = IntegerArg(info, first + 8, "padding", 0, kMaxDim);
-  if (s.padding >= s.kernel_h || s.padding >= s.kernel_w)
-    Throw(env, ErrorKind::argument_range, Expected("padding smaller than the kernel", "padding", std::to_string(s.padding)));
-  if (s.height + 2 * s.padding < s.kernel_h || s.width + 2 * s.padding < s.kernel_w)
-    Throw(env, ErrorKind::shape, Expected("a kernel that fits the padded input", "kernel",
-                                          std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w)));
-  // One sample's unrolled receptive fields must stay reasonable: the scratch
-  // buffer is allocated from it, not from the inputs.
-  int64_t positions = CheckedProduct(env, s.out_h(), s.out_w(), "output positions");
-  int64_t unrolled = CheckedProduct(env, CheckedProduct(env, s.channels, CheckedProduct(env, s.kernel_h, s.kernel_w, "kernel"), "patch"),
-                                    positions, "im2col buffer");
-  if (unrolled > (int64_t(1) << 26))
-    Throw(env, ErrorKind::argument_range,
-          Expected("at most 2^26 unrolled values per sample (C*KH*KW*OH*OW)", "convolution", std::to_string(unrolled)));
+  CheckConvShape(info.Env(), s, "");
   return s;
 }
 

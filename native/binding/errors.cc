@@ -30,8 +30,14 @@ Napi::Error MakeError(Napi::Env env, ErrorKind kind, const std::string& message)
   AddonData* classes = Data(env);
   Napi::FunctionReference& ctor = classes->error_ctors[size_t(kind)];
   if (!ctor.IsEmpty()) {
-    Napi::Object error = ctor.New({Napi::String::New(env, message)});
-    return Napi::Error(env, error);
+    // A registered class that throws, or builds something other than an
+    // Error, yields the plain error below rather than a stray exception.
+    try {
+      Napi::Object error = ctor.New({Napi::String::New(env, message)});
+      bool is_error = false;
+      if (napi_is_error(env, error, &is_error) == napi_ok && is_error) return Napi::Error(env, error);
+    } catch (const Napi::Error&) {
+    }
   }
   switch (kind) {
     case ErrorKind::argument_type: return Napi::TypeError::New(env, message);

@@ -11,6 +11,7 @@
 #include "plan.h"
 
 #include <memory>
+#include <new>
 #include <string>
 
 #include "args.h"
@@ -59,8 +60,11 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
     s.kind = pk::PlanStep::Kind::dense;
     s.sparse_max_batch = IntOf(env, o.Get("sparseMaxBatch"), name + ".sparseMaxBatch", 0, kMaxDim);
     if (s.sparse_max_batch > 0) {
-      auto w = Float32Of(env, o.Get("weights"), name + ".weights");
-      auto mask = Uint8Of(env, o.Get("mask"), name + ".mask", true);
+      // Both properties are read before either is borrowed: a getter runs
+      // JavaScript, which could detach a buffer already borrowed.
+      Napi::Value weights = o.Get("weights"), mask_value = o.Get("mask");
+      auto w = Float32Of(env, weights, name + ".weights");
+      auto mask = Uint8Of(env, mask_value, name + ".mask", true);
       ExpectLength(env, name + ".weights", w.length, n);
       if (mask.present()) ExpectLength(env, name + ".mask", mask.length, n);
       s.csr = pk::csr_from_dense(w.data, mask.data, s.rows, s.cols);
@@ -84,8 +88,9 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
     auto d = DimsOf(env, o, name, 8);
     s.kind = pk::PlanStep::Kind::conv2d;
     s.conv = pk::ConvShape{1, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
-    if (d[0] < 1 || d[3] < 1 || d[4] < 1 || d[5] < 1 || d[6] < 1 || d[1] + 2 * d[7] < d[4] || d[2] + 2 * d[7] < d[5])
-      Throw(env, ErrorKind::shape, Expected("a kernel that fits the padded image", name + ".dims", "one that does not"));
+    if (d[0] < 1 || d[1] < 1 || d[2] < 1 || d[3] < 1 || d[4] < 1 || d[5] < 1 || d[6] < 1)
+      Throw(env, ErrorKind::argument_range, Expected("positive sizes, kernel and stride", name + ".dims", "a zero"));
+    CheckConvShape(env, s.conv, name + ".");
     s.weights = CopyF32(env, o, "weights", name, CheckedProduct(env, d[3], d[0] * d[4] * d[5], name + ".weights"));
     s.bias = CopyF32(env, o, "bias", name, d[3]);
     s.in_size = CheckedProduct(env, d[0], d[1] * d[2], name + " input");
@@ -141,9 +146,16 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
   Napi::Value ResidentBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(plan_->resident_bytes())); }
 
   int64_t CheckInput(const Napi::CallbackInfo& info, const Borrowed<float>& x) {
+    Napi::Env env = info.Env();
     int64_t batch = IntegerArg(info, 1, "batch", 0, kMaxDim);
-    ExpectLength(info.Env(), "x", x.length, CheckedProduct(info.Env(), batch, plan_->in_size(), "x (batch x inputs)"));
-    CheckedProduct(info.Env(), batch, std::max<int64_t>(plan_->out_size(), 1), "output (batch x outputs)");
+    ExpectLength(env, "x", x.length, CheckedProduct(env, batch, plan_->in_size(), "x (batch x inputs)"));
+    // The widest step's activations for the whole batch are allocated: a
+    // small input can ask for huge ones (a convolution with many channels).
+    int64_t activations = CheckedProduct(env, batch, plan_->widest(), "activations (batch x widest step)");
+    if (activations > kMaxDim)
+      Throw(env, ErrorKind::argument_range,
+            Expected("at most 2^31 - 1 values in one step's activations (batch x " + std::to_string(plan_->widest()) +
+                         "); run smaller batches", "batch", std::to_string(batch)));
     return batch;
   }
 
@@ -154,7 +166,11 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
     auto out = Float32Arg(info, 2, "out");
     ExpectLength(env, "out", out.length, batch * plan_->out_size());
     ExpectDisjoint(env, "out", out, "x", x);
-    if (batch > 0) plan_->run(x.data, batch, out.data);
+    try {
+      if (batch > 0) plan_->run(x.data, batch, out.data);
+    } catch (const std::bad_alloc&) {
+      Throw(env, ErrorKind::argument_range, OutOfMemory(batch));
+    }
     return env.Undefined();
   }
 
@@ -167,9 +183,13 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
       int64_t batch;
     };
     auto st = std::make_shared<State>();
+    try {
+      st->x.assign(x.data, x.data + x.length);
+      st->out.resize(size_t(batch * plan_->out_size()));
+    } catch (const std::bad_alloc&) {
+      Throw(info.Env(), ErrorKind::argument_range, OutOfMemory(batch));
+    }
     st->plan = plan_;
-    st->x.assign(x.data, x.data + x.length);
-    st->out.resize(size_t(batch * plan_->out_size()));
     st->batch = batch;
     return PromiseWorker::Start(
         info.Env(), {}, [st] { if (st->batch > 0) st->plan->run(st->x.data(), st->batch, st->out.data()); },
@@ -178,6 +198,10 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
           std::copy(st->out.begin(), st->out.end(), out.Data());
           return out;
         });
+  }
+
+  static std::string OutOfMemory(int64_t batch) {
+    return "Out of memory running the plan on a batch of " + std::to_string(batch) + "; run smaller batches";
   }
 
   std::shared_ptr<const pk::Plan> plan_;

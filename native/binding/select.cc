@@ -26,20 +26,22 @@ ThresholdCall PrepareThreshold(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArray())
     Throw(env, ErrorKind::argument_type, Expected("an array of Float32Array", "tensors", "something else"));
   Napi::Array xs = info[0].As<Napi::Array>();
+  const uint32_t count = xs.Length();
   bool with_masks = info.Length() >= 2 && !info[1].IsNull() && !info[1].IsUndefined();
   Napi::Array masks;
   if (with_masks) {
     if (!info[1].IsArray())
       Throw(env, ErrorKind::argument_type, Expected("an array of Uint8Array, or null", "masks", "something else"));
     masks = info[1].As<Napi::Array>();
-    ExpectLength(env, "masks", masks.Length(), xs.Length());
+    ExpectLength(env, "masks", masks.Length(), count);
   }
-  // Read every element first: an element getter may run JavaScript, and no
-  // JavaScript may run once pointers are borrowed.
+  // Read every element first, `count` from each array: an element getter may
+  // run JavaScript (which may even resize the arrays), and no JavaScript may
+  // run once pointers are borrowed.
   std::vector<Napi::Value> tensor_values, mask_values;
-  for (uint32_t i = 0; i < xs.Length(); ++i) tensor_values.push_back(xs.Get(i));
+  for (uint32_t i = 0; i < count; ++i) tensor_values.push_back(xs.Get(i));
   if (with_masks)
-    for (uint32_t i = 0; i < masks.Length(); ++i) mask_values.push_back(masks.Get(i));
+    for (uint32_t i = 0; i < count; ++i) mask_values.push_back(masks.Get(i));
   ThresholdCall call;
   int64_t total = 0;
   auto name = [](const char* what, size_t i) { return std::string(what) + "[" + std::to_string(i) + "]"; };

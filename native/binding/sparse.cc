@@ -46,7 +46,9 @@ class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
 
   static SparseMatrix* From(Napi::Env env, Napi::Value v, const char* name) {
     bool tagged = false;
-    if (napi_check_object_type_tag(env, v, &kSparseMatrixTag, &tagged) != napi_ok || !tagged)
+    // Checked for an object first: the tag check coerces anything else to an
+    // object, which throws V8's own TypeError for null and undefined.
+    if (!v.IsObject() || napi_check_object_type_tag(env, v, &kSparseMatrixTag, &tagged) != napi_ok || !tagged)
       Throw(env, ErrorKind::argument_type, Expected("a SparseMatrix", name, v.IsObject() ? "another object" : "a non-object"));
     return Unwrap(v.As<Napi::Object>());
   }

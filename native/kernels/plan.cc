@@ -60,9 +60,14 @@ std::size_t Plan::resident_bytes() const {
   return total;
 }
 
-void Plan::run(const float* x, i64 batch, float* out) const {
+i64 Plan::widest() const {
   i64 widest = in_size();
   for (const PlanStep& s : steps) widest = std::max(widest, s.out_size);
+  return widest;
+}
+
+void Plan::run(const float* x, i64 batch, float* out) const {
+  const i64 widest = this->widest();
   if (runs_in_tiles(*this, batch)) {
     const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
     i64 macs = 0;

@@ -33,6 +33,9 @@ struct Plan {
   std::vector<PlanStep> steps;
   i64 in_size() const { return steps.empty() ? 0 : steps.front().in_size; }
   i64 out_size() const { return steps.empty() ? 0 : steps.back().out_size; }
+  // Values per sample of the largest input or output of any step: run()
+  // holds two such buffers per batch.
+  i64 widest() const;
   // out (batch, out_size) = the network applied to x (batch, in_size).
   void run(const float* x, i64 batch, float* out) const;
   // Bytes of weights, biases and sparse layouts the plan holds.
