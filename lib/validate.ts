@@ -13,6 +13,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `a string`;
   if (typeof value === 'boolean') return `the boolean ${value}`;
   if (typeof value === 'bigint') return 'a bigint';
+  if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
@@ -76,6 +77,32 @@ export function assertInteger(name: string, value: unknown, min = 0, max = Numbe
   const what = () => `an integer in [${min}, ${max}]`;
   if (typeof value !== 'number') throw new ArgumentTypeError(expected(what(), name, describe(value)));
   if (!Number.isInteger(value) || value < min || value > max) throw new ArgumentRangeError(expected(what(), name, describe(value)));
+}
+
+/**
+ * An options argument: undefined reads as no options; anything but a
+ * non-array object (null included) is an ArgumentTypeError, so a later
+ * `options.x` can never throw V8's own TypeError.
+ */
+export function optionsObject<T extends object>(name: string, value: T | undefined): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ArgumentTypeError(expected('an options object', name, describe(value)));
+  }
+  return value;
+}
+
+export function assertObject(name: string, value: unknown, what = 'an object'): asserts value is object {
+  if (typeof value !== 'object' || value === null) throw new ArgumentTypeError(expected(what, name, describe(value)));
+}
+
+export function assertFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new ArgumentTypeError(expected('a function', name, describe(value)));
+}
+
+/** Optional callback: undefined, or a function. */
+export function assertOptionalFunction(name: string, value: unknown): void {
+  if (value !== undefined) assertFunction(name, value);
 }
 
 export function assertLength(name: string, actual: number, wanted: number): void {
