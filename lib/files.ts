@@ -5,7 +5,8 @@
  */
 import { Stats, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { DataError } from './errors';
+import { ArgumentTypeError, DataError } from './errors';
+import { describe, expected } from './validate';
 
 function readError(file: string, e: unknown): DataError {
   if (e instanceof DataError) return e;
@@ -20,7 +21,12 @@ function assertReadable(file: string, stats: Stats): void {
   if (stats.isCharacterDevice() || stats.isBlockDevice()) throw new DataError(`${file}: cannot read (a device, not a file)`);
 }
 
+function assertPath(file: unknown): asserts file is string {
+  if (typeof file !== 'string' || file.length === 0) throw new ArgumentTypeError(expected('a file path', 'file', describe(file)));
+}
+
 export function readFileBytes(file: string): Buffer {
+  assertPath(file);
   try {
     assertReadable(file, statSync(file));
     return readFileSync(file);
@@ -30,6 +36,7 @@ export function readFileBytes(file: string): Buffer {
 }
 
 export async function readFileBytesAsync(file: string): Promise<Buffer> {
+  assertPath(file);
   try {
     assertReadable(file, await stat(file));
     return await readFile(file);
@@ -40,6 +47,7 @@ export async function readFileBytesAsync(file: string): Promise<Buffer> {
 
 /** Writes bytes atomically; `what` names the content in the error ("the checkpoint"). */
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
+  assertPath(file);
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
     writeFileSync(tmp, bytes);

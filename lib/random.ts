@@ -23,8 +23,9 @@ export class Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  /** Integer in [0, n). */
+  /** Integer in [0, n), n a positive integer. */
   int(n: number): number {
+    assertInteger('n', n, 1, 2 ** 32);
     return Math.floor(this.next() * n);
   }
 
@@ -45,6 +46,7 @@ export class Random {
 
   /** A uniformly random permutation of [0, n) (Fisher–Yates). */
   permutation(n: number): Int32Array {
+    assertInteger('n', n, 0, 2 ** 31 - 1);
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {

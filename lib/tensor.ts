@@ -21,27 +21,46 @@ function checkShape(shape: unknown, name = 'shape'): number {
   return size;
 }
 
+function copyShape(shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw new ArgumentTypeError(expected('an array of dimensions', 'shape', describe(shape)));
+  return shape.slice();
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly data: Float32Array;
 
   constructor(data: Float32Array, shape: Shape) {
     assertFloat32Array('data', data);
-    const size = checkShape(shape);
+    // The copy is what gets checked and kept: element getters run once.
+    const own = copyShape(shape);
+    const size = checkShape(own);
     if (size !== data.length) {
-      throw new ShapeError(expected(`length ${size} (shape ${formatShape(shape)})`, 'data', `length ${data.length}`));
+      throw new ShapeError(expected(`length ${size} (shape ${formatShape(own)})`, 'data', `length ${data.length}`));
     }
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
+    this.shape = Object.freeze(own);
   }
 
   static zeros(shape: Shape): Tensor {
-    return new Tensor(new Float32Array(checkShape(shape)), shape);
+    const own = copyShape(shape);
+    return new Tensor(new Float32Array(checkShape(own)), own);
   }
 
   /** Copies numbers (any array-like) into a new tensor. */
   static from(values: ArrayLike<number>, shape: Shape): Tensor {
-    return new Tensor(Float32Array.from(values), shape);
+    const own = copyShape(shape);
+    const size = checkShape(own);
+    if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
+      throw new ArgumentTypeError(expected('an array of numbers', 'values', describe(values)));
+    }
+    if (values.length !== size) throw new ShapeError(expected(`length ${size} (shape ${formatShape(own)})`, 'values', `length ${values.length}`));
+    if (!ArrayBuffer.isView(values)) {
+      for (let i = 0; i < size; i++) {
+        if (typeof values[i] !== 'number') throw new ArgumentTypeError(expected('a number', `values[${i}]`, describe(values[i])));
+      }
+    }
+    return new Tensor(Float32Array.from(values), own);
   }
 
   get size(): number {

@@ -20,6 +20,11 @@ export function describe(value: unknown): string {
   return 'an object';
 }
 
+/** A value for a message: strings quoted as given, anything else described (never JSON, which throws on BigInt and cycles). */
+export function quoted(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : describe(value);
+}
+
 export function expected(what: string, name: string, actual: string): string {
   return `Expected ${what} for ${name} but received ${actual}`;
 }
@@ -47,6 +52,14 @@ export function assertUint8Array(name: string, value: unknown): asserts value is
 
 export function assertInt32Array(name: string, value: unknown): asserts value is Int32Array {
   if (!isTyped(value, 'Int32Array')) throw new ArgumentTypeError(expected('an Int32Array', name, describe(value)));
+}
+
+export function assertUint16Array(name: string, value: unknown): asserts value is Uint16Array {
+  if (!isTyped(value, 'Uint16Array')) throw new ArgumentTypeError(expected('a Uint16Array', name, describe(value)));
+}
+
+export function assertString(name: string, value: unknown, what = 'a string'): asserts value is string {
+  if (typeof value !== 'string') throw new ArgumentTypeError(expected(what, name, describe(value)));
 }
 
 export function assertBoolean(name: string, value: unknown): asserts value is boolean {

@@ -48,6 +48,17 @@ describe('recipes', () => {
     expect(() => mergeRecipe(DEFAULT_RECIPE, [1, 2])).toThrow(/expected a mapping/);
     writeFileSync(path.join(dir, 'dup.yaml'), 'seed: 1\nseed: 2\n');
     expect(() => loadRecipe(path.join(dir, 'dup.yaml'))).toThrow(/dup\.yaml is not valid YAML/);
+    // a YAML alias that contains itself cannot be shown as JSON: still a usage error, not an internal one
+    writeFileSync(path.join(dir, 'cycle.yaml'), 'seed: &a [*a]\n');
+    expect(() => mergeRecipe(DEFAULT_RECIPE, loadRecipe(path.join(dir, 'cycle.yaml')))).toThrow(/seed: expected .*, got an array of length 1/);
+    expect(() => mergeRecipe(DEFAULT_RECIPE, { train: { epochs: 1e400 } })).toThrow(/train\.epochs: expected .*, got Infinity/);
+  });
+
+  it('reads integer flags as decimal digits only', () => {
+    expect(() => recipeFrom({ seed: '0x10' }, 'train')).toThrow(/--seed 0x10: expected an integer/);
+    expect(() => recipeFrom({ seed: '1e3' }, 'train')).toThrow(/--seed 1e3: expected an integer/);
+    expect(recipeFrom({ seed: ' 16 ' }, 'train').seed).toBe(16);
+    expect(recipeFrom({ sparsity: '5e-1' }, 'prune').prune.sparsity).toBe(0.5);
   });
 
   it('maps errors to exit codes: usage 1, data and model 2, ours 70', () => {

@@ -1,6 +1,6 @@
 /** Deep Compression codecs: canonical Huffman, 1-D k-means, relative sparse indices. */
 import {
-  ArgumentRangeError, CorruptModelError, MAX_CODE_LENGTH, assignNearest, canonicalCodes, codeLengths, decodeRelativeIndices,
+  ArgumentRangeError, ArgumentTypeError, CorruptModelError, compressionReport, crc32, MAX_CODE_LENGTH, assignNearest, canonicalCodes, codeLengths, decodeRelativeIndices,
   encodeRelativeIndices, huffmanDecode, huffmanEncode, kmeans1d, livePositions, symbolCounts, validateLengths,
 } from '../lib';
 import { packLengths, unpackLengths } from '../lib/compress/huffman';
@@ -185,5 +185,37 @@ describe('relative sparse indices', () => {
     expect(() => decodeRelativeIndices(Uint16Array.of(0, 0), 3, 5, 1, 'i')).toThrow(/more than/);
     expect(() => decodeRelativeIndices(Uint16Array.of(0), 3, 5, 2, 'i')).toThrow(/declares 2/);
     expect(() => decodeRelativeIndices(Uint16Array.of(0, 7), 3, 50, 1, 'i')).toThrow(/filler/);
+  });
+});
+
+describe('bad arguments are typed errors naming the parameter', () => {
+  const F = Float32Array.of(1, 2, 3, 4);
+  it.each([
+    ['kmeans1d(F, 4, null)', () => kmeans1d(F, 4, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ['kmeans1d with a bigint init', () => kmeans1d(F, 4, { init: 1n as never }), ArgumentRangeError, 'Expected one of linear, density, random, kmeans++ for init but received a bigint'],
+    ['assignNearest(null, …)', () => assignNearest(null as never, F), ArgumentTypeError, 'Expected a Float32Array for values but received null'],
+    ['symbolCounts(u16, -1)', () => symbolCounts(new Uint16Array(3), -1), ArgumentRangeError, 'Expected an integer in [0, 4096] for alphabet but received the number -1'],
+    ['symbolCounts(null, 4)', () => symbolCounts(null as never, 4), ArgumentTypeError, 'Expected a Uint16Array for symbols but received null'],
+    ['huffmanDecode count 1e308', () => huffmanDecode(new Uint8Array(2), Uint8Array.of(1, 1), 1e308, 'w'), ArgumentRangeError, 'Expected an integer in [0, 9007199254740991] for count but received the number 1e+308'],
+    ['huffmanDecode count 2^40', () => huffmanDecode(new Uint8Array(2), Uint8Array.of(1, 1), 2 ** 40, 'w'), CorruptModelError, 'w: 1099511627776 symbols cannot fit in 2 bytes'],
+    ['huffmanDecode(null, …)', () => huffmanDecode(null as never, Uint8Array.of(1, 1), 1, 'w'), ArgumentTypeError, 'Expected a Uint8Array for bytes but received null'],
+    ['decodeRelativeIndices size 2^40', () => decodeRelativeIndices(new Uint16Array(3), 4, 2 ** 40, 2 ** 40, 'i'), ArgumentRangeError, 'Expected an integer in [0, 2147483647] for size but received the number 1099511627776'],
+    ['decodeRelativeIndices live past size', () => decodeRelativeIndices(new Uint16Array(3), 4, 5, 6, 'i'), ArgumentRangeError, 'Expected an integer in [0, 5] for live but received the number 6'],
+    ['encodeRelativeIndices descending', () => encodeRelativeIndices(Int32Array.of(5, 2), 4), ArgumentRangeError, 'Expected ascending positions >= 0 (above 5) for positions[1] but received the number 2'],
+    ['encodeRelativeIndices(null)', () => encodeRelativeIndices(null as never, 4), ArgumentTypeError, 'Expected an Int32Array for positions but received null'],
+    ['livePositions(null)', () => livePositions(null as never, null), ArgumentTypeError, 'Expected a Float32Array for values but received null'],
+    ['codeLengths(null)', () => codeLengths(null as never), ArgumentTypeError, 'Expected an array or typed array of counts for counts but received null'],
+    ['codeLengths with an infinite count', () => codeLengths([Infinity, 1, 1]), ArgumentRangeError, 'Expected a finite count >= 0 for counts[0] but received the number Infinity'],
+    ['canonicalCodes(null)', () => canonicalCodes(null as never), ArgumentTypeError, 'Expected a Uint8Array for lengths but received null'],
+    ['canonicalCodes of a 16-bit length', () => canonicalCodes(Uint8Array.of(16, 1)), ArgumentRangeError, 'Expected valid code lengths for lengths but received lengths: code length 16 of symbol 0 exceeds 15'],
+    ['huffmanEncode(null, …)', () => huffmanEncode(null as never, Uint8Array.of(1, 1)), ArgumentTypeError, 'Expected a Uint16Array for symbols but received null'],
+    ['validateLengths(null)', () => validateLengths(null as never, 'x'), ArgumentTypeError, 'Expected a Uint8Array for lengths but received null'],
+    ['crc32(5)', () => crc32(5 as never), ArgumentTypeError, 'Expected a Uint8Array, Buffer or string for data but received the number 5'],
+    ['crc32 with a bad start value', () => crc32('abc', -1), ArgumentRangeError, 'Expected an integer in [0, 4294967295] for value but received the number -1'],
+    ['compressionReport(null)', () => compressionReport(null as never, 1, 1), ArgumentTypeError, 'Expected an array of tensor layouts (encodeModel().layout) for layout but received null'],
+    ['compressionReport header past the file', () => compressionReport([], 10, 20), ArgumentRangeError, 'Expected an integer in [0, 10] for headerBytes but received the number 20'],
+  ])('%s', (_, call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
   });
 });

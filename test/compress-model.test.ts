@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  Activation, ArgumentRangeError, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
+  Activation, ArgumentRangeError, ArgumentTypeError, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
   compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
   prune, saveModel, shareWeights, train,
 } from '../lib';
@@ -327,5 +327,58 @@ describe('the model file', () => {
 
   afterAll(() => {
     if (existsSync(dir)) writeFileSync(path.join(dir, '.done'), '');
+  });
+});
+
+describe('bad arguments to the model file functions are typed errors', () => {
+  const model = () => mlp([4, 6, 3], { seed: 1 });
+
+  it.each([
+    ['indexBits as a string', { indexBits: '3' }, ArgumentTypeError, 'Expected a number or an object of layer name → bits for options.indexBits but received a string'],
+    ['indexBits as an array', { indexBits: [1, 2, 3] }, ArgumentTypeError, 'Expected a number or an object of layer name → bits for options.indexBits but received an array of length 3'],
+    ['weightBits as a boolean', { weightBits: true }, ArgumentTypeError, 'Expected a number or an object of layer name → bits for options.weightBits but received the boolean true'],
+    ['indexBits for an unknown layer', { indexBits: { fc9: 4 } }, ArgumentRangeError, "for options.indexBits but received unknown layer 'fc9'"],
+    ['weightBits 0', { weightBits: 0 }, ArgumentRangeError, 'Expected an integer in [1, 12] for options.weightBits but received the number 0'],
+    ['bigint metadata', { metadata: { a: 1n } }, ArgumentTypeError, 'Expected JSON-serialisable metadata for options.metadata but received a value JSON.stringify refuses (Do not know how to serialize a BigInt)'],
+    ['metadata that is not an object', { metadata: 'run 7' }, ArgumentTypeError, 'Expected an object for options.metadata but received a string'],
+  ])('encodeModel: %s', (_, options, type, message) => {
+    const call = () => encodeModel(model(), options as never);
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+
+  it('encodeModel: circular metadata, null options and non-models', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const cases: [() => unknown, new (m: string) => Error, string][] = [
+      [() => encodeModel(model(), { metadata: circular }), ArgumentTypeError, 'Expected JSON-serialisable metadata for options.metadata but received a value JSON.stringify refuses (Converting circular structure to JSON'],
+      [() => encodeModel(model(), null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+      [() => encodeModel({} as never), ArgumentTypeError, 'Expected a Sequential model for model but received an object'],
+      [() => encodeModel(model(), { metadata: { big: 'x'.repeat(17 * 2 ** 20) } }), ArgumentRangeError, 'Expected metadata that keeps the header within 16777216 bytes for options.metadata'],
+      [() => decodeModel(5 as never), ArgumentTypeError, 'Expected a Uint8Array for buf but received the number 5'],
+      [() => saveModel(model(), 5 as never), ArgumentTypeError, 'Expected a file path for file but received the number 5'],
+      [() => shareWeights(model(), null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+      [() => fineTuneCentroids(model(), null as never, gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { epochs: 1, lr: 0.1 }), ArgumentTypeError, 'Expected SharedWeights (from shareWeights) for shared but received null'],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+  });
+
+  it('fineTuneCentroids checks its options before changing any weight', () => {
+    const m = model();
+    const shared = shareWeights(m, { bits: 2 });
+    const before = m.parameters().map((p) => p.value.data.slice());
+    const data = gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 });
+    const cases: [() => unknown, new (m: string) => Error, string][] = [
+      [() => fineTuneCentroids(m, shared, data, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+      [() => fineTuneCentroids(m, shared, data, { epochs: 1, lr: 0.1, optimizer: 'rmsprop' as never }), ArgumentRangeError, "Expected 'adam' or 'sgd' for options.optimizer but received 'rmsprop'"],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+    expect(m.parameters().map((p) => p.value.data)).toEqual(before);
   });
 });

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import {
   DataError, Random, Tensor, batches, gaussianBlobs, holdOut, loadCsv, loadDataset,
   loadFashionMnist, loadIdxDirectory, loadMnist, normalize, parseCsv, parseIdx, randomShift, ArgumentRangeError,
-  SGD, mlp, train,
+  SGD, mlp, train, ArgumentTypeError, NonFiniteError, MAX_CLASSES, checkDataset, datasetSize, subset, readCsv,
+  loadIdxSplit, readIdx, ShapeError,
 } from '../lib';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'prunekit-data-'));
@@ -191,7 +192,8 @@ describe('blobs, splits, normalisation and batches', () => {
     expect(Array.from(out.test.x.data)).toEqual([3, -3]);
     expect(Array.from(normalize({ train, test }, 'minmax').test.x.data)).toEqual([2, -3]);
     expect(train.x.data[0]).toBe(1); // inputs untouched
-    expect(() => normalize({ train, test }, 'zscore' as never)).toThrow(DataError);
+    expect(() => normalize({ train, test }, 'zscore' as never)).toThrow(ArgumentRangeError);
+    expect(() => normalize({ train, test }, 'zscore' as never)).toThrow("Expected one of 'none', 'standardize', 'minmax' for mode but received 'zscore'");
   });
 
   it('batches cover every sample once, in a seeded order', () => {
@@ -281,5 +283,169 @@ describe('augmentation', () => {
     expect(() => randomShift([28, 28], 1)(Tensor.zeros([2, 10]), new Random(1))).toThrow('Expected 784 features per sample (1×28×28) for batch but received 10');
     const model = mlp([2, 2]);
     expect(() => train(model, gaussianBlobs({ samples: 4, features: 2, classes: 2 }), { optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, augment: 3 as never })).toThrow('Expected a function (batch, rng) => void for augment but received the number 3');
+  });
+});
+
+/** Asserts the error's class and message. */
+function expectError(call: () => unknown, type: new (message: string) => Error, message: string | RegExp): void {
+  expect(call).toThrow(type);
+  expect(call).toThrow(message);
+}
+
+/** An MNIST-format directory whose train and t10k splits both hold these IDX files. */
+function writeIdxDir(images: Buffer, labels: Buffer): string {
+  const dir = mkdtempSync(path.join(tmp, 'idx-'));
+  for (const prefix of ['train', 't10k']) {
+    writeFileSync(path.join(dir, `${prefix}-images-idx3-ubyte`), images);
+    writeFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte`), labels);
+  }
+  return dir;
+}
+
+function int32s(values: number[]): Buffer {
+  const b = Buffer.alloc(4 * values.length);
+  values.forEach((v, i) => b.writeInt32BE(v, 4 * i));
+  return b;
+}
+
+describe('bad input (found by fuzzing)', () => {
+  const blobs = gaussianBlobs({ samples: 12, features: 2, classes: 3 });
+
+  it(`caps the number of classes at MAX_CLASSES (${MAX_CLASSES}) instead of allocating for it`, () => {
+    expect(MAX_CLASSES).toBe(65_536);
+    expectError(() => gaussianBlobs({ samples: 1, features: 1, classes: 1e7 }), ArgumentRangeError, 'Expected an integer in [1, 65536] for classes but received the number 10000000');
+    expect(gaussianBlobs({ samples: 2, features: 1, classes: MAX_CLASSES }).classes).toBe(MAX_CLASSES);
+    expectError(() => holdOut({ ...blobs, classes: 1e9 }, 0.2), ArgumentRangeError, 'Expected an integer in [1, 65536] for train.classes but received the number 1000000000');
+    expectError(() => checkDataset({ ...blobs, classes: 0 }), ArgumentRangeError, 'Expected an integer in [1, 65536] for dataset.classes but received the number 0');
+    const dir = writeIdxDir(idx(0x08, [2, 1, 1], Buffer.from([0, 255])), idx(0x0c, [2], int32s([1, 2e9])));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 'train-labels-idx1-ubyte')}: label 2000000000 of sample 1 is not a class index in [0, 65536)`);
+    expectError(() => parseCsv('label,x\n1,0\n1000000000,1\n', 'big.csv'), DataError, "big.csv: line 3, column 1 ('label'): label 1000000000 is not a class index in [0, 65536)");
+    expect(parseCsv('label,x\n65535,0\n', 'max.csv').classes).toBe(MAX_CLASSES);
+  });
+
+  it('refuses CSV labels that would wrap in an Int32Array', () => {
+    expectError(() => parseCsv('x,label\n0,4294967297\n', 'w.csv'), DataError, "w.csv: line 2, column 2 ('label'): label 4294967297 is not a class index in [0, 65536)");
+    expectError(() => parseCsv('0,1\n2147483648,1\n', 'w.csv'), DataError, "w.csv: line 2, column 1 ('column 1'): label 2147483648 is not a class index in [0, 65536)");
+  });
+
+  it('refuses CSV values that overflow float32, naming line and column (underflow to 0 is fine)', () => {
+    expectError(() => parseCsv('label,x,y\n0,1,2\n1,3,1e39\n', 'f.csv'), DataError, "f.csv: line 3, column 3 ('y'): '1e39' is beyond the float32 range");
+    expectError(() => parseCsv('label,x\n0,-1e39\n', 'f.csv'), DataError, "f.csv: line 2, column 2 ('x'): '-1e39' is beyond the float32 range");
+    expect(Array.from(parseCsv('label,x\n0,1e-50\n', 'f.csv').x.data)).toEqual([0]);
+  });
+
+  it.each([
+    [[100], ArgumentRangeError, 'Expected an integer in [0, 11] for indices[0] but received the number 100'],
+    [[0, -1], ArgumentRangeError, 'Expected an integer in [0, 11] for indices[1] but received the number -1'],
+    [[0.5], ArgumentRangeError, 'Expected an integer in [0, 11] for indices[0] but received the number 0.5'],
+    [['a'], ArgumentTypeError, 'Expected an integer in [0, 11] for indices[0] but received a string'],
+    [Float64Array.from([NaN]), ArgumentRangeError, 'Expected an integer in [0, 11] for indices[0] but received NaN'],
+    [null, ArgumentTypeError, 'Expected an array of sample indices for indices but received null'],
+  ])('subset refuses indices %p', (indices, type, message) => {
+    expectError(() => subset(blobs, indices as never), type, message);
+  });
+
+  it('subset copies the samples at valid indices', () => {
+    const s = subset(blobs, Int32Array.from([11, 0]), 'picked');
+    expect(Array.from(s.y)).toEqual([blobs.y[11], blobs.y[0]]);
+    expect(Array.from(s.x.data)).toEqual([...blobs.x.data.subarray(22, 24), ...blobs.x.data.subarray(0, 2)]);
+    expect(s.name).toBe('picked');
+  });
+
+  it.each([
+    ['standardize', NaN, 'NaN'],
+    ['standardize', Infinity, 'the number Infinity'],
+    ['minmax', -Infinity, 'the number -Infinity'],
+  ] as const)('normalize(%p) refuses a non-finite feature (%p) instead of spreading it', (mode, bad, described) => {
+    const dirty = { ...blobs, x: blobs.x.clone() };
+    dirty.x.data[2 * 2 + 1] = bad;
+    expectError(() => normalize({ train: dirty, test: blobs }, mode), NonFiniteError, `Expected finite features for split.train but received ${described} at sample 2, feature 1`);
+    expectError(() => normalize({ train: blobs, test: dirty }, mode), NonFiniteError, `Expected finite features for split.test but received ${described} at sample 2, feature 1`);
+  });
+
+  it('normalize refuses splits whose feature counts differ or whose training set is empty', () => {
+    const wide = gaussianBlobs({ samples: 4, features: 3 });
+    expectError(() => normalize({ train: blobs, test: wide }, 'minmax'), ShapeError, 'Expected 2 features per sample (as split.train) for split.test but received 3');
+    const empty = subset(blobs, []);
+    expectError(() => normalize({ train: empty, test: blobs }, 'minmax'), ArgumentRangeError, 'Expected at least one sample to take statistics from for split.train but received 0 samples');
+  });
+
+  it.each([
+    ['gaussianBlobs(null)', () => gaussianBlobs(null as never), 'Expected an options object for options but received null'],
+    ['holdOut(null, 0.2)', () => holdOut(null as never, 0.2), 'Expected a dataset for train but received null'],
+    ['normalize(null)', () => normalize(null as never, 'none'), 'Expected a split { train, test } for split but received null'],
+    ['normalize({ train: 3 })', () => normalize({ train: 3, test: null } as never, 'none'), 'Expected a dataset for split.train but received the number 3'],
+    ['normalize(mode 7)', () => normalize({ train: gaussianBlobs({ samples: 3 }), test: gaussianBlobs({ samples: 3 }) }, 7 as never), "Expected one of 'none', 'standardize', 'minmax' for mode but received the number 7"],
+    ['loadDataset(null)', () => loadDataset(null as never), 'Expected a dataset spec (mnist, fashion, idx:DIR or csv:FILE) for spec but received null'],
+    ['subset(null)', () => subset(null as never, [0]), 'Expected a dataset for ds but received null'],
+    ['subset name 5', () => subset(gaussianBlobs({ samples: 3 }), [0], 5 as never), 'Expected a string for name but received the number 5'],
+    ['datasetSize({})', () => datasetSize({} as never), 'Expected a string for ds.name but received undefined'],
+    ['batches(x not a Tensor)', () => batches({ ...gaussianBlobs({ samples: 3 }), x: new Float32Array(6) } as never, 2), 'Expected a Tensor for ds.x but received a Float32Array'],
+    ['batches(y an array)', () => batches({ ...gaussianBlobs({ samples: 3 }), y: [0, 1, 2] } as never, 2), 'Expected an Int32Array for ds.y but received an array of length 3'],
+    ['batches(options null)', () => batches(gaussianBlobs({ samples: 3 }), 2, null as never), 'Expected an options object for options but received null'],
+    ['checkDataset(sampleShape 2)', () => checkDataset({ ...gaussianBlobs({ samples: 3 }), sampleShape: 2 }), 'Expected an array of dimensions for dataset.sampleShape but received the number 2'],
+    ['parseCsv(null)', () => parseCsv(null as never, 'f'), 'Expected a string for text but received null'],
+    ['parseCsv(options null)', () => parseCsv('1,2\n', 'f', null as never), 'Expected an options object for options but received null'],
+    ['parseCsv(header 1)', () => parseCsv('1,2\n', 'f', { header: 1 as never }), 'Expected a boolean for options.header but received the number 1'],
+    ['parseCsv(labelColumn {})', () => parseCsv('1,2\n', 'f', { labelColumn: {} as never }), 'Expected a column index or name for options.labelColumn but received an object'],
+    ['parseCsv(delimiter 0)', () => parseCsv('1,2\n', 'f', { delimiter: 0 as never }), 'Expected a string for options.delimiter but received the number 0'],
+    ['readCsv(null)', () => readCsv(null as never), 'Expected a file path for file but received null'],
+    ['loadCsv(file, null)', () => loadCsv('f.csv', null as never), 'Expected an options object for options but received null'],
+    ['parseIdx(null)', () => parseIdx(null as never, 'f'), 'Expected a Uint8Array for bytes but received null'],
+    ['readIdx(undefined)', () => readIdx(undefined as never), 'Expected a file path for file but received undefined'],
+    ['loadIdxDirectory(symbol)', () => loadIdxDirectory(Symbol('d') as never), 'Expected a directory path for dir but received a symbol'],
+    ['loadIdxSplit(dir, null)', () => loadIdxSplit(tmp, null as never, 'n'), 'Expected a string for prefix but received null'],
+    ['loadFashionMnist(1)', () => loadFashionMnist(1 as never), 'Expected a directory path for dir but received the number 1'],
+    ['randomShift(null)', () => randomShift(null as never, 1), 'Expected an image shape for sampleShape but received null'],
+  ])('%s is an ArgumentTypeError naming the parameter', (_what, call, message) => {
+    expectError(call, ArgumentTypeError, message);
+  });
+
+  it('batches checks its arguments when called, not when first iterated', () => {
+    expectError(() => batches(blobs, 0), ArgumentRangeError, 'Expected an integer in [1, 9007199254740991] for batchSize but received the number 0');
+    expectError(() => batches({ ...blobs, y: blobs.y.subarray(1) }, 4), DataError, `${blobs.name}: 12 samples but 11 labels`);
+  });
+
+  it('refuses bad CSV options as range errors', () => {
+    expectError(() => parseCsv('1,2\n', 'f', { delimiter: '' }), ArgumentRangeError, 'Expected a non-empty delimiter for options.delimiter but received an empty string');
+    expectError(() => parseCsv('1,2\n', 'f', { labelColumn: -1 }), ArgumentRangeError, 'Expected an integer in [0, 9007199254740991] for options.labelColumn but received the number -1');
+    expectError(() => parseCsv('1,2\n', 'f', { labelColumn: 2 }), DataError, 'f: label column 2 is outside the 2 columns');
+    expectError(() => loadCsv(path.join(tmp, 'missing.csv'), { testFraction: 1 }), ArgumentRangeError, 'Expected a number in (0, 1) for options.testFraction but received the number 1');
+    expectError(() => loadCsv(path.join(tmp, 'missing.csv'), { seed: -1 }), ArgumentRangeError, 'Expected an integer in [0, 4294967295] for options.seed but received the number -1');
+  });
+
+  it('gaussianBlobs refuses sizes and spreads beyond float32 tensors', () => {
+    expectError(() => gaussianBlobs({ samples: 1e9, features: 1e9 }), ArgumentRangeError, 'Expected at most 2^32 values for samples × features but received 1000000000 × 1000000000');
+    expectError(() => gaussianBlobs({ spread: 1e300 }), ArgumentRangeError, 'Expected a number in [0, 1e+37] for spread but received the number 1e+300');
+    // classes beyond the samples: the same data as before the cap on centres drawn
+    expect(Array.from(gaussianBlobs({ samples: 2, classes: 5 }).y)).toEqual([0, 1]);
+  });
+
+  it('IDX: refuses fractional labels, non-finite pixels, empty splits and doubles beyond float32; reads plain Uint8Arrays', () => {
+    const floats = (values: number[]) => {
+      const b = Buffer.alloc(4 * values.length);
+      values.forEach((v, i) => b.writeFloatBE(v, 4 * i));
+      return b;
+    };
+    let dir = writeIdxDir(idx(0x08, [2, 1, 1], Buffer.from([0, 255])), idx(0x0d, [2], floats([1, 2.5])));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 'train-labels-idx1-ubyte')}: label 2.5 of sample 1 is not a class index in [0, 65536)`);
+    dir = writeIdxDir(idx(0x0d, [2, 1, 1], floats([0, NaN])), idx(0x08, [2], Buffer.from([0, 1])));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 'train-images-idx3-ubyte')}: pixel 0 of image 1 is NaN`);
+    dir = writeIdxDir(idx(0x08, [0, 0xffffffff, 0xffffffff], Buffer.alloc(0)), idx(0x08, [0], Buffer.alloc(0)));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 'train-images-idx3-ubyte')}: no images`);
+    const doubles = Buffer.alloc(16);
+    doubles.writeDoubleBE(1, 0);
+    doubles.writeDoubleBE(1e300, 8);
+    expectError(() => parseIdx(idx(0x0e, [2], doubles), 'd'), DataError, 'd: element 1 (1e+300) is beyond the float32 range');
+    expect(Array.from(parseIdx(new Uint8Array(idx(0x08, [2], Buffer.from([7, 9]))), 'u').data)).toEqual([7, 9]);
+  });
+
+  it('randomShift refuses dimensions that are not positive integers, and batches and generators of the wrong type', () => {
+    expectError(() => randomShift([1.5, 3], 0), ArgumentRangeError, 'Expected an integer in [1, 9007199254740991] for sampleShape[0] but received the number 1.5');
+    expectError(() => randomShift([2, -3], 0), ArgumentRangeError, 'Expected an integer in [1, 9007199254740991] for sampleShape[1] but received the number -3');
+    expect(() => randomShift([1e6, 1e6, 1e6], 1)).not.toThrow(); // nothing allocated until a batch of that size arrives
+    const shift = randomShift([2, 2], 1);
+    expectError(() => shift(new Float32Array(4) as never, new Random(1)), ArgumentTypeError, 'Expected a Tensor for batch but received a Float32Array');
+    expectError(() => shift(Tensor.zeros([1, 4]), Math.random as never), ArgumentTypeError, 'Expected a Random for rng but received a function');
   });
 });

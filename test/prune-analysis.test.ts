@@ -3,7 +3,7 @@
  * description length, against hand-worked numbers and plain-JS references.
  */
 import {
-  Activation, ArgumentRangeError, Conv2D, Dense, Flatten, LayerSensitivity, Random, SGD, Sequential, csrBytes, descriptionLength,
+  Activation, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Flatten, LayerSensitivity, Random, SGD, Sequential, csrBytes, descriptionLength,
   gaussianBlobs, allocateSparsity, magnitude, PruningMethod, mlp, modelStats, prune, randomPruning, roundHalfEven, sensitivity, train,
 } from '../lib';
 import { referenceMasks } from './helpers';
@@ -256,5 +256,34 @@ describe('descriptionLength', () => {
     const model = mlp([5, 7, 4], { seed: 3, activation: 'tanh' });
     for (const p of model.parameters()) p.value.data.fill(0);
     expect(descriptionLength(model, data).bitsPerSample).toBeCloseTo(2, 9);
+  });
+});
+
+describe('bad arguments are typed errors naming the parameter', () => {
+  const curve = (): LayerSensitivity => ({ layer: 'A', size: 100, curve: [{ sparsity: 0, accuracy: 0.9 }, { sparsity: 0.5, accuracy: 0.8 }] });
+  const data = gaussianBlobs({ samples: 20, features: 4, classes: 3, seed: 1 });
+
+  it.each([
+    ['modelStats(5)', () => modelStats(5 as never), ArgumentTypeError, 'Expected a Sequential model for model but received the number 5'],
+    ['descriptionLength of a non-model', () => descriptionLength({} as never, data), ArgumentTypeError, 'Expected a Sequential model for model but received an object'],
+    ['descriptionLength null options', () => descriptionLength(mlp([4, 3]), data, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ['csrBytes of a string', () => csrBytes('3' as never, 4, 7), ArgumentTypeError, 'for rows but received a string'],
+    ['csrBytes more nonzeros than entries', () => csrBytes(3, 4, 13), ArgumentRangeError, 'Expected an integer in [0, 12] for nonzero but received the number 13'],
+    ['allocateSparsity(c, null)', () => allocateSparsity([curve()], null as never), ArgumentTypeError, 'Expected a budget ({ sparsity } or { parameters }) for budget but received null'],
+    ['a curve with no size', () => allocateSparsity([{ layer: 'A', curve: [] } as never], { sparsity: 0.5 }), ArgumentTypeError, 'for curves[0].size but received undefined'],
+    ['a curve point with NaN accuracy', () => allocateSparsity([{ ...curve(), curve: [{ sparsity: 0.5, accuracy: NaN }] }], { sparsity: 0.5 }), ArgumentRangeError, 'Expected a finite number for curves[0].curve[0].accuracy but received NaN'],
+    ['a null curve', () => allocateSparsity([null as never], { sparsity: 0.5 }), ArgumentTypeError, 'Expected a sensitivity curve ({ layer, size, curve }) for curves[0] but received null'],
+    ['sensitivity null options', () => sensitivity(mlp([4, 3]), data, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ['sensitivity sparsities not an array', () => sensitivity(mlp([4, 3]), data, { sparsities: 0.5 as never }), ArgumentTypeError, 'Expected an array of sparsities for options.sparsities but received the number 0.5'],
+    ['sensitivity with a non-method', () => sensitivity(mlp([4, 3]), data, { method: { name: 'x' } as never }), ArgumentTypeError, 'Expected a function for options.method.prune but received undefined'],
+  ])('%s', (_, call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+
+  it('an unreachable budget holding a bigint still gets its typed error', () => {
+    const call = () => allocateSparsity([curve()], { sparsity: 0.9, note: 1n } as never);
+    expect(call).toThrow(ArgumentRangeError);
+    expect(call).toThrow('Expected a budget the curves reach (at most sparsity 0.5000) for budget but received sparsity 0.9');
   });
 });

@@ -3,7 +3,7 @@
  * snapshot / restore / rewind.
  */
 import {
-  ArgumentRangeError, BatchContext, Dense, DynamicSparseTraining, Parameter, Random, SGD, Sequential, ShapeError, Snapshot, Tensor,
+  ArgumentRangeError, ArgumentTypeError, BatchContext, Dense, DynamicSparseTraining, Parameter, Random, SGD, Sequential, ShapeError, Snapshot, Tensor,
   combineHooks, gaussianBlobs, layerSparsities, lotteryTicket, magnitude, mlp, prune, restore, rewind, roundHalfEven, selectTargets,
   snapshot, train,
 } from '../lib';
@@ -347,5 +347,68 @@ describe('lotteryTicket', () => {
     expect(() => lotteryTicket({ ...base, rounds: 0 })).toThrow('options.rounds');
     expect(() => lotteryTicket({ ...base, rounds: 1, perRound: 1 })).toThrow('options.perRound');
     expect(() => lotteryTicket({ ...base, rounds: 1, outputRate: 1 })).toThrow('options.outputRate');
+  });
+});
+
+describe('bad arguments are typed errors that change nothing', () => {
+  const masksOf = (m: Sequential) => m.parameters().map((p) => p.mask);
+
+  it('DynamicSparseTraining: a bigint mode or distribution is a typed error, not a JSON.stringify TypeError', () => {
+    const model = mlp([4, 4, 2]);
+    const cases: [() => unknown, new (m: string) => Error, string][] = [
+      [() => new DynamicSparseTraining(model, { mode: 1n as never, sparsity: 0.5, endStep: 10 }), ArgumentRangeError, "Expected 'set' or 'rigl' for options.mode but received a bigint"],
+      [() => new DynamicSparseTraining(model, { mode: 'snip' as never, sparsity: 0.5, endStep: 10 }), ArgumentRangeError, "Expected 'set' or 'rigl' for options.mode but received 'snip'"],
+      [() => new DynamicSparseTraining(model, { mode: 'set', sparsity: 0.5, endStep: 10, distribution: 2n as never }), ArgumentRangeError, "Expected 'uniform' or 'erk' for options.distribution but received a bigint"],
+      [() => new DynamicSparseTraining(model, { mode: 'set', sparsity: 0.5, endStep: 10, seed: -1 }), ArgumentRangeError, 'Expected an integer in [0, 4294967295] for options.seed but received the number -1'],
+      [() => new DynamicSparseTraining(model, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+      [() => layerSparsities(null as never, 0.5, 'uniform'), ArgumentTypeError, 'Expected an array of targets (from selectTargets) for targets but received null'],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+    expect(masksOf(model)).toEqual([null, null, null, null]);
+  });
+
+  it('lotteryTicket checks every callback and control before building or training', () => {
+    let built = 0;
+    const base = { build: (s: number) => (built++, mlp([4, 4, 2], { seed: s })), trainModel: () => undefined, evaluate: () => 0, rounds: 1 };
+    const cases: [() => unknown, new (m: string) => Error, string][] = [
+      [() => lotteryTicket({ ...base, build: undefined as never }), ArgumentTypeError, 'Expected a function for options.build but received undefined'],
+      [() => lotteryTicket({ ...base, trainModel: 'sgd' as never }), ArgumentTypeError, 'Expected a function for options.trainModel but received a string'],
+      [() => lotteryTicket({ ...base, evaluate: null as never }), ArgumentTypeError, 'Expected a function for options.evaluate but received null'],
+      [() => lotteryTicket({ ...base, controls: 'reinit' as never }), ArgumentTypeError, "Expected an array of 'reinit' / 'random-mask' for options.controls but received a string"],
+      [() => lotteryTicket({ ...base, controls: ['reinit', 'shuffle' as never] }), ArgumentRangeError, "Expected 'reinit' or 'random-mask' for options.controls[1] but received 'shuffle'"],
+      [() => lotteryTicket({ ...base, seed: 1.5 }), ArgumentRangeError, 'for options.seed but received the number 1.5'],
+      [() => lotteryTicket(null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+    expect(built).toBe(0);
+    const notModel = () => lotteryTicket({ ...base, build: () => ({}) as never });
+    expect(notModel).toThrow(ArgumentTypeError);
+    expect(notModel).toThrow('Expected a Sequential model for the model options.build returned but received an object');
+  });
+
+  it('restore and rewind check the whole snapshot before writing any parameter', () => {
+    const model = mlp([4, 6, 3], { seed: 1 });
+    prune(model, magnitude(), 0.5);
+    const before = snapshot(model);
+    const other = mlp([4, 6, 3], { seed: 2 });
+    const bad = snapshot(other);
+    bad.masks[3] = new Uint8Array(2); // the last parameter's mask has the wrong length
+    const cases: [() => unknown, new (m: string) => Error, string][] = [
+      [() => restore(model, null as never), ArgumentTypeError, 'Expected a snapshot (from snapshot()) for snapshot but received null'],
+      [() => restore(model, { values: 5, masks: [] } as never), ArgumentTypeError, 'Expected an array of Float32Array for snapshot.values but received the number 5'],
+      [() => rewind(model, { values: [new Float64Array(24)], masks: [null] } as never), ArgumentTypeError, 'Expected a Float32Array for snapshot.values[0] but received a Float64Array'],
+      [() => restore(model, bad), ShapeError, 'the snapshot was taken from a model with different parameters'],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+    expect(snapshot(model)).toEqual(before);
   });
 });

@@ -7,7 +7,7 @@
 import {
   Adam, ArgumentRangeError, ArgumentTypeError, Dense, NonFiniteError, Parameter, PruningMethod, PrunekitError, Random, SGD,
   Sequential, Tensor, block, collectGradients, gaussianBlobs, gradientPruning, info, lnStructured, magnitude, mlp,
-  probabilisticMagnitude, prune, randomPruning, roundHalfEven, saliency, selectTargets, train,
+  layerNameOf, nm, probabilisticMagnitude, prune, randomPruning, roundHalfEven, saliency, scoreMethod, selectTargets, sparsityOf, train,
 } from '../lib';
 import { referenceMasks, rng } from './helpers';
 
@@ -472,6 +472,23 @@ describe('bad configurations raise typed errors naming the option', () => {
     ['block rows 0', () => block({ rows: 0, cols: 2 }), ArgumentRangeError, ['options.rows']],
     ['probabilistic power -1', () => probabilisticMagnitude({ power: -1 }), ArgumentRangeError, ['options.power']],
     ['not a model', () => prune({} as never, magnitude(), 0.5), ArgumentTypeError, ['model']],
+    ['not a pruning method', () => prune(model(), {} as never, 0.5), ArgumentTypeError, ['Expected a function for method.prune but received undefined']],
+    ['a null method', () => prune(model(), null as never, 0.5), ArgumentTypeError, ['Expected a pruning method (an object with a prune function) for method but received null']],
+    ['null options', () => prune(model(), magnitude(), 0.5, null as never), ArgumentTypeError, ['Expected an options object for options but received null']],
+    ['unknown scope', () => prune(model(), magnitude(), 0.5, { scope: 'globl' as never }), ArgumentRangeError, ["Expected 'layer' or 'global' for options.scope but received 'globl'"]],
+    ['a bigint scope', () => prune(model(), magnitude(), 0.5, { scope: 1n as never }), ArgumentRangeError, ["Expected 'layer' or 'global' for options.scope but received a bigint"]],
+    ['method.prune on a non-array', () => magnitude().prune(5 as never, 0.5), ArgumentTypeError, ['Expected an array of targets (from selectTargets) for targets but received the number 5']],
+    ['method.prune on a bad target', () => magnitude().prune([{}] as never, 0.5), ArgumentTypeError, ['Expected a target ({ layer, param: Parameter }) for targets[0] but received an object']],
+    ['nm prune on a non-array', () => nm({ n: 2, m: 4 }).prune(null as never, 0), ArgumentTypeError, ['Expected an array of targets (from selectTargets) for targets but received null']],
+    ['scoreMethod(null)', () => scoreMethod(null as never), ArgumentTypeError, ['Expected a scorer (an object with a scores function) for scorer but received null']],
+    ['a scorer without scores', () => scoreMethod({ name: 'x' } as never), ArgumentTypeError, ['Expected a function for scorer.scores but received undefined']],
+    ['sparsityOf(null)', () => sparsityOf(null as never), ArgumentTypeError, ['Expected an array of targets (from selectTargets) for targets but received null']],
+    ['layerNameOf(a string)', () => layerNameOf('fc1.weight' as never), ArgumentTypeError, ['Expected a Parameter for p but received a string']],
+    ['randomPruning(null)', () => randomPruning(null as never), ArgumentTypeError, ['Expected an options object for options but received null']],
+    ['probabilisticMagnitude(null)', () => probabilisticMagnitude(null as never), ArgumentTypeError, ['Expected an options object for options but received null']],
+    ['selectTargets null options', () => selectTargets(model(), null as never), ArgumentTypeError, ['Expected an options object for options but received null']],
+    ['collectGradients null options', () => collectGradients(model(), gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), saliency(), null as never), ArgumentTypeError, ['Expected an options object for options but received null']],
+    ['collectGradients without a method', () => collectGradients(model(), gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), undefined as never), ArgumentTypeError, ['Expected a pruning method (an object with a prune function) for method but received undefined']],
   ];
   for (const [name, call, type, parts] of cases) {
     it(name, () => {

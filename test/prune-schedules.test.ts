@@ -4,7 +4,7 @@
  * hand, and the Pruner / iterativePruning drivers inside train().
  */
 import {
-  ArgumentRangeError, Dense, Parameter, Pruner, PruningSchedule, SGD, Sequential, combineHooks, constantSparsity, decayingFrequency,
+  ArgumentRangeError, ArgumentTypeError, Dense, Parameter, Pruner, PruningSchedule, SGD, Sequential, combineHooks, constantSparsity, decayingFrequency,
   gaussianBlobs, gradientPruning, iterativePruning, iterativeSparsities, magnitude, mlp, oneShot, polynomialDecay, roundHalfEven,
   saliency, train,
 } from '../lib';
@@ -297,5 +297,70 @@ describe('iterativePruning: prune → fine-tune rounds', () => {
     expect(results.map((r) => r.report.layers.map((l) => l.name))).toEqual([['fc1.weight'], ['fc1.weight']]);
     expect(prunedOf((model.layers[0] as Dense).weight)).toBe(54);
     expect((model.layers[2] as Dense).weight.mask).toBeNull();
+  });
+});
+
+describe('bad arguments are typed errors, checked before the model changes', () => {
+  const masksOf = (m: Sequential) => m.parameters().map((p) => p.mask);
+
+  it('a perRound too small to reach final in 1000 rounds is refused instead of looping or filling memory', () => {
+    for (const perRound of [1e-17, 1e-9, 5e-324]) {
+      const call = () => iterativeSparsities({ final: 0.9, perRound });
+      expect(call).toThrow(ArgumentRangeError);
+      expect(call).toThrow(`Expected a fraction that reaches options.final (0.9) in at most 1000 rounds for options.perRound but received the number ${perRound}`);
+    }
+    // 0.0138 needs 995 rounds to reach 0.999999: still allowed
+    expect(iterativeSparsities({ final: 0.999999, perRound: 0.0138 })).toHaveLength(995);
+    expect(iterativeSparsities({ final: 0, perRound: 1e-17 })).toEqual([]);
+  });
+
+  it.each([
+    ['iterativeSparsities', () => iterativeSparsities(null as never)],
+    ['polynomialDecay', () => polynomialDecay(null as never)],
+    ['decayingFrequency', () => decayingFrequency(null as never)],
+    ['constantSparsity', () => constantSparsity(0.5, null as never)],
+  ])('%s(null) names its options', (_, call) => {
+    expect(call).toThrow(ArgumentTypeError);
+    expect(call).toThrow('Expected an options object for options but received null');
+  });
+
+  it('iterativePruning without fineTune throws before pruning anything', () => {
+    const model = mlp([6, 12, 3], { seed: 2 });
+    const call = () => iterativePruning(model, { final: 0.5, rounds: 2 } as never);
+    expect(call).toThrow(ArgumentTypeError);
+    expect(call).toThrow('Expected a function for options.fineTune but received undefined');
+    expect(masksOf(model)).toEqual([null, null, null, null]);
+  });
+
+  it('iterativePruning checks method, overrides and the rounds before pruning', () => {
+    const model = mlp([6, 12, 3], { seed: 2 });
+    const fineTune = () => undefined;
+    const cases: [() => unknown, typeof ArgumentTypeError, string][] = [
+      [() => iterativePruning(model, { final: 0.5, rounds: 2, fineTune, method: {} as never }), ArgumentTypeError, 'Expected a function for options.method.prune but received undefined'],
+      [() => iterativePruning(model, { final: 0.5, rounds: 2, fineTune, overrides: { fc2: 2.5 } }), ArgumentRangeError, 'options.overrides.fc2'],
+      [() => iterativePruning(model, { final: 0.5, perRound: 1e-12, fineTune }), ArgumentRangeError, 'for options.perRound'],
+      [() => iterativePruning(model, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ];
+    for (const [call, type, message] of cases) {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    }
+    expect(masksOf(model)).toEqual([null, null, null, null]);
+  });
+
+  it('a Pruner checks its method and schedule when built, not inside the training hooks', () => {
+    const model = mlp([6, 12, 3], { seed: 2 });
+    const cases: [() => unknown, string][] = [
+      [() => new Pruner(model, { method: magnitude() } as never), 'Expected a pruning schedule (an object with an at function) for options.schedule but received undefined'],
+      [() => new Pruner(model, { method: magnitude(), schedule: { final: 0.5, at: 3 } as never }), 'Expected a function for options.schedule.at but received the number 3'],
+      [() => new Pruner(model, { method: magnitude(), schedule: { at: () => null } as never }), 'Expected a number for options.schedule.final but received undefined'],
+      [() => new Pruner(model, { method: { prune: 1 } as never, schedule: oneShot(0.5) }), 'Expected a function for options.method.prune but received the number 1'],
+      [() => new Pruner(model, { schedule: oneShot(0.5) } as never), 'Expected a pruning method (an object with a prune function) for options.method but received undefined'],
+      [() => new Pruner(model, null as never), 'Expected an options object for options but received null'],
+    ];
+    for (const [call, message] of cases) {
+      expect(call).toThrow(ArgumentTypeError);
+      expect(call).toThrow(message);
+    }
   });
 });

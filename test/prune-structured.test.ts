@@ -4,8 +4,8 @@
  * hand-worked masks and plain-JS references.
  */
 import {
-  Activation, ArgumentRangeError, Conv2D, Dense, Flatten, MaxPool2D, NonFiniteError, Parameter, Random, Sequential, Tensor,
-  block, lenet5, lnStructured, magnitude, mlp, nm, prune, pruneBelow, pruneDeadUnits, roundHalfEven, snapshot, thin,
+  Activation, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Flatten, MaxPool2D, NonFiniteError, Parameter, Random, Sequential, Tensor,
+  block, lenet5, lnStructured, magnitude, mlp, nm, prune, pruneBelow, pruneDeadUnits, roundHalfEven, snapshot, thin, unitNorms,
 } from '../lib';
 import { referenceMasks } from './helpers';
 
@@ -433,5 +433,24 @@ describe('sanity: the reference masks used above agree with magnitude pruning', 
     prune([b], magnitude(), 0.4);
     expect(maskOf(a)).toEqual(maskOf(b));
     expect(maskOf(b)).toEqual(Array.from(referenceMasks([Float32Array.from(values)], 12).masks[0]));
+  });
+});
+
+describe('bad arguments are typed errors naming the parameter', () => {
+  it.each([
+    ['lnStructured(null)', () => lnStructured(null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ['lnStructured with a bigint dim', () => lnStructured({ dim: 1n as never }), ArgumentRangeError, "Expected 'neurons' or 'channels' for options.dim but received a bigint"],
+    ['lnStructured with an unknown dim', () => lnStructured({ dim: 'rows' as never }), ArgumentRangeError, "Expected 'neurons' or 'channels' for options.dim but received 'rows'"],
+    ['nm(5)', () => nm(5 as never), ArgumentTypeError, 'Expected an options object for options but received the number 5'],
+    ['block(null)', () => block(null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+    ['thin({})', () => thin({} as never), ArgumentTypeError, 'Expected a Sequential model for model but received an object'],
+    ['thin(null)', () => thin(null as never), ArgumentTypeError, 'Expected a Sequential model for model but received null'],
+    ['pruneDeadUnits(5)', () => pruneDeadUnits(5 as never, 0), ArgumentTypeError, 'Expected a Sequential model for model but received the number 5'],
+    ['unitNorms of a non-target', () => unitNorms(null as never, 'neurons'), ArgumentTypeError, 'Expected a target ({ layer, param: Parameter }) for t but received null'],
+    ['unitNorms with a bad dim', () => unitNorms({ layer: 'w', param: P('w', [1, 2, 3, 4], [2, 2]) }, 'rows' as never), ArgumentRangeError, "Expected 'neurons' or 'channels' for dim but received 'rows'"],
+    ['pruneBelow with null options', () => pruneBelow(mlp([4, 3]), 0, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+  ])('%s', (_, call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
   });
 });

@@ -73,6 +73,6 @@ describe('regularizer values', () => {
     expect(() => l1(-1)).toThrow(ArgumentRangeError);
     expect(() => sparseGroupLasso(1, 1.5)).toThrow('Expected a number in [0, 1] for alpha but received the number 1.5');
     expect(() => quantization(1, { codebook: [] })).toThrow(ArgumentRangeError);
-    expect(() => groupLasso(1, 'diagonal' as never)).toThrow("Expected 'rows' or 'columns' for axis but received \"diagonal\"");
+    expect(() => groupLasso(1, 'diagonal' as never)).toThrow("Expected 'rows' or 'columns' for axis but received 'diagonal'");
   });
 });

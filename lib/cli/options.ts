@@ -48,8 +48,10 @@ export function addOptions(command: Command, flags: Flag[]): Command {
 }
 
 function number(flag: string, text: string, min: number, max: number, integer = false): number {
+  // Decimal only: Number() would also read '0x10' as 16 and '1e3' as an integer.
+  const decimal = integer ? /^\s*\d+\s*$/ : /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+  if (!decimal.test(text) || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new UsageError(`--${flag} ${text}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
   }
   return value;

@@ -9,6 +9,7 @@
 import path from 'path';
 import YAML from 'yaml';
 import { PrunekitError } from '../errors';
+import { describe } from '../validate';
 import { readFileBytes } from '../files';
 
 /** A mistake in how prunekit was invoked (a flag, a recipe): the CLI exits 1. */
@@ -92,8 +93,18 @@ export function defaultsFor(arch: string): Recipe {
 type Shape = { [key: string]: Check };
 type Check = (value: unknown, where: string) => unknown;
 
+/** A recipe value as the message shows it: JSON where that works (YAML can make cycles), numbers as written. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return describe(value);
+  }
+}
+
 const fail = (where: string, what: string, value: unknown): never => {
-  throw new UsageError(`${where}: expected ${what}, got ${JSON.stringify(value) ?? String(value)}`);
+  throw new UsageError(`${where}: expected ${what}, got ${shown(value)}`);
 };
 const num = (min: number, max: number, integer = false): Check => (v, where) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v))

@@ -9,7 +9,9 @@
  * stage's bytes; the file ratio divides them by the whole file (header,
  * section frames and all).
  */
+import { ArgumentTypeError } from '../errors';
 import { layerOfName } from '../prune/targets';
+import { assertInteger, assertObject, describe, expected } from '../validate';
 import { TensorLayout } from './format';
 
 export interface StageBytes {
@@ -48,6 +50,17 @@ export interface CompressionReport {
 }
 
 export function compressionReport(layout: readonly TensorLayout[], fileBytes: number, headerBytes: number): CompressionReport {
+  if (!Array.isArray(layout as unknown)) throw new ArgumentTypeError(expected('an array of tensor layouts (encodeModel().layout)', 'layout', describe(layout)));
+  layout.forEach((l: unknown, i) => {
+    assertObject(`layout[${i}]`, l, 'a tensor layout ({ header, sections })');
+    const { header, sections } = l as TensorLayout;
+    assertObject(`layout[${i}].header`, header, 'a tensor header');
+    assertObject(`layout[${i}].sections`, sections, 'an object of section sizes');
+    if (typeof header.name !== 'string') throw new ArgumentTypeError(expected('a tensor name', `layout[${i}].header.name`, describe(header.name)));
+    if (!Array.isArray(header.shape)) throw new ArgumentTypeError(expected('an array of dimensions', `layout[${i}].header.shape`, describe(header.shape)));
+  });
+  assertInteger('fileBytes', fileBytes, 0);
+  assertInteger('headerBytes', headerBytes, 0, fileBytes);
   const byLayer = new Map<string, LayerCompression>();
   for (const { header: t, sections } of layout) {
     const layer = layerOfName(t.name);

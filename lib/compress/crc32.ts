@@ -1,5 +1,7 @@
 /** CRC-32 (IEEE, as zlib and PNG): Node's zlib.crc32 where it exists (≥ 20.15), a table otherwise. */
 import * as zlib from 'node:zlib';
+import { ArgumentTypeError } from '../errors';
+import { assertInteger, describe, expected } from '../validate';
 
 type Crc32 = (data: Uint8Array | string, value?: number) => number;
 
@@ -20,5 +22,18 @@ function tableCrc32(data: Uint8Array | string, value = 0): number {
   return ~crc >>> 0;
 }
 
-export const crc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? tableCrc32;
-export const crc32Fallback: Crc32 = tableCrc32;
+const fastCrc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? tableCrc32;
+
+/** zlib's own checks throw Node's plain TypeError, and the table would read other arrays' elements as bytes: checked here. */
+function checked(impl: Crc32): Crc32 {
+  return (data, value = 0) => {
+    if (typeof data !== 'string' && !(ArrayBuffer.isView(data) && Object.prototype.toString.call(data) === '[object Uint8Array]')) {
+      throw new ArgumentTypeError(expected('a Uint8Array, Buffer or string', 'data', describe(data)));
+    }
+    assertInteger('value', value, 0, 2 ** 32 - 1);
+    return impl(data, value);
+  };
+}
+
+export const crc32: Crc32 = checked(fastCrc32);
+export const crc32Fallback: Crc32 = checked(tableCrc32);

@@ -11,16 +11,18 @@
  * slicing, every CRC before decoding, and every decoded count against the
  * architecture; it allocates at most MAX_EXPANSION times the file's size.
  */
-import { CorruptModelError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential } from '../nn/sequential';
 import { modelFromSpec, specParameterCount } from '../nn/spec';
+import { assertModel } from '../prune/checks';
 import { layerNameOf } from '../prune/targets';
+import { assertUint8Array, describe, expected, optionsObject } from '../validate';
 import { crc32 } from './crc32';
 import { MAX_ALPHABET, codeLengths, huffmanDecode, huffmanEncode, packLengths, symbolCounts, unpackLengths } from './huffman';
 import { assignNearest } from './kmeans';
-import { BitsOption, bitsFor } from './sharing';
+import { BitsOption, bitsFor, checkBitsOption } from './sharing';
 import { MAX_INDEX_BITS, decodeRelativeIndices, encodeRelativeIndices, gatherLive, livePositions } from './sparse-index';
 import { native } from '../native';
 
@@ -110,7 +112,7 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
     return { header: { name: p.name, shape, encoding: 'float32' }, sections: [['values', f32Bytes(p.value.data)]] };
   }
   const layer = layerNameOf(p);
-  const indexBits = bitsFor(options.indexBits, layer, p, DEFAULT_INDEX_BITS, 'indexBits');
+  const indexBits = bitsFor(options.indexBits, layer, p, DEFAULT_INDEX_BITS, 'options.indexBits');
   const positions = livePositions(p.value.data, p.mask);
   const runs = encodeRelativeIndices(positions, indexBits);
   const indexLengths = codeLengths(symbolCounts(runs, 2 ** indexBits));
@@ -118,7 +120,7 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
   const base = { name: p.name, shape, masked: p.mask !== null, nonzero: positions.length, entries: runs.length, indexBits };
   const live = gatherLive(p.value.data, positions);
   const codebook = distinctValues(live);
-  const declared = options.weightBits === undefined ? undefined : bitsFor(options.weightBits, layer, p);
+  const declared = options.weightBits === undefined ? undefined : bitsFor(options.weightBits, layer, p, undefined, 'options.weightBits');
   // A codebook pays when its entries plus the indices cost less than float32 values (not so for unquantized weights).
   const indexCost = codebook ? codebook.length * 4 + (positions.length * Math.ceil(Math.log2(Math.max(codebook.length, 2)))) / 8 : Infinity;
   if (codebook === null || (declared !== undefined && codebook.length > 2 ** declared) || (positions.length > 0 && indexCost >= positions.length * 4)) {
@@ -145,15 +147,34 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
  * float32. Loading the result reproduces every value and mask exactly.
  */
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
+  assertModel('model', model);
+  options = optionsObject('options', options);
+  const known = new Set(model.parameters().flatMap((p) => [layerNameOf(p), p.name]));
+  checkBitsOption(options.indexBits, known, 'options.indexBits');
+  checkBitsOption(options.weightBits, known, 'options.weightBits');
+  const metadata = options.metadata ?? {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new ArgumentTypeError(expected('an object', 'options.metadata', describe(metadata)));
+  }
+  // The metadata is written into the header as JSON: a bigint or a cycle makes JSON.stringify throw V8's own TypeError.
+  try {
+    JSON.stringify(metadata);
+  } catch (e) {
+    throw new ArgumentTypeError(expected('JSON-serialisable metadata', 'options.metadata', `a value JSON.stringify refuses (${String((e as Error).message).split('\n')[0]})`));
+  }
   const encoded = model.parameters().map((p) => encodeTensor(p, options));
   const header: ModelFileHeader = {
     format: 'prunekit-model',
     version: FORMAT_VERSION,
     architecture: model.spec(),
     tensors: encoded.map((e) => e.header),
-    metadata: options.metadata ?? {},
+    metadata: metadata as Record<string, unknown>,
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
+  // decodeModel refuses larger headers: never write a file that cannot be read back.
+  if (json.length > MAX_HEADER_BYTES) {
+    throw new ArgumentRangeError(expected(`metadata that keeps the header within ${MAX_HEADER_BYTES} bytes`, 'options.metadata', `a ${json.length}-byte header`));
+  }
   let total = PREAMBLE_BYTES + json.length;
   for (const e of encoded) for (const [, s] of e.sections) total += 8 + s.length;
   const out = Buffer.alloc(total);
@@ -188,6 +209,8 @@ export interface DecodedModel {
 
 /** Reads a model file's bytes; every problem is a CorruptModelError naming what and where. */
 export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel {
+  assertUint8Array('buf', buf);
+  if (typeof name !== 'string') throw new ArgumentTypeError(expected('a string', 'name', describe(name)));
   const fail = (msg: string): never => {
     throw new CorruptModelError(`${name}: ${msg}`);
   };

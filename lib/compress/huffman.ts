@@ -9,15 +9,29 @@
  * (halving, keeping every used symbol at least 1) until the optimal code fits,
  * which costs nothing on the alphabets prunekit codes (≤ 4096 symbols).
  */
-import { ArgumentRangeError, CorruptModelError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { native } from '../native';
-import { assertInteger } from '../validate';
+import { assertInteger, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
 
 export const MAX_CODE_LENGTH = 15;
 export const MAX_ALPHABET = 4096;
 
+/** Code lengths given as an argument (not read from a file): a bad one is the caller's error, not a corrupt model. */
+function assertLengths(name: string, lengths: unknown): asserts lengths is Uint8Array {
+  assertUint8Array(name, lengths);
+  assertInteger(`${name}.length`, lengths.length, 0, MAX_ALPHABET);
+  try {
+    validateLengths(lengths, name);
+  } catch (e) {
+    if (e instanceof CorruptModelError) throw new ArgumentRangeError(expected('valid code lengths', name, e.message));
+    throw e;
+  }
+}
+
 /** Symbol counts of a stream over an alphabet of the given size. */
 export function symbolCounts(symbols: Uint16Array, alphabet: number): Float64Array {
+  assertUint16Array('symbols', symbols);
+  assertInteger('alphabet', alphabet, 0, MAX_ALPHABET);
   const counts = new Float64Array(alphabet);
   for (let i = 0; i < symbols.length; i++) {
     const s = symbols[i];
@@ -30,9 +44,18 @@ export function symbolCounts(symbols: Uint16Array, alphabet: number): Float64Arr
 /** Optimal (Huffman) code lengths for the counts, none above maxLength; unused symbols get 0. */
 export function codeLengths(counts: ArrayLike<number>, maxLength = MAX_CODE_LENGTH): Uint8Array {
   assertInteger('maxLength', maxLength, 1, MAX_CODE_LENGTH);
+  if (!Array.isArray(counts) && !(ArrayBuffer.isView(counts) && !(counts instanceof DataView))) {
+    throw new ArgumentTypeError(expected('an array or typed array of counts', 'counts', describe(counts)));
+  }
   const n = counts.length;
+  assertInteger('counts.length', n, 0, MAX_ALPHABET);
   const used: number[] = [];
-  for (let s = 0; s < n; s++) if (counts[s] > 0) used.push(s);
+  for (let s = 0; s < n; s++) {
+    // An infinite count would never halve below the length limit (an endless loop); NaN would be silently unused.
+    const c: unknown = counts[s];
+    if (typeof c !== 'number' || !(c >= 0 && c < Infinity)) throw new ArgumentRangeError(expected('a finite count >= 0', `counts[${s}]`, describe(c)));
+    if (c > 0) used.push(s);
+  }
   if (used.length > 2 ** maxLength) {
     throw new ArgumentRangeError(`${used.length} used symbols cannot have codes of at most ${maxLength} bits`);
   }
@@ -77,6 +100,7 @@ function huffmanDepths(weights: number[]): number[] {
  * most 1 (an incomplete code is allowed; unused bit patterns fail decoding).
  */
 export function validateLengths(lengths: Uint8Array, where: string): void {
+  assertUint8Array('lengths', lengths);
   let kraft = 0;
   for (let s = 0; s < lengths.length; s++) {
     const l = lengths[s];
@@ -90,6 +114,7 @@ export function validateLengths(lengths: Uint8Array, where: string): void {
 
 /** Canonical codes (right-aligned) for valid lengths. */
 export function canonicalCodes(lengths: Uint8Array): Uint16Array {
+  assertLengths('lengths', lengths);
   const perLength = new Uint32Array(MAX_CODE_LENGTH + 1);
   for (const l of lengths) if (l > 0) perLength[l]++;
   const first = new Uint32Array(MAX_CODE_LENGTH + 2);
@@ -125,6 +150,8 @@ export interface EncodedStream {
 
 /** Encodes symbols with the canonical code of the given lengths (every symbol used must have a code). */
 export function huffmanEncode(symbols: Uint16Array, lengths: Uint8Array): EncodedStream {
+  assertUint16Array('symbols', symbols);
+  assertLengths('lengths', lengths);
   let maxBits = 0;
   for (const l of lengths) maxBits = Math.max(maxBits, l);
   const out = new Uint8Array(Math.ceil((symbols.length * maxBits) / 8));
@@ -137,14 +164,19 @@ export function huffmanEncode(symbols: Uint16Array, lengths: Uint8Array): Encode
  * long as they need (no missing bytes, no extra bytes, zero padding bits).
  */
 export function huffmanDecode(bytes: Uint8Array, lengths: Uint8Array, count: number, where: string): Uint16Array {
+  assertUint8Array('bytes', bytes);
+  assertUint8Array('lengths', lengths);
+  assertInteger('count', count, 0);
+  if (typeof where !== 'string') throw new ArgumentTypeError(expected('a string', 'where', describe(where)));
   validateLengths(lengths, where);
+  // Every symbol takes at least one bit: checked before allocating the output.
+  if (count > bytes.length * 8) throw new CorruptModelError(`${where}: ${count} symbols cannot fit in ${bytes.length} bytes`);
   const out = new Uint16Array(count);
   if (count === 0) {
     if (bytes.length !== 0) throw new CorruptModelError(`${where}: ${bytes.length} bytes for an empty stream`);
     return out;
   }
   if (!lengths.some((l) => l > 0)) throw new CorruptModelError(`${where}: ${count} symbols but no symbol has a code`);
-  if (count > bytes.length * 8) throw new CorruptModelError(`${where}: ${count} symbols cannot fit in ${bytes.length} bytes`);
   const { table, bits } = decodeTable(lengths);
   const used = native.huffmanDecode(bytes, table, bits, out);
   if (used === -1) throw new CorruptModelError(`${where}: the stream ends before its ${count} symbols`);

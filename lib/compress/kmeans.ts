@@ -13,7 +13,7 @@
 import { ArgumentRangeError, NonFiniteError } from '../errors';
 import { native } from '../native';
 import { Random } from '../random';
-import { assertFloat32Array, assertInteger, expected } from '../validate';
+import { assertFloat32Array, assertInteger, assertUint8Array, expected, optionsObject, quoted } from '../validate';
 import { MAX_ALPHABET } from './huffman';
 
 export const CENTROID_INITS = ['linear', 'density', 'random', 'kmeans++'] as const;
@@ -38,9 +38,9 @@ export interface KMeansResult {
 export function kmeans1d(values: Float32Array, clusters: number, options: KMeansOptions = {}): KMeansResult {
   assertFloat32Array('values', values);
   assertInteger('clusters', clusters, 1, MAX_ALPHABET);
-  const { init = 'linear', seed = 0, maxIterations = 300 } = options;
+  const { init = 'linear', seed = 0, maxIterations = 300 } = optionsObject('options', options);
   if (!CENTROID_INITS.includes(init)) {
-    throw new ArgumentRangeError(expected(`one of ${CENTROID_INITS.join(', ')}`, 'init', JSON.stringify(init)));
+    throw new ArgumentRangeError(expected(`one of ${CENTROID_INITS.join(', ')}`, 'init', quoted(init)));
   }
   assertInteger('maxIterations', maxIterations, 0);
   const sorted = Float64Array.from(values).sort();
@@ -180,6 +180,9 @@ function kmeansPlusPlus(sorted: Float64Array, k: number, rng: Random): Float64Ar
 
 /** Index of each value's nearest centroid (sorted centroids; ties to the lower), -1 where the mask is 0. */
 export function assignNearest(values: Float32Array, centroids: Float32Array, mask: Uint8Array | null = null): Int32Array {
+  assertFloat32Array('values', values);
+  assertFloat32Array('centroids', centroids);
+  if (mask !== null) assertUint8Array('mask', mask);
   const out = new Int32Array(values.length);
   native.assignNearest(values, mask, centroids, out);
   return out;

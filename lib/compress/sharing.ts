@@ -17,7 +17,9 @@ import { Tensor } from '../tensor';
 import { Adam } from '../train/adam';
 import { SGD } from '../train/sgd';
 import { EpochResult, TrainerHooks, combineHooks, train } from '../train/trainer';
-import { assertInteger, describe, expected } from '../validate';
+import { checkDataset } from '../data/dataset';
+import { assertModel } from '../prune/checks';
+import { assertInteger, describe, expected, optionsObject, quoted } from '../validate';
 import { CentroidInit, KMeansResult, assignNearest, kmeans1d } from './kmeans';
 import { MAX_ALPHABET } from './huffman';
 import { gatherLive, livePositions } from './sparse-index';
@@ -64,14 +66,15 @@ export function bitsFor(
   return bits;
 }
 
-function checkBitsOption(option: unknown, known: Set<string>): void {
+/** A BitsOption's form and names (bitsFor checks each width it reads); anything else would be silently ignored. */
+export function checkBitsOption(option: unknown, known: Set<string>, optionName = 'options.bits'): void {
   if (option === undefined || typeof option === 'number') return;
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw new ArgumentTypeError(expected('a number or an object of layer name → bits', 'options.bits', describe(option)));
+    throw new ArgumentTypeError(expected('a number or an object of layer name → bits', optionName, describe(option)));
   }
   for (const name of Object.keys(option)) {
     if (name !== 'default' && !known.has(name)) {
-      throw new ArgumentRangeError(expected(`a layer name (one of ${[...known].join(', ')}) or 'default'`, 'options.bits', `unknown layer '${name}'`));
+      throw new ArgumentRangeError(expected(`a layer name (one of ${[...known].join(', ')}) or 'default'`, optionName, `unknown layer '${name}'`));
     }
   }
 }
@@ -105,10 +108,11 @@ export class SharedWeights {
 
 /** Clusters each chosen weight's live entries and replaces them by their centroids. */
 export function shareWeights(source: PruneSource, options: ShareOptions = {}): SharedWeights {
+  options = optionsObject('options', options);
   const targets = selectTargets(source, options);
   checkBitsOption(options.bits, new Set(targets.flatMap((t) => [t.layer, t.param.name])));
   const tensors = targets.map(({ layer, param }) => {
-    const bits = bitsFor(options.bits, layer, param);
+    const bits = bitsFor(options.bits, layer, param, DEFAULT_BITS, 'options.bits');
     const w = param.value.data;
     const values = gatherLive(w, livePositions(w, param.mask));
     const kmeans = kmeans1d(values, 2 ** bits, { init: options.init, seed: options.seed, maxIterations: options.maxIterations });
@@ -136,6 +140,13 @@ export interface CentroidFineTuneOptions {
 
 /** Trains the shared centroids (and biases) on data; weights stay on their codebooks. */
 export function fineTuneCentroids(model: Sequential, shared: SharedWeights, data: Dataset, options: CentroidFineTuneOptions): EpochResult[] {
+  assertModel('model', model);
+  if (!(shared instanceof SharedWeights)) throw new ArgumentTypeError(expected('SharedWeights (from shareWeights)', 'shared', describe(shared)));
+  checkDataset(data, 'data');
+  options = optionsObject('options', options);
+  if (options.optimizer !== undefined && options.optimizer !== 'adam' && options.optimizer !== 'sgd') {
+    throw new ArgumentRangeError(expected("'adam' or 'sgd'", 'options.optimizer', quoted(options.optimizer)));
+  }
   const params = [...shared.codebooks()];
   if (options.biases ?? true) params.push(...model.parameters().filter((p) => p.role === 'bias'));
   const optimizer = options.optimizer === 'sgd' ? new SGD(params, { lr: options.lr, momentum: 0.9 }) : new Adam(params, { lr: options.lr });

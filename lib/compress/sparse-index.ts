@@ -6,14 +6,19 @@
  * weight, so any gap is representable (the paper's filler zeros, without
  * spending a weight symbol on them).
  */
-import { CorruptModelError } from '../errors';
-import { assertInteger } from '../validate';
+import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
+import { assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
 import { MAX_ALPHABET } from './huffman';
 
 export const MAX_INDEX_BITS = Math.log2(MAX_ALPHABET);
 
 /** Positions of the live entries: mask 1, or (without a mask) value ≠ 0. */
 export function livePositions(values: Float32Array, mask: Uint8Array | null): Int32Array {
+  assertFloat32Array('values', values);
+  if (mask !== null) {
+    assertUint8Array('mask', mask);
+    assertLength('mask', mask.length, values.length);
+  }
   let count = 0;
   for (let i = 0; i < values.length; i++) if (mask ? mask[i] : values[i] !== 0) count++;
   const out = new Int32Array(count);
@@ -30,10 +35,14 @@ export function gatherLive(values: Float32Array, positions: Int32Array): Float32
 
 /** The relative-index symbols of ascending positions, fillers included. */
 export function encodeRelativeIndices(positions: Int32Array, indexBits: number): Uint16Array {
+  assertInt32Array('positions', positions);
   assertInteger('indexBits', indexBits, 1, MAX_INDEX_BITS);
   const filler = 2 ** indexBits - 1;
   let entries = positions.length, prev = -1;
-  for (const p of positions) {
+  for (let j = 0; j < positions.length; j++) {
+    const p = positions[j];
+    // A gap below zero would wrap in the Uint16Array: a silently wrong stream.
+    if (p <= prev) throw new ArgumentRangeError(expected(`ascending positions >= 0 (above ${prev})`, `positions[${j}]`, describe(p)));
     entries += Math.floor((p - prev - 1) / filler);
     prev = p;
   }
@@ -51,8 +60,15 @@ export function encodeRelativeIndices(positions: Int32Array, indexBits: number):
 
 /** Positions from relative-index symbols, checked against the tensor's size and its declared live count. */
 export function decodeRelativeIndices(runs: Uint16Array, indexBits: number, size: number, live: number, where: string): Int32Array {
+  assertUint16Array('runs', runs);
+  assertInteger('indexBits', indexBits, 1, MAX_INDEX_BITS);
+  // Positions are Int32.
+  assertInteger('size', size, 0, 2 ** 31 - 1);
+  assertInteger('live', live, 0, size);
+  if (typeof where !== 'string') throw new ArgumentTypeError(expected('a string', 'where', describe(where)));
   const filler = 2 ** indexBits - 1;
-  const positions = new Int32Array(live);
+  // Each live entry takes a symbol: a declared count beyond the stream's is refused below, without allocating it.
+  const positions = new Int32Array(Math.min(live, runs.length));
   let p = -1, j = 0;
   for (let i = 0; i < runs.length; i++) {
     const d = runs[i];

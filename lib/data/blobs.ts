@@ -1,8 +1,9 @@
 /** Synthetic Gaussian blobs: one isotropic cluster per class, seeded. */
 import { Random } from '../random';
 import { Tensor } from '../tensor';
-import { assertInRange, assertInteger } from '../validate';
-import { Dataset, checkDataset } from './dataset';
+import { ArgumentRangeError } from '../errors';
+import { assertInRange, assertInteger, expected, optionsObject } from '../validate';
+import { Dataset, MAX_CLASSES, checkDataset } from './dataset';
 
 export interface BlobOptions {
   samples?: number;
@@ -14,13 +15,16 @@ export interface BlobOptions {
 }
 
 export function gaussianBlobs(options: BlobOptions = {}): Dataset {
-  const { samples = 1000, features = 2, classes = 3, spread = 1, seed = 0 } = options;
+  const { samples = 1000, features = 2, classes = 3, spread = 1, seed = 0 } = optionsObject('options', options);
   assertInteger('samples', samples, 1);
   assertInteger('features', features, 1);
-  assertInteger('classes', classes, 1);
-  assertInRange('spread', spread, 0, Infinity);
+  if (samples * features > 2 ** 32) throw new ArgumentRangeError(expected('at most 2^32 values', 'samples × features', `${samples} × ${features}`));
+  assertInteger('classes', classes, 1, MAX_CLASSES);
+  // Normal draws stay below 7 in magnitude (Box–Muller on 32-bit uniforms): every value is a finite float32.
+  assertInRange('spread', spread, 0, 1e37);
   const rng = new Random(seed);
-  const centres = Array.from({ length: classes }, () => Float64Array.from({ length: features }, () => 3 * rng.normal()));
+  // Sample i belongs to class i % classes: classes beyond the samples get none, so no centre.
+  const centres = Array.from({ length: Math.min(classes, samples) }, () => Float64Array.from({ length: features }, () => 3 * rng.normal()));
   const x = Tensor.zeros([samples, features]);
   const y = new Int32Array(samples);
   for (let i = 0; i < samples; i++) {

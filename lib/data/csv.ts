@@ -4,10 +4,12 @@
  * Labels that are all non-negative integers are class indices; otherwise the
  * distinct label strings, sorted, become the classes (see `labelNames`).
  */
-import { DataError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, DataError } from '../errors';
 import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
-import { Dataset, Split, checkDataset, holdOut } from './dataset';
+import { assertBoolean, assertInRange, assertInteger, assertString, describe, expected, optionsObject } from '../validate';
+
+import { Dataset, MAX_CLASSES, Split, checkDataset, holdOut } from './dataset';
 
 export interface CsvOptions {
   /** Label column: index or header name. Default: a column named "label", else column 0. */
@@ -21,7 +23,26 @@ function isNumber(cell: string): boolean {
   return cell.trim() !== '' && Number.isFinite(Number(cell));
 }
 
-export function parseCsv(text: string, name: string, options: CsvOptions = {}): Dataset {
+function checkOptions(options: CsvOptions | undefined): CsvOptions {
+  const checked = optionsObject('options', options);
+  const { labelColumn, header, delimiter } = checked;
+  if (typeof labelColumn === 'number') assertInteger('options.labelColumn', labelColumn, 0);
+  else if (labelColumn !== undefined && typeof labelColumn !== 'string') {
+    throw new ArgumentTypeError(expected('a column index or name', 'options.labelColumn', describe(labelColumn)));
+  }
+  if (header !== undefined) assertBoolean('options.header', header);
+  if (delimiter !== undefined) {
+    assertString('options.delimiter', delimiter);
+    // ''.split('') would cut every line into characters.
+    if (delimiter === '') throw new ArgumentRangeError(expected('a non-empty delimiter', 'options.delimiter', 'an empty string'));
+  }
+  return checked;
+}
+
+export function parseCsv(text: string, name: string, options?: CsvOptions): Dataset {
+  assertString('text', text);
+  assertString('name', name);
+  options = checkOptions(options);
   const delimiter = options.delimiter ?? ',';
   const lines = text.split(/\r?\n/);
   const rows: { line: number; cells: string[] }[] = [];
@@ -42,7 +63,7 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
     labelIndex = names.indexOf(wanted);
     if (labelIndex < 0) throw new DataError(`${name}: no column named '${wanted}' (columns: ${names.join(', ')})`);
   } else if (typeof wanted === 'number') {
-    if (!Number.isInteger(wanted) || wanted < 0 || wanted >= width) {
+    if (wanted >= width) {
       throw new DataError(`${name}: label column ${wanted} is outside the ${width} columns`);
     }
     labelIndex = wanted;
@@ -52,6 +73,7 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
 
   const features = width - 1;
   const x = Tensor.zeros([body.length, features]);
+  const where = (line: number, c: number) => `${name}: line ${line}, column ${c + 1} ('${names[c]}')`;
   const rawLabels: string[] = [];
   body.forEach(({ line, cells }, r) => {
     if (cells.length !== width) throw new DataError(`${name}: line ${line} has ${cells.length} cells, expected ${width}`);
@@ -61,20 +83,27 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
         rawLabels.push(cells[c]);
         continue;
       }
-      if (!isNumber(cells[c])) {
-        throw new DataError(`${name}: line ${line}, column ${c + 1} ('${names[c]}'): '${cells[c]}' is not a number`);
-      }
-      x.data[r * features + f++] = Number(cells[c]);
+      if (!isNumber(cells[c])) throw new DataError(`${where(line, c)}: '${cells[c]}' is not a number`);
+      const value = Math.fround(Number(cells[c]));
+      if (!Number.isFinite(value)) throw new DataError(`${where(line, c)}: '${cells[c]}' is beyond the float32 range`);
+      x.data[r * features + f++] = value;
     }
   });
 
   const numeric = rawLabels.every((l) => /^\d+$/.test(l));
   let y: Int32Array, classes: number, labelNames: string[] | undefined;
   if (numeric) {
+    // Checked before Int32Array.from, which would wrap 2^32 + 1 to 1.
+    rawLabels.forEach((l, r) => {
+      if (Number(l) >= MAX_CLASSES) {
+        throw new DataError(`${where(body[r].line, labelIndex)}: label ${l} is not a class index in [0, ${MAX_CLASSES})`);
+      }
+    });
     y = Int32Array.from(rawLabels, Number);
     classes = y.reduce((m, v) => Math.max(m, v + 1), 0);
   } else {
     labelNames = [...new Set(rawLabels)].sort();
+    if (labelNames.length > MAX_CLASSES) throw new DataError(`${name}: ${labelNames.length} distinct labels, more than the ${MAX_CLASSES} classes allowed`);
     const index = new Map(labelNames.map((l, i) => [l, i]));
     y = Int32Array.from(rawLabels, (l) => index.get(l)!);
     classes = labelNames.length;
@@ -82,7 +111,9 @@ export function parseCsv(text: string, name: string, options: CsvOptions = {}): 
   return checkDataset({ name, x, y, classes, sampleShape: [features], ...(labelNames ? { labelNames } : {}) });
 }
 
-export function readCsv(file: string, options: CsvOptions = {}): Dataset {
+export function readCsv(file: string, options?: CsvOptions): Dataset {
+  assertString('file', file, 'a file path');
+  checkOptions(options);
   return parseCsv(readFileBytes(file).toString('utf8'), file, options);
 }
 
@@ -90,8 +121,12 @@ export function readCsv(file: string, options: CsvOptions = {}): Dataset {
  * A CSV file as a train/test split: a seeded, stratified 20% (by default) of
  * each class is the test set.
  */
-export function loadCsv(file: string, options: CsvOptions & { testFraction?: number; seed?: number } = {}): Split {
+export function loadCsv(file: string, options?: CsvOptions & { testFraction?: number; seed?: number }): Split {
+  const { testFraction = 0.2, seed = 0 } = optionsObject('options', options);
+  // Checked before the file is read, under the names the caller used.
+  assertInRange('options.testFraction', testFraction, 0, 1, { minExclusive: true, maxExclusive: true });
+  assertInteger('options.seed', seed, 0, 2 ** 32 - 1);
   const ds = readCsv(file, options);
-  const { train, validation } = holdOut(ds, options.testFraction ?? 0.2, options.seed ?? 0);
+  const { train, validation } = holdOut(ds, testFraction, seed);
   return { train: { ...train, name: `${file} train` }, test: { ...validation, name: `${file} test` } };
 }

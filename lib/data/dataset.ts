@@ -2,10 +2,18 @@
  * Datasets: samples as rows of a [n, features] tensor plus integer labels.
  * Splits, subsets, hold-out validation, normalisation and seeded batching.
  */
-import { DataError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, DataError, NonFiniteError, ShapeError } from '../errors';
 import { Random } from '../random';
-import { Tensor } from '../tensor';
-import { assertInRange, assertInteger } from '../validate';
+import { Tensor, assertTensor } from '../tensor';
+import { assertInRange, assertInt32Array, assertInteger, assertObject, assertString, describe, expected, optionsObject } from '../validate';
+
+
+/**
+ * The most classes a dataset may have. Class counts size per-class buffers
+ * and model outputs, so a corrupt label (2e9 in an IDX file) must be refused
+ * rather than allocated for; 2^16 is far above any classification set here.
+ */
+export const MAX_CLASSES = 65_536;
 
 export interface Dataset {
   /** Where the data came from, for reports and error messages. */
@@ -27,13 +35,25 @@ export interface Split {
 }
 
 export function datasetSize(ds: Dataset): number {
-  return ds.y.length;
+  return checkDataset(ds, 'ds').y.length;
 }
 
-/** Checks the invariants every loader guarantees. */
-export function checkDataset(ds: Dataset): Dataset {
+/**
+ * Checks the invariants every loader guarantees. `name` is the argument's
+ * name in errors: wrong types are ArgumentTypeErrors, inconsistent contents
+ * DataErrors naming the dataset.
+ */
+export function checkDataset(value: unknown, name = 'dataset'): Dataset {
+  assertObject(name, value, 'a dataset');
+  const ds = value as Dataset;
+  assertString(`${name}.name`, ds.name);
+  assertTensor(`${name}.x`, ds.x, 2);
+  assertInt32Array(`${name}.y`, ds.y);
+  assertInteger(`${name}.classes`, ds.classes, 1, MAX_CLASSES);
+  if (!Array.isArray(ds.sampleShape)) throw new ArgumentTypeError(expected('an array of dimensions', `${name}.sampleShape`, describe(ds.sampleShape)));
+  ds.sampleShape.forEach((d, i) => assertInteger(`${name}.sampleShape[${i}]`, d, 0));
   const n = ds.y.length;
-  if (ds.x.rank !== 2 || ds.x.shape[0] !== n) {
+  if (ds.x.shape[0] !== n) {
     throw new DataError(`${ds.name}: ${ds.x.shape[0]} samples but ${n} labels`);
   }
   const features = ds.sampleShape.reduce((a, b) => a * b, 1);
@@ -48,17 +68,28 @@ export function checkDataset(ds: Dataset): Dataset {
   return ds;
 }
 
+/** Array-likes of numbers: arrays and typed arrays (elements are checked one by one). */
+function assertIndexList(name: string, value: unknown): asserts value is ArrayLike<number> {
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw new ArgumentTypeError(expected('an array of sample indices', name, describe(value)));
+  }
+}
+
 /** The samples at `indices`, copied, in that order. */
-export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
-  const f = ds.x.shape[1];
-  const x = Tensor.zeros([indices.length, f]);
-  const y = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
+export function subset(ds: Dataset, indices: ArrayLike<number>, name?: string): Dataset {
+  checkDataset(ds, 'ds');
+  assertIndexList('indices', indices);
+  if (name !== undefined) assertString('name', name);
+  const n = ds.y.length, f = ds.x.shape[1], count = indices.length;
+  const x = Tensor.zeros([count, f]);
+  const y = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
     const j = indices[i];
+    assertInteger(`indices[${i}]`, j, 0, n - 1);
     x.data.set(ds.x.data.subarray(j * f, (j + 1) * f), i * f);
     y[i] = ds.y[j];
   }
-  return { ...ds, name, x, y };
+  return { ...ds, name: name ?? ds.name, x, y };
 }
 
 /**
@@ -67,6 +98,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
  * the test split.
  */
 export function holdOut(train: Dataset, fraction: number, seed = 0): { train: Dataset; validation: Dataset } {
+  checkDataset(train, 'train');
   assertInRange('fraction', fraction, 0, 1, { minExclusive: true, maxExclusive: true });
   const rng = new Random(seed);
   const byClass: number[][] = Array.from({ length: train.classes }, () => []);
@@ -82,6 +114,15 @@ export function holdOut(train: Dataset, fraction: number, seed = 0): { train: Da
   return { train: subset(train, kept, `${train.name} (train)`), validation: subset(train, held, `${train.name} (validation)`) };
 }
 
+function assertFinite(ds: Dataset, name: string): void {
+  const f = ds.x.shape[1], data = ds.x.data;
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      throw new NonFiniteError(expected('finite features', name, `${describe(data[k])} at sample ${Math.floor(k / f)}, feature ${k % f}`));
+    }
+  }
+}
+
 export type Normalization = 'none' | 'standardize' | 'minmax';
 
 /**
@@ -90,19 +131,30 @@ export type Normalization = 'none' | 'standardize' | 'minmax';
  * features are only centred) or 'minmax' (each feature to [0, 1]).
  */
 export function normalize(split: Split, mode: Normalization): Split {
+  assertObject('split', split, 'a split { train, test }');
+  checkDataset(split.train, 'split.train');
+  checkDataset(split.test, 'split.test');
+  const f = split.train.x.shape[1];
+  if (split.test.x.shape[1] !== f) {
+    throw new ShapeError(expected(`${f} features per sample (as split.train)`, 'split.test', `${split.test.x.shape[1]}`));
+  }
   if (mode === 'none') return split;
   if (mode !== 'standardize' && mode !== 'minmax') {
-    throw new DataError(`unknown normalization '${String(mode)}' (use none, standardize or minmax)`);
+    const what = "one of 'none', 'standardize', 'minmax'";
+    throw typeof mode === 'string' ? new ArgumentRangeError(expected(what, 'mode', `'${mode}'`)) : new ArgumentTypeError(expected(what, 'mode', describe(mode)));
   }
-  const f = split.train.x.shape[1];
+  // One NaN or Infinity would spread through its feature's statistics to every sample.
+  assertFinite(split.train, 'split.train');
+  assertFinite(split.test, 'split.test');
   const n = split.train.y.length;
+  if (n === 0) throw new ArgumentRangeError(expected('at least one sample to take statistics from', 'split.train', '0 samples'));
   const a = new Float64Array(f), b = new Float64Array(f);
   const xs = split.train.x.data;
   if (mode === 'standardize') {
     for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) a[j] += xs[i * f + j];
-    for (let j = 0; j < f; j++) a[j] /= Math.max(n, 1);
+    for (let j = 0; j < f; j++) a[j] /= n;
     for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) b[j] += (xs[i * f + j] - a[j]) ** 2;
-    for (let j = 0; j < f; j++) b[j] = Math.sqrt(b[j] / Math.max(n, 1)) || 1;
+    for (let j = 0; j < f; j++) b[j] = Math.sqrt(b[j] / n) || 1;
   } else {
     a.fill(Infinity);
     b.fill(-Infinity);
@@ -135,11 +187,18 @@ export interface Batch {
  * Mini-batches covering every sample once per pass; the last batch may be
  * smaller. With a seed the order is a seeded permutation, else the data's.
  */
-export function* batches(ds: Dataset, batchSize: number, options: { seed?: number } = {}): Generator<Batch> {
+export function batches(ds: Dataset, batchSize: number, options: { seed?: number } = {}): Generator<Batch> {
+  // Checked here, not in the generator, so a bad call fails when made rather than when first iterated.
+  checkDataset(ds, 'ds');
   assertInteger('batchSize', batchSize, 1);
+  const { seed } = optionsObject('options', options);
   const n = ds.y.length;
-  const order = options.seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : new Random(options.seed).permutation(n);
-  const f = ds.x.shape[1];
+  const order = seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : new Random(seed).permutation(n);
+  return batchesInOrder(ds, batchSize, order);
+}
+
+function* batchesInOrder(ds: Dataset, batchSize: number, order: Int32Array): Generator<Batch> {
+  const n = order.length, f = ds.x.shape[1];
   for (let start = 0; start < n; start += batchSize) {
     const indices = order.subarray(start, Math.min(n, start + batchSize));
     const x = Tensor.zeros([indices.length, f]);

@@ -10,7 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors';
 import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
-import { Dataset, Split, checkDataset } from './dataset';
+import { assertString, assertUint8Array } from '../validate';
+
+import { Dataset, MAX_CLASSES, Split, checkDataset } from './dataset';
 
 export interface IdxArray {
   dims: number[];
@@ -23,8 +25,10 @@ const ELEMENT_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c:
 const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 
 /** Parses IDX bytes; `name` (usually the file path) appears in every error. */
-export function parseIdx(bytes: Buffer, name: string): IdxArray {
-  let buf = bytes;
+export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+  assertUint8Array('bytes', bytes);
+  assertString('name', name);
+  let buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });
@@ -64,12 +68,20 @@ export function parseIdx(bytes: Buffer, name: string): IdxArray {
     case 0x0b: for (let i = 0; i < count; i++) data[i] = body.readInt16BE(2 * i); break;
     case 0x0c: for (let i = 0; i < count; i++) data[i] = body.readInt32BE(4 * i); break;
     case 0x0d: for (let i = 0; i < count; i++) data[i] = body.readFloatBE(4 * i); break;
-    default: for (let i = 0; i < count; i++) data[i] = body.readDoubleBE(8 * i); break;
+    default:
+      for (let i = 0; i < count; i++) {
+        const v = body.readDoubleBE(8 * i);
+        data[i] = v;
+        // NaN and Infinity are kept as stored; a finite double must not become an infinite float32.
+        if (Number.isFinite(v) && !Number.isFinite(data[i])) throw new DataError(`${name}: element ${i} (${v}) is beyond the float32 range`);
+      }
+      break;
   }
   return { dims, data };
 }
 
 export function readIdx(file: string): IdxArray {
+  assertString('file', file, 'a file path');
   return parseIdx(readFileBytes(file), file);
 }
 
@@ -87,6 +99,9 @@ function findFile(dir: string, base: string): string {
  * and `<prefix>-labels-idx1-ubyte[.gz]`. Pixels are scaled to [0, 1].
  */
 export function loadIdxSplit(dir: string, prefix: string, name: string): Dataset {
+  assertString('dir', dir, 'a directory path');
+  assertString('prefix', prefix);
+  assertString('name', name);
   const imagesFile = findFile(dir, `${prefix}-images-idx3-ubyte`);
   const labelsFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const images = readIdx(imagesFile);
@@ -94,22 +109,35 @@ export function loadIdxSplit(dir: string, prefix: string, name: string): Dataset
   if (images.dims.length !== 3) throw new DataError(`${imagesFile}: expected 3 dimensions (n, rows, cols) but found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataError(`${labelsFile}: expected 1 dimension (n) but found ${labels.dims.length}`);
   const [n, rows, cols] = images.dims;
+  // With no images the file's size bounds neither rows nor cols.
+  if (n === 0) throw new DataError(`${imagesFile}: no images`);
   if (labels.dims[0] !== n) {
     throw new DataError(`${labelsFile}: ${labels.dims[0]} labels for the ${n} images of ${imagesFile}`);
   }
-  const x = new Tensor(images.data, [n, rows * cols]);
-  for (let i = 0; i < x.size; i++) x.data[i] /= 255;
-  const y = Int32Array.from(labels.data);
+  const pixels = rows * cols;
+  const x = new Tensor(images.data, [n, pixels]);
+  for (let i = 0; i < x.size; i++) {
+    if (!Number.isFinite(x.data[i])) throw new DataError(`${imagesFile}: pixel ${i % pixels} of image ${Math.floor(i / pixels)} is ${x.data[i]}`);
+    x.data[i] /= 255;
+  }
+  // Labels are checked as stored (floats for some element types), before Int32Array.from truncates or wraps them.
   let classes = 0;
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(y[i]) || y[i] < 0) throw new DataError(`${labelsFile}: label ${labels.data[i]} of sample ${i} is not a class index`);
-    classes = Math.max(classes, y[i] + 1);
+    const label = labels.data[i];
+    if (!Number.isInteger(label) || label < 0 || label >= MAX_CLASSES) {
+      throw new DataError(`${labelsFile}: label ${label} of sample ${i} is not a class index in [0, ${MAX_CLASSES})`);
+    }
+    classes = Math.max(classes, label + 1);
   }
+  const y = Int32Array.from(labels.data);
   return checkDataset({ name, x, y, classes: Math.max(classes, 10), sampleShape: [1, rows, cols] });
 }
 
 /** An MNIST-format directory with train-* and t10k-* files. */
-export function loadIdxDirectory(dir: string, name = `idx:${dir}`): Split {
+export function loadIdxDirectory(dir: string, name?: string): Split {
+  assertString('dir', dir, 'a directory path');
+  if (name === undefined) name = `idx:${dir}`;
+  assertString('name', name);
   return { train: loadIdxSplit(dir, 'train', `${name} train`), test: loadIdxSplit(dir, 't10k', `${name} test`) };
 }
 
@@ -118,6 +146,7 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST: 60,000 training and 10,000 test images of 10 clothing classes. */
 export function loadFashionMnist(dir = FASHION_MNIST_DIR): Split {
+  assertString('dir', dir, 'a directory path');
   if (!existsSync(dir)) {
     throw new DataError(`${dir}: Fashion-MNIST not found; install it with: apt-get install dataset-fashion-mnist`);
   }

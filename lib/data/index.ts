@@ -4,10 +4,12 @@
  *   mnist | fashion | idx:DIR | csv:FILE
  */
 import { DataError } from '../errors';
+
 import { Split } from './dataset';
 import { loadCsv } from './csv';
 import { loadFashionMnist, loadIdxDirectory } from './idx';
 import { loadMnist } from './mnist';
+import { assertString } from '../validate';
 
 export * from './dataset';
 export { randomShift, type Augmentation } from './augment';
@@ -17,6 +19,7 @@ export { FASHION_MNIST_DIR, loadFashionMnist, loadIdxDirectory, loadIdxSplit, pa
 export { MNIST_TRAIN_FRACTION, loadMnist } from './mnist';
 
 export function loadDataset(spec: string): Split {
+  assertString('spec', spec, 'a dataset spec (mnist, fashion, idx:DIR or csv:FILE)');
   if (spec === 'mnist') return loadMnist();
   if (spec === 'fashion') return loadFashionMnist();
   if (spec.startsWith('idx:') && spec.length > 4) return loadIdxDirectory(spec.slice(4));

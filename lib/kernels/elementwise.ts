@@ -3,17 +3,33 @@
  * bias add and gradient, activations and their gradients, and the fused,
  * numerically stable softmax + cross-entropy.
  */
-import { ShapeError } from '../errors';
-import { assertDisjoint, assertInt32Array, assertLength, expected, formatShape } from '../validate';
+import { ArgumentRangeError, ShapeError } from '../errors';
+import { assertDisjoint, assertFloat32Array, assertInt32Array, assertLength, describe, expected, formatShape } from '../validate';
 import { native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
 
 export type ActivationKind = 'relu' | 'tanh' | 'sigmoid';
 const KIND: Record<ActivationKind, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 
+/** The native code of an activation kind; anything else is an ArgumentRangeError. */
+export function activationCode(kind: unknown, name = 'kind'): number {
+  if (typeof kind !== 'string' || !Object.hasOwn(KIND, kind)) {
+    throw new ArgumentRangeError(expected("'relu', 'tanh' or 'sigmoid'", name, typeof kind === 'string' ? `'${kind}'` : describe(kind)));
+  }
+  return KIND[kind as ActivationKind];
+}
+
+/** An optional output tensor: undefined gets a new one of this shape. */
+function outputOr(name: string, out: Tensor | undefined, shape: readonly number[]): Tensor {
+  if (out === undefined) return Tensor.zeros(shape);
+  assertTensor(name, out);
+  return out;
+}
+
 /** y (rows, cols) += bias on every row, in place. */
 export function biasAdd(y: Tensor, bias: Float32Array): void {
   assertTensor('y', y, 2);
+  assertFloat32Array('bias', bias);
   assertLength('bias', bias.length, y.shape[1]);
   native.biasAdd(y.data, bias, y.shape[0], y.shape[1]);
 }
@@ -21,28 +37,32 @@ export function biasAdd(y: Tensor, bias: Float32Array): void {
 /** The bias gradient: column sums of dy (rows, cols), written into db. */
 export function biasGrad(db: Float32Array, dy: Tensor): void {
   assertTensor('dy', dy, 2);
+  assertFloat32Array('db', db);
   assertLength('db', db.length, dy.shape[1]);
   native.biasGrad(db, dy.data, dy.shape[0], dy.shape[1]);
 }
 
 /** out = f(x) elementwise (out may be x itself). */
-export function activation(kind: ActivationKind, x: Tensor, out: Tensor = Tensor.zeros(x.shape)): Tensor {
+export function activation(kind: ActivationKind, x: Tensor, out?: Tensor): Tensor {
+  const code = activationCode(kind);
   assertTensor('x', x);
-  if (!(kind in KIND)) throw new ShapeError(expected("'relu', 'tanh' or 'sigmoid'", 'kind', String(kind)));
-  assertLength('out', out.size, x.size);
-  native.activation(out.data, x.data, KIND[kind]);
-  return out;
+  const y = outputOr('out', out, x.shape);
+  assertLength('out', y.size, x.size);
+  native.activation(y.data, x.data, code);
+  return y;
 }
 
 /** dx = dy · f'(x), from the forward output y (dx may be dy itself). */
-export function activationGrad(kind: ActivationKind, dy: Tensor, y: Tensor, dx: Tensor = Tensor.zeros(y.shape)): Tensor {
+export function activationGrad(kind: ActivationKind, dy: Tensor, y: Tensor, dx?: Tensor): Tensor {
+  const code = activationCode(kind);
   assertTensor('dy', dy);
   assertTensor('y', y);
+  const out = outputOr('dx', dx, y.shape);
   assertLength('dy', dy.size, y.size);
-  assertLength('dx', dx.size, y.size);
-  if (dx.data !== dy.data) assertDisjoint('dx', dx.data, 'dy', dy.data);
-  native.activationGrad(dx.data, dy.data, y.data, KIND[kind]);
-  return dx;
+  assertLength('dx', out.size, y.size);
+  if (out.data !== dy.data) assertDisjoint('dx', out.data, 'dy', dy.data);
+  native.activationGrad(out.data, dy.data, y.data, code);
+  return out;
 }
 
 export interface CrossEntropy {

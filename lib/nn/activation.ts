@@ -1,8 +1,8 @@
 /** Activation layers: ReLU, Tanh, Sigmoid (native elementwise kernels). */
 import { ShapeError } from '../errors';
-import { ActivationKind, activation, activationGrad } from '../kernels/elementwise';
-import { Tensor, reuse } from '../tensor';
-import { Layer, LayerSpec, Mode } from './layer';
+import { ActivationKind, activation, activationCode, activationGrad } from '../kernels/elementwise';
+import { Tensor, assertTensor, reuse } from '../tensor';
+import { Layer, LayerSpec, Mode, assertOutputGradient, layerName } from './layer';
 import { Parameter } from './parameter';
 
 export class Activation implements Layer {
@@ -15,10 +15,12 @@ export class Activation implements Layer {
     readonly kind: ActivationKind,
     name?: string,
   ) {
-    this.name = name ?? kind;
+    activationCode(kind);
+    this.name = layerName(name, kind);
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
+    assertTensor(`input of ${this.name}`, x);
     if (mode === 'eval') return activation(this.kind, x);
     if (mode === 'infer') return activation(this.kind, x, (this.inferBuffer = reuse(this.inferBuffer, x.shape)));
     this.output = activation(this.kind, x, reuse(this.output, x.shape));
@@ -27,6 +29,7 @@ export class Activation implements Layer {
 
   backward(dy: Tensor): Tensor {
     if (this.output === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertOutputGradient(this.name, dy, this.output.shape);
     this.dxBuffer = reuse(this.dxBuffer, dy.shape);
     return activationGrad(this.kind, dy, this.output, this.dxBuffer);
   }

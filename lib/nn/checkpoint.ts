@@ -10,9 +10,10 @@
  * then every tensor's dtype, shape and offsets against the data.
  */
 import { VERSION } from '../version';
-import { CorruptModelError } from '../errors';
+import { ArgumentTypeError, CorruptModelError } from '../errors';
+import { assertObject, assertUint8Array, describe, expected } from '../validate';
 import { readFileBytes, writeFileAtomic } from '../files';
-import { Sequential } from './sequential';
+import { Sequential, assertModel } from './sequential';
 import { modelFromSpec, specParameterCount } from './spec';
 
 const MAX_HEADER_BYTES = 100 * 2 ** 20;
@@ -30,7 +31,17 @@ export interface Checkpoint {
 }
 
 
+function assertMetadata(metadata: unknown): asserts metadata is Record<string, string> {
+  assertObject('metadata', metadata, 'an object of strings');
+  for (const [key, value] of Object.entries(metadata)) {
+    // safetensors metadata maps strings to strings
+    if (typeof value !== 'string') throw new ArgumentTypeError(expected('a string', `metadata.${key}`, describe(value)));
+  }
+}
+
 export function serializeCheckpoint(model: Sequential, metadata: Record<string, string> = {}): Buffer {
+  assertModel('model', model);
+  assertMetadata(metadata);
   const entries: [string, TensorEntry][] = [];
   for (const p of model.parameters()) {
     const v = p.value.data;
@@ -59,7 +70,10 @@ export function serializeCheckpoint(model: Sequential, metadata: Record<string, 
   return out;
 }
 
-export function parseCheckpoint(buf: Buffer, name = 'checkpoint'): Checkpoint {
+export function parseCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpoint {
+  assertUint8Array('bytes', bytes);
+  // A detached or empty array has no buffer to view: it reads as zero bytes.
+  const buf = Buffer.isBuffer(bytes) ? bytes : bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 8) throw new CorruptModelError(`${name}: ${buf.length} bytes is too short for a safetensors file`);
   const headerLength = buf.readBigUInt64LE(0);
   if (headerLength > BigInt(buf.length - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {

@@ -3,20 +3,28 @@
  * padding), MaxPool2D and Flatten. Activations are [batch, C, H, W]; a
  * layer given [batch, C·H·W] reads it as its declared input shape.
  */
-import { ArgumentRangeError, ShapeError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
 import { native } from '../native';
 import { Random } from '../random';
 import { Tensor, assertTensor, reuse } from '../tensor';
-import { assertInteger, expected, formatShape } from '../validate';
+import { assertInteger, describe, expected, formatShape, optionsObject } from '../validate';
 import { applyMask } from '../kernels/mask';
 import { InitializerName, initialize } from './init';
-import { Layer, LayerSpec, Mode } from './layer';
+import { Layer, LayerSpec, Mode, assertLayerWeights, layerName } from './layer';
 import { Parameter } from './parameter';
 
 export type ImageShape = readonly [channels: number, height: number, width: number];
 
 /** Most values one sample's unrolled receptive fields (im2col) may hold; the native kernels refuse more. */
 export const MAX_UNROLLED_PER_SAMPLE = 2 ** 26;
+
+/** [channels, height, width], each a positive integer. */
+function assertImageShape(name: string, shape: unknown): asserts shape is ImageShape {
+  if (!Array.isArray(shape) || shape.length !== 3) {
+    throw new ArgumentTypeError(expected('[channels, height, width]', name, describe(shape)));
+  }
+  shape.forEach((d, i) => assertInteger(`${name}[${i}]`, d, 1));
+}
 
 function asImages(x: Tensor, shape: ImageShape, name: string): Tensor {
   assertTensor(`input of ${name}`, x);
@@ -55,8 +63,12 @@ export class Conv2D implements Layer {
     readonly kernel: number,
     options: Conv2DOptions = {},
   ) {
+    assertImageShape('inputShape', inputShape);
+    inputShape = this.inputShape = Object.freeze([...inputShape]) as unknown as ImageShape;
     const [c, h, w] = inputShape;
-    [c, h, w, outChannels, kernel].forEach((v, i) => assertInteger(['channels', 'height', 'width', 'outChannels', 'kernel'][i], v, 1));
+    assertInteger('outChannels', outChannels, 1);
+    assertInteger('kernel', kernel, 1);
+    options = optionsObject('options', options);
     this.stride = options.stride ?? 1;
     this.padding = options.padding ?? 0;
     assertInteger('stride', this.stride, 1);
@@ -72,8 +84,9 @@ export class Conv2D implements Layer {
         expected('at most 2^26 unrolled values per sample (channels × kernel² × output positions)', 'inputShape and kernel', String(unrolled)),
       );
     }
+    assertLayerWeights('outChannels × channels × kernel²', outChannels * c * kernel * kernel);
     this.outputShape = [outChannels, oh, ow];
-    this.name = options.name ?? `conv_${outChannels}x${kernel}`;
+    this.name = layerName(options.name, `conv_${outChannels}x${kernel}`);
     this.weight = new Parameter(`${this.name}.weight`, Tensor.zeros([outChannels, c, kernel, kernel]), 'weight');
     this.bias = new Parameter(`${this.name}.bias`, Tensor.zeros([outChannels]), 'bias');
     const area = kernel * kernel;
@@ -99,6 +112,7 @@ export class Conv2D implements Layer {
   backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertTensor(`dy of ${this.name}`, dy);
     const dx = needInputGrad ? (this.dxBuffer = reuse(this.dxBuffer, x.shape)) : null;
     native.conv2dBackward(this.weight.grad.data, this.bias.grad.data, dx?.data ?? null, dy.data, x.data, this.weight.value.data, ...this.dims(x.shape[0]));
     if (this.weight.mask) applyMask(this.weight.grad.data, this.weight.mask);
@@ -130,12 +144,14 @@ export class MaxPool2D implements Layer {
     readonly stride = size,
     name?: string,
   ) {
+    assertImageShape('inputShape', inputShape);
+    inputShape = this.inputShape = Object.freeze([...inputShape]) as unknown as ImageShape;
     assertInteger('size', size, 1);
     assertInteger('stride', stride, 1);
     const [c, h, w] = inputShape;
     if (size > h || size > w) throw new ShapeError(expected('a window that fits the input', 'size', String(size)));
     this.outputShape = [c, Math.floor((h - size) / stride) + 1, Math.floor((w - size) / stride) + 1];
-    this.name = name ?? `maxpool${size}`;
+    this.name = layerName(name, `maxpool${size}`);
   }
 
   private dims(batch: number): number[] {
@@ -165,6 +181,7 @@ export class MaxPool2D implements Layer {
 
   backward(dy: Tensor): Tensor {
     if (this.argmax === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertTensor(`dy of ${this.name}`, dy);
     const dx = (this.dxBuffer = reuse(this.dxBuffer, [this.batch, ...this.inputShape]));
     native.maxpool2dBackward(dx.data, dy.data, this.argmax, ...this.dims(this.batch));
     return dx;
@@ -184,8 +201,8 @@ export class Flatten implements Layer {
   readonly name: string;
   private inputShape: readonly number[] | null = null;
 
-  constructor(name = 'flatten') {
-    this.name = name;
+  constructor(name?: string) {
+    this.name = layerName(name, 'flatten');
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
@@ -196,6 +213,7 @@ export class Flatten implements Layer {
 
   backward(dy: Tensor): Tensor {
     if (this.inputShape === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertTensor(`dy of ${this.name}`, dy);
     return dy.reshape(this.inputShape);
   }
 

@@ -16,9 +16,9 @@ import { applyMask } from '../kernels/mask';
 import { SparseMatrix, sparseLinear, sparseMatmul, sparseWeightGrad } from '../kernels/sparse';
 import { Random } from '../random';
 import { Tensor, assertTensor, reuse } from '../tensor';
-import { assertInteger, expected, formatShape } from '../validate';
+import { assertInteger, expected, formatShape, optionsObject } from '../validate';
 import { InitializerName, initialize } from './init';
-import { Layer, LayerSpec, Mode } from './layer';
+import { Layer, LayerSpec, Mode, assertLayerWeights, assertOutputGradient, layerName } from './layer';
 import { Parameter } from './parameter';
 
 export const SPARSE_FORWARD_MIN_SPARSITY = 0.8;
@@ -66,7 +66,9 @@ export class Dense implements Layer {
   ) {
     assertInteger('inFeatures', inFeatures, 1);
     assertInteger('outFeatures', outFeatures, 1);
-    this.name = options.name ?? `dense_${inFeatures}_${outFeatures}`;
+    assertLayerWeights('inFeatures × outFeatures', inFeatures * outFeatures);
+    options = optionsObject('options', options);
+    this.name = layerName(options.name, `dense_${inFeatures}_${outFeatures}`);
     this.weight = new Parameter(`${this.name}.weight`, Tensor.zeros([outFeatures, inFeatures]), 'weight');
     this.bias = new Parameter(`${this.name}.bias`, Tensor.zeros([outFeatures]), 'bias');
     initialize(this.weight.value, options.init ?? 'he', inFeatures, outFeatures, new Random(options.seed ?? 0));
@@ -140,6 +142,7 @@ export class Dense implements Layer {
   backward(dy: Tensor, needInputGrad = true): Tensor {
     const x = this.input;
     if (x === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertOutputGradient(this.name, dy, [x.shape[0], this.outFeatures]);
     const sparse = this.forwardWasSparse && this.sparseBackwardAt(x.shape[0]) ? this.sparseWeight(x.shape[0]) : null;
     biasGrad(this.bias.grad.data, dy);
     if (sparse) {

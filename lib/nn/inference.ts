@@ -14,7 +14,7 @@ import { Activation } from './activation';
 import { Conv2D, Flatten, MaxPool2D } from './conv';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
-import { Sequential, argmaxRows } from './sequential';
+import { Sequential, argmaxRows, assertModel } from './sequential';
 
 const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
 const MAX_BATCH = 2 ** 31 - 1;
@@ -76,6 +76,7 @@ export class InferencePlan {
   ) {}
 
   static compile(model: Sequential, options: CompileOptions = {}): InferencePlan {
+    assertModel('model', model);
     if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
     if (options.weights !== undefined && options.weights !== 'float' && options.weights !== 'codebook') {
       const got = typeof options.weights === 'string' ? `'${options.weights}'` : describe(options.weights);

@@ -4,7 +4,9 @@
  * the gradient with respect to the layer's input. Activations are
  * [batch, features].
  */
-import { Tensor } from '../tensor';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { Tensor, assertTensor } from '../tensor';
+import { assertShape, describe, expected } from '../validate';
 import { Parameter } from './parameter';
 
 /**
@@ -31,4 +33,28 @@ export interface Layer {
   parameters(): Parameter[];
   /** The architecture as JSON (no weights). */
   spec(): LayerSpec;
+}
+
+/** A layer's name: the caller's (a non-empty string) or the fallback. */
+export function layerName(name: unknown, fallback: string): string {
+  if (name === undefined) return fallback;
+  if (typeof name !== 'string' || name.length === 0) throw new ArgumentTypeError(expected('a non-empty string', 'name', describe(name)));
+  return name;
+}
+
+/**
+ * Most weights one layer may hold (2^28, 1 GiB of float32): past that,
+ * building and initialising it would take minutes, and this library is for
+ * small networks.
+ */
+export const MAX_LAYER_WEIGHTS = 2 ** 28;
+
+export function assertLayerWeights(what: string, count: number): void {
+  if (count > MAX_LAYER_WEIGHTS) throw new ArgumentRangeError(expected(`at most 2^28 weights (${what})`, 'layer size', String(count)));
+}
+
+/** dy of backward(): a tensor shaped as the output of the last training-mode forward pass. */
+export function assertOutputGradient(layer: string, dy: unknown, outputShape: readonly number[]): asserts dy is Tensor {
+  assertTensor(`dy of ${layer}`, dy);
+  assertShape(`dy of ${layer}`, dy.shape, outputShape);
 }

@@ -2,9 +2,10 @@
  * Sequential: layers applied in order, trained with the fused softmax +
  * cross-entropy loss on integer labels.
  */
-import { ShapeError } from '../errors';
+import { ArgumentTypeError, ShapeError } from '../errors';
 import { softmaxCrossEntropy } from '../kernels/elementwise';
 import { Tensor, reuse } from '../tensor';
+import { describe, expected } from '../validate';
 import { Dataset, batches } from '../data/dataset';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
@@ -32,8 +33,16 @@ export class Sequential {
   private dlogits: Tensor | null = null;
 
   constructor(layers: Layer[]) {
+    if (!Array.isArray(layers)) throw new ArgumentTypeError(expected('an array of layers', 'layers', describe(layers)));
     if (layers.length === 0) throw new ShapeError('a Sequential model needs at least one layer');
-    this.layers = [...layers];
+    const own = [...layers];
+    own.forEach((l, i) => {
+      const layer = l as unknown as Record<string, unknown> | null;
+      const isLayer = typeof layer === 'object' && layer !== null &&
+        ['forward', 'backward', 'parameters', 'spec'].every((m) => typeof layer[m] === 'function');
+      if (!isLayer) throw new ArgumentTypeError(expected('a layer (forward, backward, parameters, spec)', `layers[${i}]`, describe(l)));
+    });
+    this.layers = own;
   }
 
   forward(x: Tensor, mode: Mode = 'eval'): Tensor {
@@ -103,4 +112,8 @@ export class Sequential {
   spec(): LayerSpec[] {
     return this.layers.map((l) => l.spec());
   }
+}
+
+export function assertModel(name: string, value: unknown): asserts value is Sequential {
+  if (!(value instanceof Sequential)) throw new ArgumentTypeError(expected('a Sequential model', name, describe(value)));
 }

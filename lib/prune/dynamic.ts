@@ -16,7 +16,8 @@ import { globalMagnitudeThreshold } from '../kernels/threshold';
 import { Random } from '../random';
 import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
-import { assertInRange, assertInteger, expected } from '../validate';
+import { assertInRange, assertInteger, expected, optionsObject, quoted } from '../validate';
+import { assertTargets } from './checks';
 import { randomPruning } from './random';
 import { Target, TargetOptions, assertSparsity, selectTargets } from './targets';
 
@@ -35,9 +36,10 @@ export interface DynamicSparseOptions extends TargetOptions {
 
 /** Per-target sparsities with the given overall sparsity. */
 export function layerSparsities(targets: Target[], sparsity: number, distribution: SparsityDistribution, name = 'sparsity'): number[] {
+  assertTargets('targets', targets);
   assertSparsity(name, sparsity);
   if (distribution === 'uniform') return targets.map(() => sparsity);
-  if (distribution !== 'erk') throw new ArgumentRangeError(expected("'uniform' or 'erk'", 'options.distribution', JSON.stringify(distribution)));
+  if (distribution !== 'erk') throw new ArgumentRangeError(expected("'uniform' or 'erk'", 'options.distribution', quoted(distribution)));
   const sizes = targets.map((t) => t.param.size);
   const raw = targets.map((t) => t.param.shape.reduce((a, b) => a + b, 0) / t.param.size);
   const budget = (1 - sparsity) * sizes.reduce((a, b) => a + b, 0);
@@ -63,11 +65,13 @@ export class DynamicSparseTraining {
   private readonly options: Required<Omit<DynamicSparseOptions, keyof TargetOptions>>;
 
   constructor(model: Sequential, options: DynamicSparseOptions) {
+    options = optionsObject('options', options);
     const { mode, sparsity, distribution = 'uniform', updateEvery = 100, endStep, dropFraction = 0.3, seed = 0 } = options;
-    if (mode !== 'set' && mode !== 'rigl') throw new ArgumentRangeError(expected("'set' or 'rigl'", 'options.mode', JSON.stringify(mode)));
+    if (mode !== 'set' && mode !== 'rigl') throw new ArgumentRangeError(expected("'set' or 'rigl'", 'options.mode', quoted(mode)));
     assertInteger('options.updateEvery', updateEvery, 1);
     assertInteger('options.endStep', endStep, 0);
     assertInRange('options.dropFraction', dropFraction, 0, 1);
+    assertInteger('options.seed', seed, 0, 2 ** 32 - 1);
     this.options = { mode, sparsity, distribution, updateEvery, endStep, dropFraction, seed };
     this.targets = selectTargets(model, options);
     this.sparsities = layerSparsities(this.targets, sparsity, distribution, 'options.sparsity');

@@ -7,6 +7,7 @@
  */
 import { PrunekitError } from '../errors';
 import { PruningMethod, scoreMethod } from './method';
+import { assertTargets } from './checks';
 import { Target } from './targets';
 
 function currentGradient(t: Target, method: string): Float32Array {
@@ -27,6 +28,7 @@ export class GradientAccumulator {
   constructor(private readonly absolute: boolean) {}
 
   observe(targets: Target[]): void {
+    assertTargets('targets', targets);
     for (const { param } of targets) {
       let s = this.sums.get(param);
       if (!s) this.sums.set(param, (s = new Float32Array(param.size)));

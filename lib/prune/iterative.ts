@@ -4,12 +4,14 @@
  * supplies the fine-tuning (optimizer, learning rate, epochs), so the same
  * driver serves every method and recipe.
  */
-import { Dataset } from '../data/dataset';
+import { Dataset, checkDataset } from '../data/dataset';
 import { Sequential } from '../nn/sequential';
+import { assertFunction, optionsObject } from '../validate';
+import { assertMethod } from './checks';
 import { PruningMethod, PruneReport, report } from './method';
 import { magnitude } from './magnitude';
 import { iterativeSparsities } from './schedules';
-import { ScopeOptions, rampOverrides, selectTargets } from './targets';
+import { ScopeOptions, checkOverrides, rampOverrides, selectTargets } from './targets';
 
 export interface IterativeOptions extends ScopeOptions {
   method?: PruningMethod;
@@ -32,10 +34,17 @@ export interface RoundResult {
 }
 
 export function iterativePruning(model: Sequential, options: IterativeOptions): RoundResult[] {
+  // Everything is checked before the first round prunes: a bad option must not leave the model half done.
+  options = optionsObject('options', options);
   const method = options.method ?? magnitude();
+  assertMethod('options.method', method);
+  assertFunction('options.fineTune', options.fineTune);
+  if (options.validation !== undefined) checkDataset(options.validation, 'options.validation');
   const targets = selectTargets(model, options);
+  checkOverrides(targets, options.overrides);
+  const sparsities = iterativeSparsities(options);
   const results: RoundResult[] = [];
-  iterativeSparsities(options).forEach((sparsity, i) => {
+  sparsities.forEach((sparsity, i) => {
     // Per-layer overrides ramp with the rounds, as under a Pruner.
     method.prune(targets, sparsity, { ...options, overrides: rampOverrides(options.overrides, sparsity, options.final) });
     options.fineTune(model, i);

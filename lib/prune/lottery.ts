@@ -9,7 +9,9 @@
  */
 import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
-import { assertInRange, assertInteger } from '../validate';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { assertFunction, assertInRange, assertInteger, describe, expected, optionsObject, quoted } from '../validate';
+import { assertModel } from './checks';
 import { magnitude } from './magnitude';
 import { report } from './method';
 import { randomPruning } from './random';
@@ -53,14 +55,25 @@ function copyMasks(from: Target[], to: Target[]): void {
 }
 
 export function lotteryTicket(options: LotteryOptions): { dense: number; rounds: LotteryRound[] } {
+  options = optionsObject('options', options);
   const { build, seed = 0, trainModel, evaluate, rounds, perRound = 0.2, rewindStep = 0, controls = ['reinit', 'random-mask'] } = options;
   const outputRate = options.outputRate ?? perRound / 2;
+  // All checked before any training: the callbacks run only after a build and a full training run.
+  assertFunction('options.build', build);
+  assertFunction('options.trainModel', trainModel);
+  assertFunction('options.evaluate', evaluate);
+  assertInteger('options.seed', seed, 0, 2 ** 32 - 1 - 100); // the random-mask control seeds a Random with seed + round
   assertInteger('options.rounds', rounds, 1, 100);
   assertInRange('options.perRound', perRound, 0, 1, { minExclusive: true, maxExclusive: true });
   assertInRange('options.outputRate', outputRate, 0, 1, { maxExclusive: true });
   assertInteger('options.rewindStep', rewindStep, 0);
+  if (!Array.isArray(controls)) throw new ArgumentTypeError(expected("an array of 'reinit' / 'random-mask'", 'options.controls', describe(controls)));
+  controls.forEach((c, i) => {
+    if (c !== 'reinit' && c !== 'random-mask') throw new ArgumentRangeError(expected("'reinit' or 'random-mask'", `options.controls[${i}]`, quoted(c)));
+  });
 
   const model = build(seed);
+  assertModel('the model options.build returned', model);
   const targets = selectTargets(model, options);
   const output = targets[targets.length - 1];
   let start: Snapshot | null = rewindStep === 0 ? snapshot(model) : null;

@@ -10,9 +10,11 @@
  * prunes to (a fraction of the targets' units, cumulative), or an integer
  * count, as torch.nn.utils.prune interprets it.
  */
-import { NonFiniteError } from '../errors';
+import { ArgumentRangeError, NonFiniteError } from '../errors';
 import { countZeros, maskAnd } from '../kernels/mask';
 import { globalMagnitudeThreshold, pruneCount } from '../kernels/threshold';
+import { assertFunction, assertObject, assertOptionalFunction, expected, optionsObject, quoted } from '../validate';
+import { assertMethod, assertTargets } from './checks';
 import {
   PruneSource, ScopeOptions, Target, assertAmount, checkOverrides, overrideFor, selectTargets,
 } from './targets';
@@ -104,7 +106,13 @@ function pruneGroup(scorer: Scorer, group: Target[], amount: number): void {
 
 /** Groups targets for one step: overridden layers alone, the rest per layer or together. */
 export function pruningGroups(targets: Target[], amount: number, options: ScopeOptions = {}): { group: Target[]; amount: number }[] {
+  assertTargets('targets', targets);
   assertAmount('amount', amount);
+  options = optionsObject('options', options);
+  // Any other scope would silently prune per layer.
+  if (options.scope !== undefined && options.scope !== 'layer' && options.scope !== 'global') {
+    throw new ArgumentRangeError(expected("'layer' or 'global'", 'options.scope', quoted(options.scope)));
+  }
   checkOverrides(targets, options.overrides);
   const groups: { group: Target[]; amount: number }[] = [];
   const shared: Target[] = [];
@@ -123,6 +131,10 @@ export function pruningGroups(targets: Target[], amount: number, options: ScopeO
 
 /** A PruningMethod from a Scorer, through the shared exact-count engine. */
 export function scoreMethod(scorer: Scorer): PruningMethod {
+  assertObject('scorer', scorer, 'a scorer (an object with a scores function)');
+  assertFunction('scorer.scores', scorer.scores);
+  assertOptionalFunction('scorer.observe', scorer.observe);
+  assertOptionalFunction('scorer.reset', scorer.reset);
   return {
     name: scorer.name,
     prune(targets, amount, options = {}) {
@@ -142,6 +154,7 @@ export interface PruneReport {
 
 /** Prunes a model's (or parameters') weights with a method, now. */
 export function prune(source: PruneSource, method: PruningMethod, amount: number, options: ScopeOptions = {}): PruneReport {
+  assertMethod('method', method);
   const targets = selectTargets(source, options);
   method.prune(targets, amount, options);
   return report(method.name, targets);

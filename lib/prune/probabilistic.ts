@@ -7,10 +7,11 @@
  * magnitude pruning; power 0 is random pruning. Seeded.
  */
 import { Random } from '../random';
-import { assertInRange } from '../validate';
+import { assertInRange, optionsObject } from '../validate';
 import { PruningMethod, scoreMethod } from './method';
 
 export function probabilisticMagnitude(options: { power?: number; seed?: number } = {}): PruningMethod {
+  options = optionsObject('options', options);
   const power = options.power ?? 2;
   assertInRange('options.power', power, 0, 64);
   const rng = new Random(options.seed ?? 0);

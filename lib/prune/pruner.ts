@@ -6,6 +6,8 @@
  */
 import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
+import { optionsObject } from '../validate';
+import { assertMethod, assertSchedule } from './checks';
 import { PruneReport, PruningMethod, report } from './method';
 import { PruningSchedule } from './schedules';
 import { ScopeOptions, Target, checkOverrides, rampOverrides, selectTargets } from './targets';
@@ -24,6 +26,10 @@ export class Pruner {
     readonly model: Sequential,
     private readonly options: PrunerOptions,
   ) {
+    this.options = options = optionsObject('options', options);
+    // method and schedule are first used inside training hooks: a bad one must fail here, not mid-training.
+    assertMethod('options.method', options.method);
+    assertSchedule('options.schedule', options.schedule);
     this.targets = selectTargets(model, options);
     checkOverrides(this.targets, options.overrides);
     const { method, schedule } = options;

@@ -1,9 +1,10 @@
 /** Random pruning: the control every other method must beat. Seeded. */
 import { Random } from '../random';
+import { optionsObject } from '../validate';
 import { PruningMethod, scoreMethod } from './method';
 
 export function randomPruning(options: { seed?: number } = {}): PruningMethod {
-  const rng = new Random(options.seed ?? 0);
+  const rng = new Random(optionsObject('options', options).seed ?? 0);
   return scoreMethod({
     name: 'random',
     scores: (t) => {

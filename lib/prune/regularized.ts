@@ -10,6 +10,7 @@ import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
 import { assertInRange } from '../validate';
+import { assertModel } from './checks';
 import { PruneReport, report } from './method';
 import { unitGeometry, unitNorms } from './structured';
 import { PruneSource, TargetOptions, selectTargets } from './targets';
@@ -45,6 +46,7 @@ export interface DeadUnits {
  * stay. thin() then removes them.
  */
 export function pruneDeadUnits(model: Sequential, tolerance: number): DeadUnits[] {
+  assertModel('model', model);
   assertInRange('tolerance', tolerance, 0, Infinity);
   const weighted = model.layers.filter((l): l is Dense | Conv2D => l instanceof Dense || l instanceof Conv2D);
   const targets = selectTargets(model).filter((t) => weighted.some((l) => l.weight === t.param));

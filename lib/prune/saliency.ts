@@ -4,9 +4,10 @@
  * gradient over the observed batches, so the score works at initialization
  * (collectGradients on a few batches, then prune once) or after training.
  */
-import { Dataset, batches } from '../data/dataset';
+import { Dataset, batches, checkDataset } from '../data/dataset';
 import { Sequential } from '../nn/sequential';
-import { assertInteger } from '../validate';
+import { assertInteger, optionsObject } from '../validate';
+import { assertMethod } from './checks';
 import { GradientAccumulator } from './gradient';
 import { PruningMethod, scoreMethod } from './method';
 import { TargetOptions, selectTargets } from './targets';
@@ -37,7 +38,10 @@ export function collectGradients(
   method: PruningMethod,
   options: TargetOptions & { batchCount?: number; batchSize?: number; seed?: number } = {},
 ): void {
+  options = optionsObject('options', options);
   const { batchCount = 10, batchSize = 128, seed = 0 } = options;
+  assertMethod('method', method);
+  checkDataset(data, 'data');
   assertInteger('batchCount', batchCount, 1);
   assertInteger('batchSize', batchSize, 1);
   const targets = selectTargets(model, options);

@@ -15,8 +15,11 @@
  * prune → fine-tune rounds (see iterative.ts).
  */
 import { ArgumentRangeError } from '../errors';
-import { assertInRange, assertInteger, expected } from '../validate';
+import { assertInRange, assertInteger, describe, expected, optionsObject } from '../validate';
 import { assertSparsity } from './targets';
+
+/** Most rounds iterativeSparsities gives (rounds, or those perRound needs). */
+const MAX_ROUNDS = 1000;
 
 export interface PruningSchedule {
   readonly name: string;
@@ -32,7 +35,7 @@ export function oneShot(sparsity: number, step = 0): PruningSchedule {
 }
 
 export function constantSparsity(sparsity: number, options: { begin?: number; every?: number; end?: number } = {}): PruningSchedule {
-  const { begin = 0, every = 100, end = Infinity } = options;
+  const { begin = 0, every = 100, end = Infinity } = optionsObject('options', options);
   assertSparsity('sparsity', sparsity);
   assertInteger('options.begin', begin, 0);
   assertInteger('options.every', every, 1);
@@ -58,7 +61,7 @@ function polynomial(initial: number, final: number, t: number, power: number): n
 }
 
 export function polynomialDecay(options: PolynomialDecayOptions): PruningSchedule {
-  const { initial = 0, final, begin = 0, end, every = 100, power = 3 } = options;
+  const { initial = 0, final, begin = 0, end, every = 100, power = 3 } = optionsObject('options', options);
   assertSparsity('options.initial', initial);
   assertSparsity('options.final', final);
   if (final < initial) throw new ArgumentRangeError(expected(`at least options.initial (${initial})`, 'options.final', String(final)));
@@ -78,7 +81,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): PruningSchedul
 }
 
 export function decayingFrequency(options: { initial?: number; final: number; events: number; power?: number }): PruningSchedule {
-  const { initial = 0, final, events, power = 3 } = options;
+  const { initial = 0, final, events, power = 3 } = optionsObject('options', options);
   assertSparsity('options.initial', initial);
   assertSparsity('options.final', final);
   assertInteger('options.events', events, 1, 52);
@@ -101,10 +104,17 @@ export function decayingFrequency(options: { initial?: number; final: number; ev
  * is reached; otherwise `rounds` rounds keep the same fraction each.
  */
 export function iterativeSparsities(options: { final: number; rounds?: number; perRound?: number }): number[] {
-  const { final, rounds, perRound } = options;
+  const { final, rounds, perRound } = optionsObject('options', options);
   assertSparsity('options.final', final);
   if (perRound !== undefined) {
     assertInRange('options.perRound', perRound, 0, 1, { minExclusive: true, maxExclusive: true });
+    // (1 − perRound)^r ≤ 1 − final: counted first, as a tiny perRound would loop (or fill memory) without end.
+    const needed = Math.log1p(-final) / Math.log1p(-perRound);
+    if (!(needed <= MAX_ROUNDS)) {
+      throw new ArgumentRangeError(
+        expected(`a fraction that reaches options.final (${final}) in at most ${MAX_ROUNDS} rounds`, 'options.perRound', describe(perRound)),
+      );
+    }
     const out: number[] = [];
     let kept = 1;
     while (1 - kept < final - 1e-12) {
@@ -113,7 +123,7 @@ export function iterativeSparsities(options: { final: number; rounds?: number; p
     }
     return out;
   }
-  assertInteger('options.rounds', rounds ?? 5, 1, 1000);
+  assertInteger('options.rounds', rounds ?? 5, 1, MAX_ROUNDS);
   const r = rounds ?? 5;
   return Array.from({ length: r }, (_, i) => 1 - (1 - final) ** ((i + 1) / r));
 }

@@ -10,17 +10,19 @@
  *                          be smaller.
  */
 import { ArgumentRangeError, NonFiniteError } from '../errors';
-import { assertInteger, expected } from '../validate';
+import { assertInteger, expected, optionsObject } from '../validate';
+import { assertTargets } from './checks';
 import { PruningMethod, UnitLayout, scoreMethod } from './method';
 import { Target } from './targets';
 
 export function nm(options: { n: number; m: number }): PruningMethod {
-  const { n, m } = options ?? ({} as { n: number; m: number });
+  const { n, m } = optionsObject('options', options);
   assertInteger('options.m', m, 1, 1 << 16);
   assertInteger('options.n', n, 0, m - 1);
   return {
     name: `${n}:${m}`,
     prune(targets: Target[]) {
+      assertTargets('targets', targets);
       for (const { param } of targets) {
         const nan = param.value.data.findIndex((v) => Number.isNaN(v));
         if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
@@ -62,7 +64,7 @@ function blockGeometry(t: Target, rows: number, cols: number) {
 }
 
 export function block(options: { rows: number; cols: number }): PruningMethod {
-  const { rows, cols } = options ?? ({} as { rows: number; cols: number });
+  const { rows, cols } = optionsObject('options', options);
   assertInteger('options.rows', rows, 1);
   assertInteger('options.cols', cols, 1);
   const layout: UnitLayout = {

@@ -8,10 +8,11 @@
  * uniform allocation whenever layers differ in sensitivity (bench/prune
  * measures it against uniform).
  */
-import { ArgumentRangeError } from '../errors';
-import { Dataset } from '../data/dataset';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { Dataset, checkDataset } from '../data/dataset';
 import { Sequential } from '../nn/sequential';
-import { assertInRange, expected } from '../validate';
+import { assertInRange, assertInteger, assertObject, describe, expected, optionsObject } from '../validate';
+import { assertMethod } from './checks';
 import { magnitude } from './magnitude';
 import { PruningMethod } from './method';
 import { restore, snapshot } from './snapshot';
@@ -31,9 +32,14 @@ export function sensitivity(
   data: Dataset,
   options: TargetOptions & { sparsities?: number[]; method?: PruningMethod } = {},
 ): LayerSensitivity[] {
-  const levels = [...(options.sparsities ?? DEFAULT_SENSITIVITY_LEVELS)].sort((a, b) => a - b);
-  levels.forEach((s, i) => assertSparsity(`options.sparsities[${i}]`, s));
+  options = optionsObject('options', options);
+  const given = options.sparsities ?? DEFAULT_SENSITIVITY_LEVELS;
+  if (!Array.isArray(given)) throw new ArgumentTypeError(expected('an array of sparsities', 'options.sparsities', describe(given)));
+  given.forEach((s, i) => assertSparsity(`options.sparsities[${i}]`, s));
+  const levels = [...given].sort((a, b) => a - b);
   const method = options.method ?? magnitude();
+  assertMethod('options.method', method);
+  checkDataset(data, 'data');
   const targets = selectTargets(model, options);
   const saved = snapshot(model);
   const baseline = model.evaluate(data).accuracy;
@@ -54,10 +60,32 @@ export function sensitivity(
 
 export type SparsityBudget = { sparsity: number } | { parameters: number };
 
+/** A curve as sensitivity() gives it: anything else would make the allocation silently wrong. */
+function checkCurve(name: string, c: unknown): void {
+  assertObject(name, c, 'a sensitivity curve ({ layer, size, curve })');
+  const { layer, size, curve } = c as LayerSensitivity;
+  if (typeof layer !== 'string') throw new ArgumentTypeError(expected('a layer name', `${name}.layer`, describe(layer)));
+  assertInteger(`${name}.size`, size, 0);
+  if (!Array.isArray(curve)) throw new ArgumentTypeError(expected('an array of { sparsity, accuracy }', `${name}.curve`, describe(curve)));
+  curve.forEach((p, j) => {
+    assertObject(`${name}.curve[${j}]`, p, 'a point ({ sparsity, accuracy })');
+    assertSparsity(`${name}.curve[${j}].sparsity`, p.sparsity);
+    const a: unknown = p.accuracy, where = `${name}.curve[${j}].accuracy`;
+    if (typeof a !== 'number') throw new ArgumentTypeError(expected('a finite number', where, describe(a)));
+    if (!Number.isFinite(a)) throw new ArgumentRangeError(expected('a finite number', where, describe(a)));
+  });
+}
+
+function describeBudget(budget: SparsityBudget): string {
+  return 'sparsity' in budget ? `sparsity ${budget.sparsity}` : `${budget.parameters} parameters`;
+}
+
 /** Per-layer sparsities from sensitivity curves that meet the budget over the analysed layers. */
 export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBudget): Record<string, number> {
   if (!Array.isArray(curves) || curves.length === 0) throw new ArgumentRangeError('allocateSparsity needs at least one sensitivity curve');
+  curves.forEach((c, i) => checkCurve(`curves[${i}]`, c));
   const total = curves.reduce((s, c) => s + c.size, 0);
+  assertObject('budget', budget, 'a budget ({ sparsity } or { parameters })');
   let keep: number;
   if ('sparsity' in budget) {
     assertSparsity('budget.sparsity', budget.sparsity);
@@ -95,7 +123,7 @@ export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBud
     });
     if (best < 0) {
       const most = curves.reduce((s, c) => s + c.curve[c.curve.length - 1].sparsity * c.size, 0) / total;
-      throw new ArgumentRangeError(expected(`a budget the curves reach (at most sparsity ${most.toFixed(4)})`, 'budget', JSON.stringify(budget)));
+      throw new ArgumentRangeError(expected(`a budget the curves reach (at most sparsity ${most.toFixed(4)})`, 'budget', describeBudget(budget)));
     }
     const l = level[best];
     const step = (sparsityOf(best, l + 1) - sparsityOf(best, l)) * curves[best].size;

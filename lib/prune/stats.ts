@@ -6,11 +6,12 @@
  * Σ −log₂ p(label | x) under the model. Model bits default to the CSR +
  * float32 size; pass the encoded file's size once it is compressed.
  */
-import { Dataset, batches } from '../data/dataset';
+import { Dataset, batches, checkDataset } from '../data/dataset';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
-import { assertInRange } from '../validate';
+import { assertInRange, assertInteger, optionsObject } from '../validate';
+import { assertModel } from './checks';
 
 /** Sizes, work and storage of one layer or of the whole model. */
 export interface Footprint {
@@ -44,10 +45,14 @@ function countNonzero(d: Float32Array): number {
 
 /** CSR bytes: float32 values, 16-bit column indices (32-bit past 65,536 columns), 32-bit row pointers. */
 export function csrBytes(rows: number, cols: number, nonzero: number): number {
+  assertInteger('rows', rows, 0);
+  assertInteger('cols', cols, 0);
+  assertInteger('nonzero', nonzero, 0, rows * cols);
   return nonzero * (4 + (cols <= 65536 ? 2 : 4)) + (rows + 1) * 4;
 }
 
 export function modelStats(model: Sequential): ModelStats {
+  assertModel('model', model);
   const layers: LayerStats[] = [];
   let weights = 0, weightZeros = 0;
   for (const l of model.layers) {
@@ -95,7 +100,9 @@ export interface DescriptionLength {
 
 /** The two-part MDL code length of `data` under the model, in bits. */
 export function descriptionLength(model: Sequential, data: Dataset, options: { modelBits?: number } = {}): DescriptionLength {
-  const modelBits = options.modelBits ?? modelStats(model).csrBytes * 8;
+  assertModel('model', model);
+  checkDataset(data, 'data');
+  const modelBits = optionsObject('options', options).modelBits ?? modelStats(model).csrBytes * 8;
   assertInRange('options.modelBits', modelBits, 0, Infinity);
   let dataBits = 0;
   for (const b of batches(data, 1000)) {

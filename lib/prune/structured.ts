@@ -6,8 +6,9 @@
  * the bias is left alone (thin() folds a removed neuron's constant output
  * into the next layer). The amount counts units, not weights.
  */
-import { ArgumentRangeError } from '../errors';
-import { assertInRange, expected } from '../validate';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { Parameter } from '../nn/parameter';
+import { assertInRange, describe, expected, optionsObject, quoted } from '../validate';
 import { PruningMethod, UnitLayout, scoreMethod } from './method';
 import { Target } from './targets';
 
@@ -46,8 +47,17 @@ export function structuredLayout(dim: StructuredDim): UnitLayout {
   };
 }
 
+function checkDim(dim: unknown, name = 'dim'): void {
+  if (dim !== 'neurons' && dim !== 'channels') throw new ArgumentRangeError(expected("'neurons' or 'channels'", name, quoted(dim)));
+}
+
 /** The Ln norm of each unit of a weight (n ≥ 1 or Infinity). */
 export function unitNorms(t: Target, dim: StructuredDim, n = 2): Float32Array {
+  if (typeof t !== 'object' || t === null || !(t.param instanceof Parameter)) {
+    throw new ArgumentTypeError(expected('a target ({ layer, param: Parameter })', 't', describe(t)));
+  }
+  checkDim(dim);
+  if (n !== Infinity) assertInRange('n', n, 1, 1e6);
   const g = unitGeometry(t.param.shape, dim);
   const w = t.param.value.data;
   const out = new Float32Array(g.units);
@@ -63,12 +73,11 @@ export function unitNorms(t: Target, dim: StructuredDim, n = 2): Float32Array {
 }
 
 export function lnStructured(options: { n?: number; dim?: StructuredDim } = {}): PruningMethod {
+  options = optionsObject('options', options);
   const n = options.n ?? 2;
   const dim = options.dim ?? 'neurons';
   if (n !== Infinity) assertInRange('options.n', n, 1, 1e6);
-  if (dim !== 'neurons' && dim !== 'channels') {
-    throw new ArgumentRangeError(expected("'neurons' or 'channels'", 'options.dim', JSON.stringify(dim)));
-  }
+  checkDim(dim, 'options.dim');
   return scoreMethod({
     name: `l${n === Infinity ? 'inf' : n}-structured`,
     scores: (t) => unitNorms(t, dim, n),

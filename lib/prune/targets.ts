@@ -7,7 +7,7 @@ import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { countZeros } from '../kernels/mask';
 import { Parameter } from '../nn/parameter';
 import { Sequential } from '../nn/sequential';
-import { assertInRange, describe, expected } from '../validate';
+import { assertInRange, describe, expected, optionsObject } from '../validate';
 
 export type PruneSource = Sequential | Parameter[];
 
@@ -32,6 +32,7 @@ export interface Target {
 }
 
 export function layerNameOf(p: Parameter): string {
+  if (!(p instanceof Parameter)) throw new ArgumentTypeError(expected('a Parameter', 'p', describe(p)));
   return layerOfName(p.name);
 }
 
@@ -62,6 +63,7 @@ function checkNames(option: string, names: unknown, known: Set<string>): string[
 
 /** The weights selected by options.layers / options.exclude, in model order. */
 export function selectTargets(source: PruneSource, options: TargetOptions = {}): Target[] {
+  options = optionsObject('options', options);
   const weights = parametersOf(source).filter((p) => p.role === 'weight');
   const all = weights.map((p) => ({ layer: layerNameOf(p), param: p }));
   const known = new Set(all.flatMap((t) => [t.layer, t.param.name]));
@@ -115,8 +117,19 @@ export function checkOverrides(targets: Target[], overrides: Record<string, numb
   }
 }
 
+/** An array of { layer, param } with a Parameter each, as selectTargets() returns. */
+export function assertTargets(name: string, value: unknown): asserts value is Target[] {
+  if (!Array.isArray(value)) throw new ArgumentTypeError(expected('an array of targets (from selectTargets)', name, describe(value)));
+  value.forEach((t, i) => {
+    if (typeof t !== 'object' || t === null || !((t as Target).param instanceof Parameter)) {
+      throw new ArgumentTypeError(expected('a target ({ layer, param: Parameter })', `${name}[${i}]`, describe(t)));
+    }
+  });
+}
+
 /** Fraction of the targets' weights that are pruned (mask 0). */
 export function sparsityOf(targets: Target[]): number {
+  assertTargets('targets', targets);
   let total = 0, pruned = 0;
   for (const { param } of targets) {
     total += param.size;

@@ -18,6 +18,7 @@ import { Layer } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential } from '../nn/sequential';
 import { layerFromSpec } from '../nn/spec';
+import { assertModel } from './checks';
 
 type Weighted = Dense | Conv2D;
 
@@ -111,6 +112,7 @@ function copyRows(src: Parameter, dst: Parameter, rows: number[], columns: numbe
 
 /** A smaller model computing the same function as `model` (see the module comment). The input model is not changed. */
 export function thin(model: Sequential): Sequential {
+  assertModel('model', model);
   const layers = [...model.layers];
   const weighted = layers.map((l, i) => (isWeighted(l) ? i : -1)).filter((i) => i >= 0);
   const interfaces = new Map<number, Interface>(); // keyed by consumer index

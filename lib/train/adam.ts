@@ -5,8 +5,8 @@
  */
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { assertInRange } from '../validate';
-import { Optimizer } from './optimizer';
+import { assertInRange, optionsObject } from '../validate';
+import { Optimizer, assertParameters } from './optimizer';
 
 export interface AdamConfig {
   lr?: number;
@@ -19,6 +19,7 @@ export interface AdamConfig {
 }
 
 export class Adam implements Optimizer {
+  readonly params: Parameter[];
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -29,9 +30,12 @@ export class Adam implements Optimizer {
   private readonly moments = new Map<Parameter, [Float32Array, Float32Array]>();
 
   constructor(
-    readonly params: Parameter[],
+    params: Parameter[],
     config: AdamConfig = {},
   ) {
+    assertParameters('params', params);
+    this.params = [...params];
+    config = optionsObject('config', config);
     this.lr = config.lr ?? 1e-3;
     this.beta1 = config.beta1 ?? 0.9;
     this.beta2 = config.beta2 ?? 0.999;
@@ -64,6 +68,6 @@ export class Adam implements Optimizer {
 /** AdamW: Adam with decoupled weight decay (default 0.01). */
 export class AdamW extends Adam {
   constructor(params: Parameter[], config: Omit<AdamConfig, 'decoupled'> = {}) {
-    super(params, { ...config, decoupled: true });
+    super(params, { ...optionsObject('config', config), decoupled: true });
   }
 }

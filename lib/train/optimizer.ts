@@ -1,7 +1,8 @@
 /** What the trainer needs of an optimizer, and gradient-norm clipping. */
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { assertInRange } from '../validate';
+import { ArgumentTypeError } from '../errors';
+import { assertInRange, describe, expected } from '../validate';
 
 export interface Optimizer {
   /** The current learning rate (schedules set it). */
@@ -14,7 +15,15 @@ export interface Optimizer {
  * Scales all gradients so their global L2 norm is at most maxNorm
  * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
  */
+export function assertParameters(name: string, params: unknown): asserts params is Parameter[] {
+  if (!Array.isArray(params)) throw new ArgumentTypeError(expected('an array of Parameters (model.parameters())', name, describe(params)));
+  params.forEach((p, i) => {
+    if (!(p instanceof Parameter)) throw new ArgumentTypeError(expected('a Parameter', `${name}[${i}]`, describe(p)));
+  });
+}
+
 export function clipGradNorm(params: Parameter[], maxNorm: number): number {
+  assertParameters('params', params);
   assertInRange('maxNorm', maxNorm, 0, Infinity, { minExclusive: true });
   let sq = 0;
   for (const p of params) sq += native.sumSquares(p.grad.data);

@@ -12,9 +12,10 @@
  * weights) and 'columns' input neurons (outgoing weights); for a Conv2D
  * weight [O, C, K, K], 'rows' are filters and 'columns' input channels.
  */
-import { ArgumentRangeError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { Parameter } from '../nn/parameter';
-import { assertInRange, expected } from '../validate';
+import { assertInRange, describe, expected, quoted } from '../validate';
+import { assertParameters } from './optimizer';
 
 export interface Regularizer {
   readonly name: string;
@@ -62,19 +63,28 @@ function perWeight(name: string, scale: number, value: (w: number) => number, gr
   return { name, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
 }
 
+/** The regularizer with its params argument checked on every call. */
+function checked(r: Regularizer): Regularizer {
+  return {
+    name: r.name,
+    penalty: (ps) => (assertParameters('params', ps), r.penalty(ps)),
+    addGradient: (ps) => (assertParameters('params', ps), r.addGradient(ps)),
+  };
+}
+
 export function l2(strength: number): Regularizer {
   checkStrength(strength);
-  return perWeight(`l2(${strength})`, strength, (w) => (w * w) / 2, (w) => w);
+  return checked(perWeight(`l2(${strength})`, strength, (w) => (w * w) / 2, (w) => w));
 }
 
 export function l1(strength: number): Regularizer {
   checkStrength(strength);
-  return perWeight(`l1(${strength})`, strength, Math.abs, Math.sign);
+  return checked(perWeight(`l1(${strength})`, strength, Math.abs, Math.sign));
 }
 
 export function groupLasso(strength: number, axis: GroupAxis = 'rows'): Regularizer {
   checkStrength(strength);
-  if (axis !== 'rows' && axis !== 'columns') throw new ArgumentRangeError(expected("'rows' or 'columns'", 'axis', JSON.stringify(axis)));
+  if (axis !== 'rows' && axis !== 'columns') throw new ArgumentRangeError(expected("'rows' or 'columns'", 'axis', quoted(axis)));
   const run = (params: Parameter[], grad: boolean) => {
     let total = 0;
     for (const p of weightsOnly(params)) {
@@ -97,7 +107,7 @@ export function groupLasso(strength: number, axis: GroupAxis = 'rows'): Regulari
     }
     return strength * total;
   };
-  return { name: `groupLasso(${strength}, ${axis})`, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
+  return checked({ name: `groupLasso(${strength}, ${axis})`, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) });
 }
 
 export function sparseGroupLasso(strength: number, alpha: number, axis: GroupAxis = 'rows'): Regularizer {
@@ -115,14 +125,20 @@ export type QuantizationTarget = { grid: number } | { codebook: readonly number[
 
 export function quantization(strength: number, target: QuantizationTarget): Regularizer {
   checkStrength(strength);
+  if (typeof target !== 'object' || target === null || !('grid' in target || 'codebook' in target)) {
+    throw new ArgumentTypeError(expected('{ grid } or { codebook }', 'target', describe(target)));
+  }
   let nearest: (w: number) => number;
   if ('grid' in target) {
     assertInRange('grid', target.grid, 0, Infinity, { minExclusive: true });
     nearest = (w) => Math.round(w / target.grid) * target.grid;
   } else {
+    if (!Array.isArray(target.codebook) && !ArrayBuffer.isView(target.codebook)) {
+      throw new ArgumentTypeError(expected('an array of numbers', 'codebook', describe(target.codebook)));
+    }
     const book = Float64Array.from(target.codebook).sort();
     if (book.length === 0 || book.some((v) => !Number.isFinite(v))) {
-      throw new ArgumentRangeError(expected('a non-empty list of finite values', 'codebook', JSON.stringify(target.codebook)));
+      throw new ArgumentRangeError(expected('a non-empty list of finite values', 'codebook', describe(target.codebook)));
     }
     nearest = (w) => {
       let lo = 0, hi = book.length - 1;
@@ -134,5 +150,5 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
       return lo > 0 && Math.abs(book[lo - 1] - w) <= Math.abs(book[lo] - w) ? book[lo - 1] : book[lo];
     };
   }
-  return perWeight('quantization', strength, (w) => (w - nearest(w)) ** 2 / 2, (w) => w - nearest(w));
+  return checked(perWeight('quantization', strength, (w) => (w - nearest(w)) ** 2 / 2, (w) => w - nearest(w)));
 }

@@ -6,7 +6,7 @@
  *   cosine    min + (lr − min) · (1 + cos(π · epoch / epochs)) / 2   (Loshchilov & Hutter, arXiv 1608.03983, without restarts)
  */
 import { ArgumentRangeError } from '../errors';
-import { assertInRange, assertInteger, expected } from '../validate';
+import { assertInRange, assertInteger, expected, quoted } from '../validate';
 
 export type LrScheduleSpec =
   | { kind: 'constant'; lr: number }
@@ -28,7 +28,7 @@ export class LrSchedule {
 
   static fromJSON(spec: LrScheduleSpec): LrSchedule {
     if (!['constant', 'step', 'cosine'].includes(spec?.kind)) {
-      throw new ArgumentRangeError(expected("'constant', 'step' or 'cosine'", 'kind', JSON.stringify((spec as { kind?: unknown })?.kind)));
+      throw new ArgumentRangeError(expected("'constant', 'step' or 'cosine'", 'kind', quoted((spec as { kind?: unknown })?.kind)));
     }
     assertInRange('lr', spec.lr, 0, Infinity, { minExclusive: true });
     switch (spec.kind) {

@@ -5,8 +5,8 @@
  */
 import { maskedSgdStep } from '../kernels/mask';
 import { Parameter } from '../nn/parameter';
-import { assertInRange } from '../validate';
-import { Optimizer } from './optimizer';
+import { assertInRange, optionsObject } from '../validate';
+import { Optimizer, assertParameters } from './optimizer';
 
 export interface SgdConfig {
   lr: number;
@@ -16,6 +16,7 @@ export interface SgdConfig {
 }
 
 export class SGD implements Optimizer {
+  readonly params: Parameter[];
   lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
@@ -23,9 +24,12 @@ export class SGD implements Optimizer {
   private readonly velocity = new Map<Parameter, Float32Array>();
 
   constructor(
-    readonly params: Parameter[],
+    params: Parameter[],
     config: SgdConfig,
   ) {
+    assertParameters('params', params);
+    this.params = [...params];
+    config = optionsObject('config', config);
     assertInRange('lr', config.lr, 0, Infinity, { minExclusive: true });
     this.lr = config.lr;
     this.momentum = config.momentum ?? 0;

@@ -5,11 +5,12 @@
  */
 import { ArgumentTypeError, NonFiniteError } from '../errors';
 import { Augmentation } from '../data/augment';
-import { Dataset, batches } from '../data/dataset';
+import { Dataset, batches, checkDataset } from '../data/dataset';
+import { native } from '../native';
 import { Random } from '../random';
-import { Evaluation, Sequential } from '../nn/sequential';
-import { assertInteger, describe, expected } from '../validate';
-import { Optimizer, clipGradNorm } from './optimizer';
+import { Evaluation, Sequential, assertModel } from '../nn/sequential';
+import { assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected, optionsObject } from '../validate';
+import { Optimizer, assertParameters, clipGradNorm } from './optimizer';
 import { Regularizer } from './regularizers';
 import { LrSchedule } from './schedule';
 
@@ -70,11 +71,41 @@ export interface TrainOptions {
   augment?: Augmentation;
 }
 
-export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
-  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } = options;
+/** Everything train() is given, checked before the first step so that a bad option never leaves a half-trained model. */
+function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOptions): void {
+  assertModel('model', model);
+  checkDataset(data, 'data');
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } =
+    optionsObject('options', options);
+  assertObject('options.optimizer', optimizer, 'an optimizer (SGD, Adam, AdamW)');
+  assertFunction('options.optimizer.step', optimizer.step);
+  assertParameters('options.optimizer.params', optimizer.params);
   if (augment !== undefined && typeof augment !== 'function') throw new ArgumentTypeError(expected('a function (batch, rng) => void', 'augment', describe(augment)));
   assertInteger('epochs', epochs, 0);
   assertInteger('batchSize', batchSize, 1);
+  assertInteger('seed', seed, 0, 2 ** 32 - 1);
+  if (validation !== undefined) checkDataset(validation, 'options.validation');
+  optionsObject('options.hooks', hooks);
+  for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`options.hooks.${name}`, hooks[name]);
+  if (schedule !== undefined && !(schedule instanceof LrSchedule)) {
+    throw new ArgumentTypeError(expected('an LrSchedule', 'options.schedule', describe(schedule)));
+  }
+  if (clipNorm !== undefined) assertInRange('clipNorm', clipNorm, 0, Infinity, { minExclusive: true });
+  if (!Array.isArray(regularizers)) throw new ArgumentTypeError(expected('an array of regularizers', 'options.regularizers', describe(regularizers)));
+  regularizers.forEach((r, i) => assertFunction(`options.regularizers[${i}].addGradient`, (r as Partial<Regularizer> | null)?.addGradient));
+}
+
+function assertFiniteWeights(model: Sequential, epoch: number): void {
+  for (const p of model.parameters()) {
+    if (!Number.isFinite(native.sumSquares(p.value.data))) {
+      throw new NonFiniteError(`weights of ${p.name} became non-finite during epoch ${epoch + 1}; lower the learning rate or check the data`);
+    }
+  }
+}
+
+export function train(model: Sequential, data: Dataset, options: TrainOptions): EpochResult[] {
+  checkTrainArguments(model, data, options);
+  const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } = options;
   const history: EpochResult[] = [];
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -83,7 +114,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     let lossSum = 0, correct = 0, seen = 0, batch = 0, penalty = 0;
     // Its own stream: augmenting does not change the shuffling.
     const augmentRng = augment ? new Random(((seed + epoch) * 0x9e3779b1 + 0x2545f491) >>> 0) : null;
-    for (const b of batches(data, batchSize, { seed: seed + epoch })) {
+    for (const b of batches(data, batchSize, { seed: (seed + epoch) % 2 ** 32 })) {
       if (augment && augmentRng) augment(b.x, augmentRng);
       const ctx = { epoch, batch, step, model };
       hooks.beforeBatch?.(ctx);
@@ -93,6 +124,9 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       }
       penalty = 0;
       for (const r of regularizers) penalty += r.addGradient(optimizer.params);
+      if (!Number.isFinite(penalty)) {
+        throw new NonFiniteError(`regularization penalty became ${penalty} at epoch ${epoch + 1}, batch ${batch + 1}; lower its strength or the learning rate`);
+      }
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       hooks.afterBackward?.(ctx);
       optimizer.step();
@@ -104,6 +138,8 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       step++;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // A step that overflowed shows in the next batch's loss, except the epoch's last one.
+    assertFiniteWeights(model, epoch);
     const result: EpochResult = {
       epoch,
       loss: seen ? lossSum / seen : 0,

@@ -1,0 +1,29 @@
+/**
+ * Argument checks shared by the pruning and compression modules: models,
+ * pruning methods and schedules (target lists: targets.ts), in validate.ts's style
+ * ("Expected {what} for {name} but received {actual}").
+ */
+import { ArgumentTypeError } from '../errors';
+import { Sequential } from '../nn/sequential';
+import { assertFunction, assertObject, assertOptionalFunction, describe, expected } from '../validate';
+import type { PruningMethod } from './method';
+import type { PruningSchedule } from './schedules';
+import { assertAmount } from './targets';
+
+export { assertTargets } from './targets';
+
+export { assertModel } from '../nn/sequential';
+
+/** An object with a prune() function (and, if any, an observe() function). */
+export function assertMethod(name: string, value: unknown): asserts value is PruningMethod {
+  assertObject(name, value, 'a pruning method (an object with a prune function)');
+  assertFunction(`${name}.prune`, (value as PruningMethod).prune);
+  assertOptionalFunction(`${name}.observe`, (value as PruningMethod).observe);
+}
+
+/** An object with an at() function and a final amount. */
+export function assertSchedule(name: string, value: unknown): asserts value is PruningSchedule {
+  assertObject(name, value, 'a pruning schedule (an object with an at function)');
+  assertFunction(`${name}.at`, (value as PruningSchedule).at);
+  assertAmount(`${name}.final`, (value as PruningSchedule).final);
+}

@@ -1,0 +1,142 @@
+/**
+ * Bad input to the network, training and tensor APIs, as a fuzzing pass sent
+ * it: each call must throw the library's typed error naming the parameter,
+ * and nothing may change before it does.
+ */
+import {
+  Activation, Adam, AdamW, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
+  NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
+  gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
+} from '../lib';
+
+const model = () => mlp([4, 5, 3], { seed: 1 });
+const t = (...shape: number[]) => Tensor.zeros(shape);
+
+const cases: [string, () => unknown, new (m: string) => Error, string][] = [
+  ['a null options object', () => new Dense(4, 5, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+  ['a Symbol as a layer name', () => new Dense(4, 5, { name: Symbol('x') as never }), ArgumentTypeError,
+    'Expected a non-empty string for name but received a symbol'],
+  ['a layer too large to build', () => new Dense(65536, 65536), ArgumentRangeError,
+    'Expected at most 2^28 weights (inFeatures × outFeatures) for layer size but received 4294967296'],
+  ['a convolution with too many weights', () => new Conv2D([1, 2, 2], 2 ** 30, 1), ArgumentRangeError,
+    'Expected at most 2^28 weights (outChannels × channels × kernel²) for layer size but received 1073741824'],
+  ['a pooling input shape with a negative side', () => new MaxPool2D([-1, 6, 6]), ArgumentRangeError,
+    'Expected an integer in [1, 9007199254740991] for inputShape[0] but received the number -1'],
+  ['a pooling input shape of four sides', () => new MaxPool2D([1, 6, 6, 9] as never), ArgumentTypeError,
+    'Expected [channels, height, width] for inputShape but received an array of length 4'],
+  ['a convolution input shape of four sides', () => new Conv2D([1, 6, 6, 6] as never, 2, 3), ArgumentTypeError,
+    'Expected [channels, height, width] for inputShape but received an array of length 4'],
+  ['an unknown activation', () => new Activation('gelu' as never), ArgumentRangeError,
+    "Expected 'relu', 'tanh' or 'sigmoid' for kind but received 'gelu'"],
+  ['an activation forward of null', () => new Activation('relu').forward(null as never, 'eval'), ArgumentTypeError,
+    'Expected a Tensor for input of relu but received null'],
+  ['a null output tensor', () => activation('relu', t(2, 2), null as never), ArgumentTypeError, 'Expected a Tensor for out but received null'],
+  ['a null bias', () => biasAdd(t(2, 2), null as never), ArgumentTypeError, 'Expected a Float32Array for bias but received null'],
+  ['a flatten backward of a number', () => { const f = new Flatten(); f.forward(t(2, 3), 'train'); return f.backward(5 as never); }, ArgumentTypeError,
+    'Expected a Tensor for dy of flatten but received the number 5'],
+  ['a dropout gradient of another shape', () => { const d = new Dropout(0.5); d.forward(t(2, 4), 'train'); return d.backward(t(4, 4)); }, ShapeError,
+    'Expected shape [2, 4] for dy of dropout0.5 but received shape [4, 4]'],
+  ['a dense gradient of another shape', () => { const d = new Dense(4, 3); d.forward(t(2, 4), 'train'); return d.backward(t(2, 4)); }, ShapeError,
+    'Expected shape [2, 3] for dy of dense_4_3 but received shape [2, 4]'],
+  ['a model of characters', () => new Sequential('abc' as never), ArgumentTypeError, 'Expected an array of layers for layers but received a string'],
+  ['a model with a null layer', () => new Sequential([new Dense(2, 2), null as never]), ArgumentTypeError,
+    'Expected a layer (forward, backward, parameters, spec) for layers[1] but received null'],
+  ['an activation name that is not one', () => mlp([4, 3, 2], { activation: 1n as never }), ArgumentRangeError,
+    "Expected 'relu', 'tanh' or 'sigmoid' for options.activation but received a bigint"],
+  ['compiling something other than a model', () => InferencePlan.compile({} as never), ArgumentTypeError,
+    'Expected a Sequential model for model but received an object'],
+  ['a confusion matrix with a prediction out of range', () => confusionMatrix(Int32Array.of(0, 1, 5), Int32Array.of(0, 1, 1), 3), ArgumentRangeError,
+    'Expected a class in [0, 3) for predicted[2] but received 5'],
+  ['a confusion matrix of 1.5 classes', () => confusionMatrix(Int32Array.of(0), Int32Array.of(0), 1.5), ArgumentRangeError,
+    'Expected an integer in [1, 65536] for classes but received the number 1.5'],
+  ['SGD with no settings', () => new SGD(model().parameters(), undefined as never), ArgumentTypeError,
+    'Expected a number in (0, Infinity] for lr but received undefined'],
+  ['Adam with null settings', () => new Adam(model().parameters(), null as never), ArgumentTypeError,
+    'Expected an options object for config but received null'],
+  ['AdamW with null settings', () => new AdamW(model().parameters(), null as never), ArgumentTypeError,
+    'Expected an options object for config but received null'],
+  ['an optimizer over something other than parameters', () => new SGD([1] as never, { lr: 0.1 }), ArgumentTypeError,
+    'Expected a Parameter for params[0] but received the number 1'],
+  ['clipping null', () => clipGradNorm(null as never, 1), ArgumentTypeError,
+    'Expected an array of Parameters (model.parameters()) for params but received null'],
+  ['a regularizer given null', () => l2(0.1).addGradient(null as never), ArgumentTypeError,
+    'Expected an array of Parameters (model.parameters()) for params but received null'],
+  ['a quantization target of null', () => quantization(0.1, null as never), ArgumentTypeError,
+    'Expected { grid } or { codebook } for target but received null'],
+  ['a checkpoint of a non-model', () => serializeCheckpoint(null as never), ArgumentTypeError, 'Expected a Sequential model for model but received null'],
+  ['checkpoint metadata that is not text', () => serializeCheckpoint(model(), { a: 1 } as never), ArgumentTypeError,
+    'Expected a string for metadata.a but received the number 1'],
+  ['a checkpoint parsed from a plain Uint8Array', () => parseCheckpoint(new Uint8Array(8)), PrunekitError,
+    'checkpoint: header is not valid JSON'],
+  ['a tensor from a huge array-like', () => Tensor.from({ length: 2 ** 40 } as never, [2]), ShapeError,
+    'Expected length 2 (shape [2]) for values but received length 1099511627776'],
+  ['a tensor from strings', () => Tensor.from(['a', 'b'] as never, [2]), ArgumentTypeError, 'Expected a number for values[0] but received a string'],
+  ['a random integer below NaN', () => new Random(1).int(NaN), ArgumentRangeError,
+    'Expected an integer in [1, 4294967296] for n but received NaN'],
+  ['a permutation of -1', () => new Random(1).permutation(-1), ArgumentRangeError,
+    'Expected an integer in [0, 2147483647] for n but received the number -1'],
+];
+
+describe('bad input gets typed errors (found by fuzzing)', () => {
+  for (const [name, call, type, message] of cases) {
+    it(name, () => {
+      expect(call).toThrow(type);
+      expect(call).toThrow(message);
+    });
+  }
+
+  it('a shape whose element getter changes reads once: the tensor keeps what was checked', () => {
+    let reads = 0;
+    const shape = [2];
+    Object.defineProperty(shape, 1, { get: () => (++reads === 1 ? 3 : -7), enumerable: true });
+    const tensor = new Tensor(new Float32Array(6), shape);
+    expect(tensor.shape).toEqual([2, 3]);
+  });
+
+  it('train() checks every option before the first step, so nothing is lost', () => {
+    const data = gaussianBlobs({ samples: 12, features: 4, classes: 3, seed: 1 });
+    const m = model();
+    const before = m.parameters().map((p) => p.value.data.slice());
+    const optimizer = new SGD(m.parameters(), { lr: 0.1 });
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ optimizer: {}, epochs: 1 }, /Expected a function for options\.optimizer\.step/],
+      [{ optimizer, epochs: 2, seed: 2 ** 32 }, /Expected an integer in \[0, 4294967295\] for seed/],
+      [{ optimizer, epochs: 1, hooks: null }, /Expected an options object for options\.hooks but received null/],
+      [{ optimizer, epochs: 1, hooks: { beforeBatch: 5 } }, /Expected a function for options\.hooks\.beforeBatch/],
+      [{ optimizer, epochs: 1, schedule: {} }, /Expected an LrSchedule for options\.schedule/],
+      [{ optimizer, epochs: 1, regularizers: null }, /Expected an array of regularizers for options\.regularizers/],
+      [{ optimizer, epochs: 1, clipNorm: -1 }, /for clipNorm but received the number -1/],
+      [{ optimizer, epochs: 1, validation: { name: 'v' } }, /options\.validation/],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => train(m, data, options as never)).toThrow(PrunekitError);
+      expect(() => train(m, data, options as never)).toThrow(message);
+    }
+    expect(() => train(m, data, undefined as never)).toThrow('Expected an optimizer (SGD, Adam, AdamW) for options.optimizer but received undefined');
+    // fewer rows than labels: refused, not trained on nothing
+    expect(() => train(m, { ...data, x: new Tensor(new Float32Array(24), [6, 4]) }, { optimizer, epochs: 1 })).toThrow(PrunekitError);
+    m.parameters().forEach((p, i) => expect(p.value.data).toEqual(before[i]));
+    // the largest seed still trains (epoch seeds wrap instead of overflowing)
+    expect(train(m, data, { optimizer, epochs: 2, seed: 2 ** 32 - 1 })).toHaveLength(2);
+  });
+
+  it('weights that stop being finite in the last step stop training with NonFiniteError', () => {
+    // One batch per epoch: no later loss would show it.
+    const data = gaussianBlobs({ samples: 16, features: 4, classes: 3, seed: 1 });
+    const run = () => {
+      const m = model();
+      const poison = { afterBatch: () => { m.parameters()[2].value.data[0] = Infinity; } };
+      return train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 16, hooks: poison });
+    };
+    expect(run).toThrow(NonFiniteError);
+    expect(run).toThrow('weights of fc2.weight became non-finite during epoch 1');
+  });
+
+  it('a custom regularizer whose penalty is NaN stops training', () => {
+    const data = gaussianBlobs({ samples: 16, features: 4, classes: 3, seed: 1 });
+    const m = model();
+    const nan = { name: 'nan', penalty: () => NaN, addGradient: () => NaN };
+    expect(() => train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 1, regularizers: [nan] }))
+      .toThrow('regularization penalty became NaN at epoch 1, batch 1');
+  });
+});
