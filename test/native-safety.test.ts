@@ -110,6 +110,8 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   ['a plan run whose activations would not fit in memory', () => native.createPlan([{ op: 'conv2d', weights: f32(65536), bias: f32(65536), dims: [1, 1, 1, 65536, 1, 1, 1, 0] }])
     .run(f32(32768), 32768, f32(0)), ArgumentRangeError,
     "Expected at most 2^31 - 1 values in one step's activations (batch x 65536); run smaller batches for batch but received 32768"],
+  ['a CSR of 2^31 - 1 empty rows', () => native.csrFromDense(f32(0), null, 2 ** 31 - 1, 0), ArgumentRangeError,
+    'Expected at most 2^24 rows in a matrix with no columns for rows but received 2147483647'],
   ['spmmXWt with a null matrix', () => native.spmmXWt(f32(1), f32(1), null, null as unknown as typeof sparse, 1), ArgumentTypeError,
     'Expected a SparseMatrix for W but received a non-object'],
   ['a plan run with a short input', () => native.createPlan([{ op: 'dense', weights: f32(6), bias: f32(2), mask: null, rows: 2, cols: 3, sparseMaxBatch: 0 }])

@@ -88,6 +88,8 @@ class SparseMatrix : public Napi::ObjectWrap<SparseMatrix> {
   pk::Csr csr_;
 };
 
+constexpr int64_t kMaxEmptyRows = int64_t(1) << 24;
+
 Napi::Value CsrFromDense(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto w = Float32Arg(info, 0, "weights");
@@ -98,6 +100,9 @@ Napi::Value CsrFromDense(const Napi::CallbackInfo& info) {
   ExpectLength(env, "weights", w.length, n);
   if (mask.present()) ExpectLength(env, "mask", mask.length, n);
   if (n > kMaxDim) Throw(env, ErrorKind::argument_range, Expected("at most 2^31 - 1 entries", "weights", std::to_string(n)));
+  // Row pointers are allocated per row: with no columns nothing else bounds them.
+  if (cols == 0 && rows > kMaxEmptyRows)
+    Throw(env, ErrorKind::argument_range, Expected("at most 2^24 rows in a matrix with no columns", "rows", std::to_string(rows)));
   return SparseMatrix::Wrap(env, pk::csr_from_dense(w.data, mask.data, rows, cols));
 }
 
