@@ -45,9 +45,32 @@ export async function readFileBytesAsync(file: string): Promise<Buffer> {
   }
 }
 
-/** Writes bytes atomically; `what` names the content in the error ("the checkpoint"). */
+/** The target's kind, or undefined when there is none yet. */
+function existing(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes bytes atomically; `what` names the content in the error ("the
+ * checkpoint"). A target that exists and is not a regular file (/dev/null, a
+ * pipe) is written in place: renaming over it would replace the device.
+ */
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
   assertPath(file);
+  const target = existing(file);
+  if (target?.isDirectory()) throw new DataError(`${file}: cannot write ${what} (a directory, not a file)`);
+  if (target !== undefined && !target.isFile()) {
+    try {
+      writeFileSync(file, bytes);
+      return;
+    } catch (e) {
+      throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
     writeFileSync(tmp, bytes);

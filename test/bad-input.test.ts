@@ -3,8 +3,13 @@
  * it: each call must throw the library's typed error naming the parameter,
  * and nothing may change before it does.
  */
+import { mkdtempSync, statSync } from 'fs';
+import { tmpdir } from 'os';
+import path from 'path';
+import { checkModelReads } from '../lib/cli/pipeline';
 import {
-  Activation, Adam, AdamW, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
+  Activation, Adam, AdamW, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
+  lotteryTicket, magnitudeThreshold, maskedSgdStep, roundHalfEven, saveCheckpoint, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
   NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
 } from '../lib';
@@ -75,6 +80,30 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     'Expected an integer in [1, 4294967296] for n but received NaN'],
   ['a permutation of -1', () => new Random(1).permutation(-1), ArgumentRangeError,
     'Expected an integer in [0, 2147483647] for n but received the number -1'],
+  ['data-dependent init of null', () => dataDependentInit(null as never, t(8, 4)), ArgumentTypeError,
+    'Expected a Sequential model for model but received null'],
+  ['data-dependent init with null options', () => dataDependentInit(model(), t(8, 4), null as never), ArgumentTypeError,
+    'Expected an options object for options but received null'],
+  ['a layer spec of null', () => layerFromSpec(null as never), PrunekitError, 'a layer spec must be an object, found null'],
+  ['gemm with null options', () => gemm(t(2, 2), t(2, 2), null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
+  ['gemm with numeric options', () => gemm(t(2, 2), t(2, 2), 5 as never), ArgumentTypeError,
+    'Expected an options object for options but received the number 5'],
+  ['a threshold with null options', () => magnitudeThreshold(new Float32Array(6), 0.5, null as never), ArgumentTypeError,
+    'Expected an options object for options but received null'],
+  ['an SGD step on null', () => maskedSgdStep(null as never, { lr: 0.1 }), ArgumentTypeError,
+    'Expected an object { weights, grad, velocity?, mask? } for param but received null'],
+  ['a CSR of null', () => SparseMatrix.fromCsr(null as never, [2, 3]), ArgumentTypeError,
+    'Expected an object { rowPtr, colIdx, values } for csr but received null'],
+  ['a CSR with no shape', () => SparseMatrix.fromCsr({ rowPtr: new Int32Array(3), colIdx: new Int32Array(0), values: new Float32Array(0) }, null as never),
+    ArgumentTypeError, 'Expected [rows, cols] for shape but received null'],
+  ['hooks combined with null', () => combineHooks(null as never), ArgumentTypeError, 'Expected an options object for sets[0] but received null'],
+  ['rounding a bigint', () => roundHalfEven(1n as never), ArgumentTypeError, 'Expected a number in [-Infinity, Infinity] for x but received a bigint'],
+  ['rounding undefined', () => roundHalfEven(undefined as never), ArgumentTypeError, 'for x but received undefined'],
+  ['a codebook of bigints', () => quantization(0.1, { codebook: [1n] as never }), ArgumentTypeError, 'Expected a number for codebook[0] but received a bigint'],
+  ['a lottery ticket with a bigint rate', () => lotteryTicket({ build: model, trainModel: () => undefined, evaluate: () => 0, rounds: 1, perRound: 1n } as never),
+    ArgumentTypeError, 'for options.perRound but received a bigint'],
+  ['a checkpoint name that is not a string', () => parseCheckpoint(new Uint8Array(8), 5 as never), ArgumentTypeError,
+    'Expected a string for name but received the number 5'],
 ];
 
 describe('bad input gets typed errors (found by fuzzing)', () => {
@@ -84,6 +113,32 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
       expect(call).toThrow(message);
     });
   }
+
+  it('a model with a fully pruned layer reads back (an empty section has the seed as its CRC-32)', () => {
+    expect(crc32(new Uint8Array(new ArrayBuffer(0)), 5)).toBe(5);
+    expect(crc32(new Uint8Array(0), 0xdeadbeef)).toBe(0xdeadbeef);
+    const m = model();
+    const w = m.parameters()[2];
+    w.value.data.fill(0);
+    w.setMask(new Uint8Array(w.size));
+    const loaded = loadModel(encodeModel(m, { weightBits: 3 }).bytes);
+    expect(Array.from(loaded.logits(t(1, 4)).data)).toEqual(Array.from(m.logits(t(1, 4)).data));
+  });
+
+  it('saving onto a device writes to it instead of replacing it; a directory is refused', () => {
+    saveCheckpoint(model(), '/dev/null');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    const dir = mkdtempSync(path.join(tmpdir(), 'pk-dir-'));
+    expect(() => saveCheckpoint(model(), dir)).toThrow(DataError);
+    expect(() => saveCheckpoint(model(), dir)).toThrow(`${dir}: cannot write the checkpoint (a directory, not a file)`);
+  });
+
+  it('checking a model against an empty split says the split is empty, not that the model is wrong', () => {
+    const empty = { ...gaussianBlobs({ samples: 3, features: 4, classes: 3, seed: 1 }), name: 'tiny (test)' };
+    const none = { ...empty, x: new Tensor(new Float32Array(0), [0, 4]), y: new Int32Array(0) };
+    expect(() => checkModelReads(model(), none, 'm.prk')).toThrow(DataError);
+    expect(() => checkModelReads(model(), none, 'm.prk')).toThrow('tiny (test) has no samples to check m.prk against');
+  });
 
   it('a shape whose element getter changes reads once: the tensor keeps what was checked', () => {
     let reads = 0;

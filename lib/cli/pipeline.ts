@@ -6,7 +6,7 @@
  */
 import { Augmentation, randomShift } from '../data/augment';
 import { Dataset } from '../data/dataset';
-import { ArgumentRangeError, ShapeError } from '../errors';
+import { ArgumentRangeError, DataError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
 import { InitializerName, INITIALIZERS } from '../nn/init';
 import { dataDependentInit } from '../nn/data-init';
@@ -42,6 +42,7 @@ export const METHODS = [
 
 /** Checks that a loaded model reads the data's samples and predicts its classes, before any long work. */
 export function checkModelReads(model: { logits(x: Tensor): Tensor }, data: Dataset, source: string): void {
+  if (data.y.length === 0) throw new DataError(`${data.name} has no samples to check ${source} against`);
   const features = data.x.shape[1];
   let z: Tensor;
   try {

@@ -11,7 +11,7 @@
  */
 import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { native } from '../native';
-import { assertInteger, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
+import { assertInteger, assertString, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
 
 export const MAX_CODE_LENGTH = 15;
 export const MAX_ALPHABET = 4096;
@@ -101,6 +101,7 @@ function huffmanDepths(weights: number[]): number[] {
  */
 export function validateLengths(lengths: Uint8Array, where: string): void {
   assertUint8Array('lengths', lengths);
+  assertString('where', where);
   let kraft = 0;
   for (let s = 0; s < lengths.length; s++) {
     const l = lengths[s];

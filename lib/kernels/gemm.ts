@@ -3,7 +3,7 @@
  * OpenBLAS (or the built-in blocked kernel), threaded by the addon.
  * NaN and Inf in A or B propagate by IEEE rules; they are not rejected.
  */
-import { assertDisjoint, assertBoolean, assertInRange, assertShape, formatShape, expected } from '../validate';
+import { assertBoolean, assertDisjoint, assertInRange, assertShape, expected, formatShape, optionsObject } from '../validate';
 import { ShapeError } from '../errors';
 import { atCallSite, native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
@@ -36,7 +36,7 @@ interface Plan {
 function plan(a: Tensor, b: Tensor, options: GemmOptions): Plan {
   assertTensor('a', a, 2);
   assertTensor('b', b, 2);
-  const { transA = false, transB = false, alpha = 1, beta = 0, out } = options;
+  const { transA = false, transB = false, alpha = 1, beta = 0, out } = optionsObject('options', options);
   assertBoolean('options.transA', transA);
   assertBoolean('options.transB', transB);
   assertInRange('options.alpha', alpha, -Infinity, Infinity);

@@ -4,15 +4,7 @@
  * step zeroes pruned weights and their momentum.
  */
 import { ArgumentRangeError } from '../errors';
-import {
-  assertBoolean,
-  assertDisjoint,
-  assertFloat32Array,
-  assertInRange,
-  assertLength,
-  assertUint8Array,
-  expected,
-} from '../validate';
+import { assertBoolean, assertDisjoint, assertFloat32Array, assertInRange, assertLength, assertObject, assertUint8Array, expected, optionsObject } from '../validate';
 import { native } from '../native';
 
 /** weights[i] = 0 wherever mask[i] == 0 (in place). */
@@ -44,8 +36,9 @@ export interface SgdOptions {
  * Where the mask is 0, the weight and its velocity become exactly 0.
  */
 export function maskedSgdStep(param: SgdParameter, options: SgdOptions): void {
+  assertObject('param', param, 'an object { weights, grad, velocity?, mask? }');
   const { weights, grad, velocity, mask } = param;
-  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = options;
+  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = optionsObject('options', options);
   assertFloat32Array('param.weights', weights);
   assertFloat32Array('param.grad', grad);
   assertLength('param.grad', grad.length, weights.length);

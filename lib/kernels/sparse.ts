@@ -6,18 +6,7 @@
  *   sparseWeightGrad   dW = dYᵀ·X on W's pattern, zero elsewhere (weight gradient)
  */
 import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
-import {
-  assertDisjoint,
-  assertFloat32Array,
-  assertInt32Array,
-  assertInteger,
-  assertLength,
-  assertShape,
-  assertUint8Array,
-  describe,
-  expected,
-  formatShape,
-} from '../validate';
+import { assertDisjoint, assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertObject, assertShape, assertUint8Array, describe, expected, formatShape } from '../validate';
 import { CsrArrays, NativeSparseMatrix, atCallSite, native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
 
@@ -44,6 +33,8 @@ export class SparseMatrix {
 
   /** From CSR arrays (validated: monotone rowPtr, sorted in-range column indices). The arrays are copied. */
   static fromCsr(csr: CsrArrays, shape: readonly [number, number]): SparseMatrix {
+    assertObject('csr', csr, 'an object { rowPtr, colIdx, values }');
+    if (!Array.isArray(shape) || shape.length !== 2) throw new ArgumentTypeError(expected('[rows, cols]', 'shape', describe(shape)));
     assertInt32Array('csr.rowPtr', csr.rowPtr);
     assertInt32Array('csr.colIdx', csr.colIdx);
     assertFloat32Array('csr.values', csr.values);

@@ -13,20 +13,12 @@
  * pruned. NaN in the input raises NonFiniteError naming its position.
  */
 import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
-import {
-  assertDisjoint,
-  assertFloat32Array,
-  assertInRange,
-  assertInteger,
-  assertLength,
-  assertUint8Array,
-  describe,
-  expected,
-} from '../validate';
+import { assertDisjoint, assertFloat32Array, assertInRange, assertInteger, assertLength, assertUint8Array, describe, expected, optionsObject } from '../validate';
 import { NativeThreshold, atCallSite, native } from '../native';
 
 /** Python's round(): to nearest, ties to even. */
 export function roundHalfEven(x: number): number {
+  assertInRange('x', x, -Infinity, Infinity);
   const floor = Math.floor(x);
   const diff = x - floor;
   if (diff > 0.5) return floor + 1;
@@ -103,7 +95,8 @@ function tensorNames(count: number): string[] {
 
 /** Mask pruning exactly pruneCount(amount, x.length) smallest-magnitude weights of x. */
 export function magnitudeThreshold(x: Float32Array, amount: number, options: { mask?: Uint8Array } = {}): ThresholdResult {
-  const p = plan([x], amount, options.mask ? [options.mask] : undefined, ['x']);
+  const { mask } = optionsObject('options', options);
+  const p = plan([x], amount, mask ? [mask] : undefined, ['x']);
   const raw = native.magnitudeThreshold(p.tensors, p.masks, p.k);
   check(raw, ['x']);
   return { threshold: raw.threshold, pruned: raw.pruned, mask: p.masks[0] };
@@ -114,7 +107,8 @@ export async function magnitudeThresholdAsync(
   amount: number,
   options: { mask?: Uint8Array } = {},
 ): Promise<ThresholdResult> {
-  const p = plan([x], amount, options.mask ? [options.mask] : undefined, ['x']);
+  const { mask } = optionsObject('options', options);
+  const p = plan([x], amount, mask ? [mask] : undefined, ['x']);
   const raw = await atCallSite(native.magnitudeThresholdAsync(p.tensors, p.masks, p.k));
   check(raw, ['x']);
   return { threshold: raw.threshold, pruned: raw.pruned, mask: p.masks[0] };
@@ -132,7 +126,7 @@ export function globalMagnitudeThreshold(
 ): GlobalThresholdResult {
   assertTensorList(tensors);
   const names = tensorNames(tensors.length);
-  const p = plan(tensors, amount, options.masks, names);
+  const p = plan(tensors, amount, optionsObject('options', options).masks, names);
   const raw = native.magnitudeThreshold(p.tensors, p.masks, p.k);
   check(raw, names);
   return { threshold: raw.threshold, pruned: raw.pruned, masks: p.masks };
@@ -145,7 +139,7 @@ export async function globalMagnitudeThresholdAsync(
 ): Promise<GlobalThresholdResult> {
   assertTensorList(tensors);
   const names = tensorNames(tensors.length);
-  const p = plan(tensors, amount, options.masks, names);
+  const p = plan(tensors, amount, optionsObject('options', options).masks, names);
   const raw = await atCallSite(native.magnitudeThresholdAsync(p.tensors, p.masks, p.k));
   check(raw, names);
   return { threshold: raw.threshold, pruned: raw.pruned, masks: p.masks };

@@ -11,7 +11,7 @@
  */
 import { VERSION } from '../version';
 import { ArgumentTypeError, CorruptModelError } from '../errors';
-import { assertObject, assertUint8Array, describe, expected } from '../validate';
+import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
 import { readFileBytes, writeFileAtomic } from '../files';
 import { Sequential, assertModel } from './sequential';
 import { modelFromSpec, specParameterCount } from './spec';
@@ -72,6 +72,7 @@ export function serializeCheckpoint(model: Sequential, metadata: Record<string, 
 
 export function parseCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpoint {
   assertUint8Array('bytes', bytes);
+  assertString('name', name);
   // A detached or empty array has no buffer to view: it reads as zero bytes.
   const buf = Buffer.isBuffer(bytes) ? bytes : bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 8) throw new CorruptModelError(`${name}: ${buf.length} bytes is too short for a safetensors file`);

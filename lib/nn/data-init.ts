@@ -21,10 +21,10 @@
  */
 import { ArgumentRangeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { assertInRange, assertInteger, describe, expected } from '../validate';
+import { assertInRange, assertInteger, describe, expected, optionsObject } from '../validate';
 import { Conv2D } from './conv';
 import { Dense } from './dense';
-import { Sequential } from './sequential';
+import { Sequential, assertModel } from './sequential';
 
 export interface DataInitOptions {
   method?: 'per-unit' | 'lsuv';
@@ -92,7 +92,8 @@ function perUnit(layer: Scaled, out: Tensor, eps: number): void {
 }
 
 export function dataDependentInit(model: Sequential, x: Tensor, options: DataInitOptions = {}): DataInitLayerReport[] {
-  const { method = 'per-unit', tolerance = 0.1, maxIterations = 10, eps = 1e-6 } = options;
+  assertModel('model', model);
+  const { method = 'per-unit', tolerance = 0.1, maxIterations = 10, eps = 1e-6 } = optionsObject('options', options);
   if (method !== 'per-unit' && method !== 'lsuv') {
     throw new ArgumentRangeError(expected("'per-unit' or 'lsuv'", 'options.method', typeof method === 'string' ? `'${method}'` : describe(method)));
   }

@@ -24,6 +24,7 @@ function image(spec: LayerSpec): ImageShape {
 }
 
 export function layerFromSpec(spec: LayerSpec): Layer {
+  if (typeof spec !== 'object' || spec === null) throw new CorruptModelError(`a layer spec must be an object, found ${String(spec)}`);
   const name = typeof spec.name === 'string' ? spec.name : undefined;
   try {
     switch (spec.type) {

@@ -57,7 +57,6 @@ function copyMasks(from: Target[], to: Target[]): void {
 export function lotteryTicket(options: LotteryOptions): { dense: number; rounds: LotteryRound[] } {
   options = optionsObject('options', options);
   const { build, seed = 0, trainModel, evaluate, rounds, perRound = 0.2, rewindStep = 0, controls = ['reinit', 'random-mask'] } = options;
-  const outputRate = options.outputRate ?? perRound / 2;
   // All checked before any training: the callbacks run only after a build and a full training run.
   assertFunction('options.build', build);
   assertFunction('options.trainModel', trainModel);
@@ -65,6 +64,7 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   assertInteger('options.seed', seed, 0, 2 ** 32 - 1 - 100); // the random-mask control seeds a Random with seed + round
   assertInteger('options.rounds', rounds, 1, 100);
   assertInRange('options.perRound', perRound, 0, 1, { minExclusive: true, maxExclusive: true });
+  const outputRate = options.outputRate ?? perRound / 2;
   assertInRange('options.outputRate', outputRate, 0, 1, { maxExclusive: true });
   assertInteger('options.rewindStep', rewindStep, 0);
   if (!Array.isArray(controls)) throw new ArgumentTypeError(expected("an array of 'reinit' / 'random-mask'", 'options.controls', describe(controls)));

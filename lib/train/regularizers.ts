@@ -136,6 +136,9 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
     if (!Array.isArray(target.codebook) && !ArrayBuffer.isView(target.codebook)) {
       throw new ArgumentTypeError(expected('an array of numbers', 'codebook', describe(target.codebook)));
     }
+    Array.from(target.codebook).forEach((v, i) => {
+      if (typeof v !== 'number') throw new ArgumentTypeError(expected('a number', `codebook[${i}]`, describe(v)));
+    });
     const book = Float64Array.from(target.codebook).sort();
     if (book.length === 0 || book.some((v) => !Number.isFinite(v))) {
       throw new ArgumentRangeError(expected('a non-empty list of finite values', 'codebook', describe(target.codebook)));

@@ -157,6 +157,10 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
 
 /** Several hook sets run as one, in the order given. */
 export function combineHooks(...sets: TrainerHooks[]): TrainerHooks {
+  sets.forEach((h, i) => {
+    optionsObject(`sets[${i}]`, h);
+    for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`sets[${i}].${name}`, h[name]);
+  });
   return {
     beforeBatch: (ctx) => sets.forEach((h) => h.beforeBatch?.(ctx)),
     afterBackward: (ctx) => sets.forEach((h) => h.afterBackward?.(ctx)),
