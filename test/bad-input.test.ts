@@ -140,6 +140,16 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     expect(() => checkModelReads(model(), none, 'm.prk')).toThrow('tiny (test) has no samples to check m.prk against');
   });
 
+  it('predicting from NaN input is a NonFiniteError, not class 0', () => {
+    const m = model();
+    const x = t(3, 4);
+    x.data[5] = NaN;
+    expect(() => m.predict(x)).toThrow(NonFiniteError);
+    expect(() => m.predict(x)).toThrow('Expected finite scores for sample 1 but received NaN (its input holds NaN or Infinity)');
+    expect(() => InferencePlan.compile(m).predict(x)).toThrow(NonFiniteError);
+    expect(Array.from(m.predict(t(3, 4)))).toHaveLength(3);
+  });
+
   it('a shape whose element getter changes reads once: the tensor keeps what was checked', () => {
     let reads = 0;
     const shape = [2];

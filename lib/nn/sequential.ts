@@ -2,7 +2,7 @@
  * Sequential: layers applied in order, trained with the fused softmax +
  * cross-entropy loss on integer labels.
  */
-import { ArgumentTypeError, ShapeError } from '../errors';
+import { ArgumentTypeError, NonFiniteError, ShapeError } from '../errors';
 import { softmaxCrossEntropy } from '../kernels/elementwise';
 import { Tensor, reuse } from '../tensor';
 import { describe, expected } from '../validate';
@@ -16,13 +16,23 @@ export interface Evaluation {
   samples: number;
 }
 
-/** The index of each row's largest score (ties to the lower index). */
+/**
+ * The index of each row's largest score (ties to the lower index). A NaN
+ * score (from NaN or infinite input) is a NonFiniteError: no class would be
+ * right, and class 0 would be returned silently.
+ */
 export function argmaxRows(z: Tensor): Int32Array {
   const [n, classes] = z.shape;
   const out = new Int32Array(n);
   for (let i = 0, row = 0; i < n; i++, row += classes) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (z.data[row + c] > z.data[row + best]) best = c;
+    let nan = z.data[row] !== z.data[row];
+    for (let c = 1; c < classes; c++) {
+      const v = z.data[row + c];
+      nan ||= v !== v;
+      if (v > z.data[row + best]) best = c;
+    }
+    if (nan) throw new NonFiniteError(`Expected finite scores for sample ${i} but received NaN (its input holds NaN or Infinity)`);
     out[i] = best;
   }
   return out;
