@@ -3,7 +3,7 @@
  * why (DataError), and writes are atomic (a temporary file in the same
  * directory, then a rename), so a crash or Ctrl-C never leaves half a file.
  */
-import { Stats, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { Stats, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { ArgumentTypeError, DataError } from './errors';
 import { describe, expected } from './validate';
@@ -71,10 +71,12 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): 
       throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  // Through a symbolic link to the file it names: renaming over the link would replace the link.
+  const real = target === undefined ? file : realpathSync(file);
+  const tmp = `${real}.tmp-${process.pid}-${Date.now()}`;
   try {
     writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
+    renameSync(tmp, real);
   } catch (e) {
     try {
       unlinkSync(tmp);

@@ -10,7 +10,7 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
-  if (typeof value === 'string') return `a string`;
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string';
   if (typeof value === 'boolean') return `the boolean ${value}`;
   if (typeof value === 'bigint') return 'a bigint';
   if (typeof value === 'symbol') return 'a symbol';

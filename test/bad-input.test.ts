@@ -3,13 +3,13 @@
  * it: each call must throw the library's typed error naming the parameter,
  * and nothing may change before it does.
  */
-import { mkdtempSync, statSync } from 'fs';
+import { lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { checkModelReads } from '../lib/cli/pipeline';
 import {
   Activation, Adam, AdamW, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
-  lotteryTicket, magnitudeThreshold, maskedSgdStep, roundHalfEven, saveCheckpoint, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
+  lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
   NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
 } from '../lib';
@@ -20,7 +20,7 @@ const t = (...shape: number[]) => Tensor.zeros(shape);
 const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   ['a null options object', () => new Dense(4, 5, null as never), ArgumentTypeError, 'Expected an options object for options but received null'],
   ['a Symbol as a layer name', () => new Dense(4, 5, { name: Symbol('x') as never }), ArgumentTypeError,
-    'Expected a non-empty string for name but received a symbol'],
+    'Expected a string for options.name but received a symbol'],
   ['a layer too large to build', () => new Dense(65536, 65536), ArgumentRangeError,
     'Expected at most 2^28 weights (inFeatures × outFeatures) for layer size but received 4294967296'],
   ['a convolution with too many weights', () => new Conv2D([1, 2, 2], 2 ** 30, 1), ArgumentRangeError,
@@ -148,6 +148,41 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     expect(() => m.predict(x)).toThrow('Expected finite scores for sample 1 but received NaN (its input holds NaN or Infinity)');
     expect(() => InferencePlan.compile(m).predict(x)).toThrow(NonFiniteError);
     expect(Array.from(m.predict(t(3, 4)))).toHaveLength(3);
+  });
+
+  it('review fixes: empty layer names load, combined hooks skip undefined sets, huge finite weights train', () => {
+    const named = new Sequential([new Dense(4, 3, { name: '' }), new Dense(3, 2)]);
+    expect(parseCheckpoint(serializeCheckpoint(named)).model.layers[0].name).toBe('');
+    const calls: string[] = [];
+    combineHooks({ beforeBatch: () => calls.push('a') }, undefined as never).beforeBatch?.({} as never);
+    expect(calls).toEqual(['a']);
+    // 2e19 squared overflows float32: the weights are still finite and training goes on
+    const m = mlp([2, 3], { seed: 1 });
+    m.parameters()[0].value.data[0] = 2e19;
+    const x = new Tensor(Float32Array.from([0, 1, 0, 1]), [2, 2]);
+    const data = { name: 'zeros in feature 0', x, y: Int32Array.of(0, 1), classes: 3, sampleShape: [2] };
+    expect(train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.01 }), epochs: 1 })).toHaveLength(1);
+  });
+
+  it('review fixes: writes go through symbolic links; detached IDX bytes; bits errors name the key used', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pk-link-'));
+    const file = path.join(dir, 'real.safetensors'), link = path.join(dir, 'link.safetensors');
+    writeFileSync(file, 'old');
+    symlinkSync(file, link);
+    saveCheckpoint(model(), link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(parseCheckpoint(readFileSync(file)).model.layers).toHaveLength(3);
+    const detached = new Uint8Array(16);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(() => parseIdx(detached, 'x.idx')).toThrow(DataError);
+    expect(() => shareWeights(model(), { bits: { default: 99 } })).toThrow('for options.bits.default but received the number 99');
+  });
+
+  it('network seeds past 2^32 / 1000 give distinct networks (no wrap every 2^29)', () => {
+    const weights = (seed: number) => Array.from(mlp([4, 3], { seed }).parameters()[0].value.data);
+    expect(weights(2 ** 29)).not.toEqual(weights(0));
+    expect(weights(2 ** 32 - 1)).not.toEqual(weights(2 ** 32 - 2));
+    expect(weights(7)).toEqual(Array.from(new Dense(4, 3, { seed: 7000, name: 'fc1' }).weight.value.data));
   });
 
   it('a shape whose element getter changes reads once: the tensor keeps what was checked', () => {

@@ -61,9 +61,14 @@ export function bitsFor(
 ): number {
   const fallback = param.shape.length === 4 ? defaults.conv : defaults.dense;
   if (option === undefined) return fallback;
-  const bits = typeof option === 'number' ? option : (option[param.name] ?? option[layer] ?? option.default ?? fallback);
-  assertInteger(typeof option === 'number' ? optionName : `${optionName}.${layer}`, bits, 1, MAX_WEIGHT_BITS);
-  return bits;
+  if (typeof option === 'number') {
+    assertInteger(optionName, option, 1, MAX_WEIGHT_BITS);
+    return option;
+  }
+  const key = [param.name, layer, 'default'].find((k) => option[k] !== undefined);
+  if (key === undefined) return fallback;
+  assertInteger(`${optionName}.${key}`, option[key], 1, MAX_WEIGHT_BITS);
+  return option[key] as number;
 }
 
 /** A BitsOption's form and names (bitsFor checks each width it reads); anything else would be silently ignored. */

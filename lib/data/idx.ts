@@ -28,7 +28,8 @@ const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   assertUint8Array('bytes', bytes);
   assertString('name', name);
-  let buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A detached or empty array has no buffer to view: it reads as zero bytes.
+  let buf = Buffer.isBuffer(bytes) ? bytes : bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });

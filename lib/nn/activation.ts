@@ -16,7 +16,7 @@ export class Activation implements Layer {
     name?: string,
   ) {
     activationCode(kind);
-    this.name = layerName(name, kind);
+    this.name = layerName(name, kind, 'name');
   }
 
   forward(x: Tensor, mode: Mode): Tensor {

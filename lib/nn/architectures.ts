@@ -15,9 +15,18 @@ export interface MlpOptions {
   seed?: number;
 }
 
-/** The seed of a network's layer `i`: any valid network seed gives valid, distinct layer seeds. */
+/**
+ * The seed of a network's layer `i`: seed·1000 + i as always while that fits
+ * in 32 bits; past that a hash of both, so large network seeds neither
+ * overflow Random's range nor repeat every 2^29 as a plain wrap would.
+ */
 function layerSeed(seed: number, i: number): number {
-  return (seed * 1000 + i) % 2 ** 32;
+  const plain = seed * 1000 + i;
+  if (plain < 2 ** 32) return plain;
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function networkSeed(options: { seed?: number }): number {

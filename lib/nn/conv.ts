@@ -151,7 +151,7 @@ export class MaxPool2D implements Layer {
     const [c, h, w] = inputShape;
     if (size > h || size > w) throw new ShapeError(expected('a window that fits the input', 'size', String(size)));
     this.outputShape = [c, Math.floor((h - size) / stride) + 1, Math.floor((w - size) / stride) + 1];
-    this.name = layerName(name, `maxpool${size}`);
+    this.name = layerName(name, `maxpool${size}`, 'name');
   }
 
   private dims(batch: number): number[] {
@@ -202,7 +202,7 @@ export class Flatten implements Layer {
   private inputShape: readonly number[] | null = null;
 
   constructor(name?: string) {
-    this.name = layerName(name, 'flatten');
+    this.name = layerName(name, 'flatten', 'name');
   }
 
   forward(x: Tensor, mode: Mode): Tensor {

@@ -35,10 +35,10 @@ export interface Layer {
   spec(): LayerSpec;
 }
 
-/** A layer's name: the caller's (a non-empty string) or the fallback. */
-export function layerName(name: unknown, fallback: string): string {
+/** A layer's name: the caller's string (saved models may hold '') or the fallback. */
+export function layerName(name: unknown, fallback: string, field = 'options.name'): string {
   if (name === undefined) return fallback;
-  if (typeof name !== 'string' || name.length === 0) throw new ArgumentTypeError(expected('a non-empty string', 'name', describe(name)));
+  if (typeof name !== 'string') throw new ArgumentTypeError(expected('a string', field, describe(name)));
   return name;
 }
 

@@ -6,7 +6,6 @@
 import { ArgumentTypeError, NonFiniteError } from '../errors';
 import { Augmentation } from '../data/augment';
 import { Dataset, batches, checkDataset } from '../data/dataset';
-import { native } from '../native';
 import { Random } from '../random';
 import { Evaluation, Sequential, assertModel } from '../nn/sequential';
 import { assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected, optionsObject } from '../validate';
@@ -97,7 +96,8 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
 
 function assertFiniteWeights(model: Sequential, epoch: number): void {
   for (const p of model.parameters()) {
-    if (!Number.isFinite(native.sumSquares(p.value.data))) {
+    // A scan, not a sum of squares: that overflows float32 for finite weights above 1.8e19.
+    if (!p.value.data.every(Number.isFinite)) {
       throw new NonFiniteError(`weights of ${p.name} became non-finite during epoch ${epoch + 1}; lower the learning rate or check the data`);
     }
   }
@@ -157,9 +157,10 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
 
 /** Several hook sets run as one, in the order given. */
 export function combineHooks(...sets: TrainerHooks[]): TrainerHooks {
-  sets.forEach((h, i) => {
-    optionsObject(`sets[${i}]`, h);
-    for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`sets[${i}].${name}`, h[name]);
+  sets = sets.map((h, i) => {
+    const given = optionsObject(`sets[${i}]`, h);
+    for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`sets[${i}].${name}`, given[name]);
+    return given;
   });
   return {
     beforeBatch: (ctx) => sets.forEach((h) => h.beforeBatch?.(ctx)),

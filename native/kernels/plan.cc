@@ -82,7 +82,8 @@ void Plan::run(const float* x, i64 batch, float* out) const {
   thread_local std::vector<float> ping, pong;
   thread_local std::vector<std::int32_t> argmax;
   const std::size_t floats = std::size_t(widest * batch);
-  if (ping.size() < floats) {
+  // Both are checked: a resize that failed (bad_alloc) may have grown only ping.
+  if (ping.size() < floats || pong.size() < floats) {
     ping.resize(floats);
     pong.resize(floats);
   }
