@@ -8,6 +8,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { ArgumentTypeError, DataError } from './errors';
 import { describe, expected } from './validate';
 
+/**
+ * A Buffer over the bytes of a Uint8Array, without copying. A detached or
+ * empty array has no buffer to view: it reads as zero bytes.
+ */
+export function bytesOf(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  return bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function readError(file: string, e: unknown): DataError {
   if (e instanceof DataError) return e;
   const code = (e as NodeJS.ErrnoException).code;

@@ -42,6 +42,11 @@ export function isFloat32Array(value: unknown): value is Float32Array {
   return isTyped(value, 'Float32Array');
 }
 
+/** An array or a typed array (not a DataView): the forms a list of numbers may take. */
+export function isArrayOrTypedArray(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
 export function assertFloat32Array(name: string, value: unknown): asserts value is Float32Array {
   if (!isTyped(value, 'Float32Array')) throw new ArgumentTypeError(expected('a Float32Array', name, describe(value)));
 }

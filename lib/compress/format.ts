@@ -14,11 +14,11 @@
 import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { modelFromSpec, specParameterCount } from '../nn/spec';
-import { assertModel } from '../prune/checks';
 import { layerNameOf } from '../prune/targets';
-import { assertUint8Array, describe, expected, optionsObject } from '../validate';
+import { assertString, assertUint8Array, describe, expected, optionsObject } from '../validate';
+import { bytesOf } from '../files';
 import { crc32 } from './crc32';
 import { MAX_ALPHABET, codeLengths, huffmanDecode, huffmanEncode, packLengths, symbolCounts, unpackLengths } from './huffman';
 import { assignNearest } from './kmeans';
@@ -210,12 +210,11 @@ export interface DecodedModel {
 /** Reads a model file's bytes; every problem is a CorruptModelError naming what and where. */
 export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel {
   assertUint8Array('buf', buf);
-  if (typeof name !== 'string') throw new ArgumentTypeError(expected('a string', 'name', describe(name)));
+  assertString('name', name);
   const fail = (msg: string): never => {
     throw new CorruptModelError(`${name}: ${msg}`);
   };
-  // A detached or empty array has no buffer to view: it reads as zero bytes.
-  const bytes = Buffer.isBuffer(buf) ? buf : buf.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const bytes = bytesOf(buf);
   if (bytes.length < PREAMBLE_BYTES) fail(`${bytes.length} bytes is too short for a prunekit model file (${PREAMBLE_BYTES}-byte preamble)`);
   if (!MAGIC.every((b, i) => bytes[i] === b)) fail('not a prunekit model file (bad magic bytes)');
   const version = bytes.readUInt32LE(8);

@@ -11,7 +11,7 @@
  */
 import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { native } from '../native';
-import { assertInteger, assertString, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
+import { assertInteger, assertString, assertUint16Array, assertUint8Array, describe, expected, isArrayOrTypedArray } from '../validate';
 
 export const MAX_CODE_LENGTH = 15;
 export const MAX_ALPHABET = 4096;
@@ -44,7 +44,7 @@ export function symbolCounts(symbols: Uint16Array, alphabet: number): Float64Arr
 /** Optimal (Huffman) code lengths for the counts, none above maxLength; unused symbols get 0. */
 export function codeLengths(counts: ArrayLike<number>, maxLength = MAX_CODE_LENGTH): Uint8Array {
   assertInteger('maxLength', maxLength, 1, MAX_CODE_LENGTH);
-  if (!Array.isArray(counts) && !(ArrayBuffer.isView(counts) && !(counts instanceof DataView))) {
+  if (!isArrayOrTypedArray(counts)) {
     throw new ArgumentTypeError(expected('an array or typed array of counts', 'counts', describe(counts)));
   }
   const n = counts.length;
@@ -168,7 +168,6 @@ export function huffmanDecode(bytes: Uint8Array, lengths: Uint8Array, count: num
   assertUint8Array('bytes', bytes);
   assertUint8Array('lengths', lengths);
   assertInteger('count', count, 0);
-  if (typeof where !== 'string') throw new ArgumentTypeError(expected('a string', 'where', describe(where)));
   validateLengths(lengths, where);
   // Every symbol takes at least one bit: checked before allocating the output.
   if (count > bytes.length * 8) throw new CorruptModelError(`${where}: ${count} symbols cannot fit in ${bytes.length} bytes`);

@@ -16,8 +16,6 @@ import { EncodeOptions, EncodedModel, ModelFileHeader, TensorLayout, decodeModel
 
 /** Writes the model atomically; returns what was written (bytes, header, per-section sizes). */
 export function saveModel(model: Sequential, file: string, options: EncodeOptions = {}): EncodedModel {
-  // A number or an object would be turned into a file name: "5.tmp-…", "[object Object]".
-  if (typeof file !== 'string' || file === '') throw new ArgumentTypeError(expected('a file path', 'file', describe(file)));
   const encoded = encodeModel(model, options);
   writeFileAtomic(file, encoded.bytes, 'the model file');
   return encoded;

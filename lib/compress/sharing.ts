@@ -10,7 +10,7 @@
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { PruneSource, TargetOptions, selectTargets } from '../prune/targets';
 import { Dataset } from '../data/dataset';
 import { Tensor } from '../tensor';
@@ -18,7 +18,6 @@ import { Adam } from '../train/adam';
 import { SGD } from '../train/sgd';
 import { EpochResult, TrainerHooks, combineHooks, train } from '../train/trainer';
 import { checkDataset } from '../data/dataset';
-import { assertModel } from '../prune/checks';
 import { assertInteger, describe, expected, optionsObject, quoted } from '../validate';
 import { CentroidInit, KMeansResult, assignNearest, kmeans1d } from './kmeans';
 import { MAX_ALPHABET } from './huffman';

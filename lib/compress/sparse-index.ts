@@ -6,8 +6,10 @@
  * weight, so any gap is representable (the paper's filler zeros, without
  * spending a weight symbol on them).
  */
-import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
-import { assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertUint16Array, assertUint8Array, describe, expected } from '../validate';
+import { ArgumentRangeError, CorruptModelError } from '../errors';
+import {
+  assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertString, assertUint16Array, assertUint8Array, describe, expected,
+} from '../validate';
 import { MAX_ALPHABET } from './huffman';
 
 export const MAX_INDEX_BITS = Math.log2(MAX_ALPHABET);
@@ -65,7 +67,7 @@ export function decodeRelativeIndices(runs: Uint16Array, indexBits: number, size
   // Positions are Int32.
   assertInteger('size', size, 0, 2 ** 31 - 1);
   assertInteger('live', live, 0, size);
-  if (typeof where !== 'string') throw new ArgumentTypeError(expected('a string', 'where', describe(where)));
+  assertString('where', where);
   const filler = 2 ** indexBits - 1;
   // Each live entry takes a symbol: a declared count beyond the stream's is refused below, without allocating it.
   const positions = new Int32Array(Math.min(live, runs.length));

@@ -8,7 +8,6 @@ import { ArgumentRangeError, ArgumentTypeError, DataError } from '../errors';
 import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
 import { assertBoolean, assertInRange, assertInteger, assertString, describe, expected, optionsObject } from '../validate';
-
 import { Dataset, MAX_CLASSES, Split, checkDataset, holdOut } from './dataset';
 
 export interface CsvOptions {

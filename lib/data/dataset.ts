@@ -5,8 +5,10 @@
 import { ArgumentRangeError, ArgumentTypeError, DataError, NonFiniteError, ShapeError } from '../errors';
 import { Random } from '../random';
 import { Tensor, assertTensor } from '../tensor';
-import { assertInRange, assertInt32Array, assertInteger, assertObject, assertString, describe, expected, optionsObject } from '../validate';
-
+import {
+  assertInRange, assertInt32Array, assertInteger, assertObject, assertString, describe, expected, isArrayOrTypedArray,
+  optionsObject, quoted,
+} from '../validate';
 
 /**
  * The most classes a dataset may have. Class counts size per-class buffers
@@ -70,7 +72,7 @@ export function checkDataset(value: unknown, name = 'dataset'): Dataset {
 
 /** Array-likes of numbers: arrays and typed arrays (elements are checked one by one). */
 function assertIndexList(name: string, value: unknown): asserts value is ArrayLike<number> {
-  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+  if (!isArrayOrTypedArray(value)) {
     throw new ArgumentTypeError(expected('an array of sample indices', name, describe(value)));
   }
 }
@@ -141,7 +143,7 @@ export function normalize(split: Split, mode: Normalization): Split {
   if (mode === 'none') return split;
   if (mode !== 'standardize' && mode !== 'minmax') {
     const what = "one of 'none', 'standardize', 'minmax'";
-    throw typeof mode === 'string' ? new ArgumentRangeError(expected(what, 'mode', `'${mode}'`)) : new ArgumentTypeError(expected(what, 'mode', describe(mode)));
+    throw new (typeof mode === 'string' ? ArgumentRangeError : ArgumentTypeError)(expected(what, 'mode', quoted(mode)));
   }
   // One NaN or Infinity would spread through its feature's statistics to every sample.
   assertFinite(split.train, 'split.train');

@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors';
-import { readFileBytes } from '../files';
+import { bytesOf, readFileBytes } from '../files';
 import { Tensor } from '../tensor';
 import { assertString, assertUint8Array } from '../validate';
-
 import { Dataset, MAX_CLASSES, Split, checkDataset } from './dataset';
 
 export interface IdxArray {
@@ -28,8 +27,7 @@ const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   assertUint8Array('bytes', bytes);
   assertString('name', name);
-  // A detached or empty array has no buffer to view: it reads as zero bytes.
-  let buf = Buffer.isBuffer(bytes) ? bytes : bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let buf = bytesOf(bytes);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });

@@ -4,12 +4,11 @@
  *   mnist | fashion | idx:DIR | csv:FILE
  */
 import { DataError } from '../errors';
-
+import { assertString } from '../validate';
 import { Split } from './dataset';
 import { loadCsv } from './csv';
 import { loadFashionMnist, loadIdxDirectory } from './idx';
 import { loadMnist } from './mnist';
-import { assertString } from '../validate';
 
 export * from './dataset';
 export { randomShift, type Augmentation } from './augment';

@@ -4,7 +4,7 @@
  * numerically stable softmax + cross-entropy.
  */
 import { ArgumentRangeError, ShapeError } from '../errors';
-import { assertDisjoint, assertFloat32Array, assertInt32Array, assertLength, describe, expected, formatShape } from '../validate';
+import { assertDisjoint, assertFloat32Array, assertInt32Array, assertLength, expected, formatShape, quoted } from '../validate';
 import { native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
 
@@ -14,7 +14,7 @@ const KIND: Record<ActivationKind, number> = { relu: 0, tanh: 1, sigmoid: 2 };
 /** The native code of an activation kind; anything else is an ArgumentRangeError. */
 export function activationCode(kind: unknown, name = 'kind'): number {
   if (typeof kind !== 'string' || !Object.hasOwn(KIND, kind)) {
-    throw new ArgumentRangeError(expected("'relu', 'tanh' or 'sigmoid'", name, typeof kind === 'string' ? `'${kind}'` : describe(kind)));
+    throw new ArgumentRangeError(expected("'relu', 'tanh' or 'sigmoid'", name, quoted(kind)));
   }
   return KIND[kind as ActivationKind];
 }

@@ -4,7 +4,10 @@
  * step zeroes pruned weights and their momentum.
  */
 import { ArgumentRangeError } from '../errors';
-import { assertBoolean, assertDisjoint, assertFloat32Array, assertInRange, assertLength, assertObject, assertUint8Array, expected, optionsObject } from '../validate';
+import {
+  assertBoolean, assertDisjoint, assertFloat32Array, assertInRange, assertLength, assertObject, assertUint8Array,
+  expected, optionsObject,
+} from '../validate';
 import { native } from '../native';
 
 /** weights[i] = 0 wherever mask[i] == 0 (in place). */

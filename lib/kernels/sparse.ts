@@ -6,7 +6,10 @@
  *   sparseWeightGrad   dW = dYᵀ·X on W's pattern, zero elsewhere (weight gradient)
  */
 import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
-import { assertDisjoint, assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertObject, assertShape, assertUint8Array, describe, expected, formatShape } from '../validate';
+import {
+  assertDisjoint, assertFloat32Array, assertInt32Array, assertInteger, assertLength, assertObject, assertShape,
+  assertUint8Array, describe, expected, formatShape,
+} from '../validate';
 import { CsrArrays, NativeSparseMatrix, atCallSite, native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
 

@@ -13,7 +13,10 @@
  * pruned. NaN in the input raises NonFiniteError naming its position.
  */
 import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
-import { assertDisjoint, assertFloat32Array, assertInRange, assertInteger, assertLength, assertUint8Array, describe, expected, optionsObject } from '../validate';
+import {
+  assertDisjoint, assertFloat32Array, assertInRange, assertInteger, assertLength, assertUint8Array, describe, expected,
+  optionsObject,
+} from '../validate';
 import { NativeThreshold, atCallSite, native } from '../native';
 
 /** Python's round(): to nearest, ties to even. */

@@ -12,7 +12,7 @@
 import { VERSION } from '../version';
 import { ArgumentTypeError, CorruptModelError } from '../errors';
 import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
-import { readFileBytes, writeFileAtomic } from '../files';
+import { bytesOf, readFileBytes, writeFileAtomic } from '../files';
 import { Sequential, assertModel } from './sequential';
 import { modelFromSpec, specParameterCount } from './spec';
 
@@ -73,8 +73,7 @@ export function serializeCheckpoint(model: Sequential, metadata: Record<string, 
 export function parseCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpoint {
   assertUint8Array('bytes', bytes);
   assertString('name', name);
-  // A detached or empty array has no buffer to view: it reads as zero bytes.
-  const buf = Buffer.isBuffer(bytes) ? bytes : bytes.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytesOf(bytes);
   if (buf.length < 8) throw new CorruptModelError(`${name}: ${buf.length} bytes is too short for a safetensors file`);
   const headerLength = buf.readBigUInt64LE(0);
   if (headerLength > BigInt(buf.length - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {

@@ -21,7 +21,7 @@
  */
 import { ArgumentRangeError } from '../errors';
 import { Tensor, assertTensor } from '../tensor';
-import { assertInRange, assertInteger, describe, expected, optionsObject } from '../validate';
+import { assertInRange, assertInteger, expected, optionsObject, quoted } from '../validate';
 import { Conv2D } from './conv';
 import { Dense } from './dense';
 import { Sequential, assertModel } from './sequential';
@@ -95,7 +95,7 @@ export function dataDependentInit(model: Sequential, x: Tensor, options: DataIni
   assertModel('model', model);
   const { method = 'per-unit', tolerance = 0.1, maxIterations = 10, eps = 1e-6 } = optionsObject('options', options);
   if (method !== 'per-unit' && method !== 'lsuv') {
-    throw new ArgumentRangeError(expected("'per-unit' or 'lsuv'", 'options.method', typeof method === 'string' ? `'${method}'` : describe(method)));
+    throw new ArgumentRangeError(expected("'per-unit' or 'lsuv'", 'options.method', quoted(method)));
   }
   assertTensor('x', x);
   assertInRange('options.tolerance', tolerance, 0, 1, { minExclusive: true, maxExclusive: true });

@@ -7,16 +7,16 @@
  * layer would.
  */
 import { ArgumentRangeError, ArgumentTypeError, ShapeError } from '../errors';
+import { activationCode } from '../kernels/elementwise';
 import { NativePlan, NativePlanStep, native } from '../native';
 import { Tensor } from '../tensor';
-import { describe, expected, isFloat32Array } from '../validate';
+import { describe, expected, isFloat32Array, optionsObject, quoted } from '../validate';
 import { Activation } from './activation';
 import { Conv2D, Flatten, MaxPool2D } from './conv';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Sequential, argmaxRows, assertModel } from './sequential';
 
-const ACTIVATION_KIND = { relu: 0, tanh: 1, sigmoid: 2 } as const;
 const MAX_BATCH = 2 ** 31 - 1;
 
 export interface CompileOptions {
@@ -51,7 +51,7 @@ function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
         codebook,
       });
     } else if (l instanceof Activation) {
-      steps.push({ op: 'activation', kind: ACTIVATION_KIND[l.kind] });
+      steps.push({ op: 'activation', kind: activationCode(l.kind) });
     } else if (l instanceof Conv2D) {
       steps.push({
         op: 'conv2d', weights: l.weight.value.data, bias: l.bias.value.data,
@@ -77,10 +77,9 @@ export class InferencePlan {
 
   static compile(model: Sequential, options: CompileOptions = {}): InferencePlan {
     assertModel('model', model);
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
+    options = optionsObject('options', options);
     if (options.weights !== undefined && options.weights !== 'float' && options.weights !== 'codebook') {
-      const got = typeof options.weights === 'string' ? `'${options.weights}'` : describe(options.weights);
-      throw new ArgumentRangeError(expected("'float' or 'codebook'", 'options.weights', got));
+      throw new ArgumentRangeError(expected("'float' or 'codebook'", 'options.weights', quoted(options.weights)));
     }
     const plan = native.createPlan(stepsOf(model, options));
     return new InferencePlan(plan, plan.inputSize, plan.outputSize);

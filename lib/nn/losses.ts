@@ -1,5 +1,6 @@
 /** Losses besides the fused softmax cross-entropy (kernels/elementwise). */
 import { Tensor, assertTensor } from '../tensor';
+import { MAX_CLASSES } from '../data/dataset';
 import { ArgumentRangeError } from '../errors';
 import { assertInt32Array, assertInteger, assertShape, expected } from '../validate';
 
@@ -30,7 +31,7 @@ export function confusionMatrix(predicted: Int32Array, labels: Int32Array, class
   assertInt32Array('predicted', predicted);
   assertInt32Array('labels', labels);
   assertShape('predicted', [predicted.length], [labels.length]);
-  assertInteger('classes', classes, 1, 65_536);
+  assertInteger('classes', classes, 1, MAX_CLASSES);
   // Every entry is checked first: one out of range would otherwise be dropped or throw half-way.
   for (const [name, values] of [['predicted', predicted], ['labels', labels]] as const) {
     const i = values.findIndex((v) => v < 0 || v >= classes);

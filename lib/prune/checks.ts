@@ -1,18 +1,12 @@
 /**
- * Argument checks shared by the pruning and compression modules: models,
- * pruning methods and schedules (target lists: targets.ts), in validate.ts's style
+ * Argument checks shared by the pruning modules: pruning methods and
+ * schedules (models: nn/sequential.ts; target lists: targets.ts), in validate.ts's style
  * ("Expected {what} for {name} but received {actual}").
  */
-import { ArgumentTypeError } from '../errors';
-import { Sequential } from '../nn/sequential';
-import { assertFunction, assertObject, assertOptionalFunction, describe, expected } from '../validate';
+import { assertFunction, assertObject, assertOptionalFunction } from '../validate';
 import type { PruningMethod } from './method';
 import type { PruningSchedule } from './schedules';
 import { assertAmount } from './targets';
-
-export { assertTargets } from './targets';
-
-export { assertModel } from '../nn/sequential';
 
 /** An object with a prune() function (and, if any, an observe() function). */
 export function assertMethod(name: string, value: unknown): asserts value is PruningMethod {

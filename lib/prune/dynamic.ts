@@ -17,9 +17,8 @@ import { Random } from '../random';
 import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { assertInRange, assertInteger, expected, optionsObject, quoted } from '../validate';
-import { assertTargets } from './checks';
 import { randomPruning } from './random';
-import { Target, TargetOptions, assertSparsity, selectTargets } from './targets';
+import { Target, TargetOptions, assertSparsity, assertTargets, selectTargets } from './targets';
 
 export type SparsityDistribution = 'uniform' | 'erk';
 

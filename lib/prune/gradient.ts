@@ -7,8 +7,7 @@
  */
 import { PrunekitError } from '../errors';
 import { PruningMethod, scoreMethod } from './method';
-import { assertTargets } from './checks';
-import { Target } from './targets';
+import { Target, assertTargets } from './targets';
 
 function currentGradient(t: Target, method: string): Float32Array {
   const g = t.param.grad.data;

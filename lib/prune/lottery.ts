@@ -7,11 +7,10 @@
  * random initialization ('reinit') and a random mask of the same per-layer
  * sparsity with the original initialization ('random-mask').
  */
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { assertFunction, assertInRange, assertInteger, describe, expected, optionsObject, quoted } from '../validate';
-import { assertModel } from './checks';
 import { magnitude } from './magnitude';
 import { report } from './method';
 import { randomPruning } from './random';

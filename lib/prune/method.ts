@@ -14,9 +14,9 @@ import { ArgumentRangeError, NonFiniteError } from '../errors';
 import { countZeros, maskAnd } from '../kernels/mask';
 import { globalMagnitudeThreshold, pruneCount } from '../kernels/threshold';
 import { assertFunction, assertObject, assertOptionalFunction, expected, optionsObject, quoted } from '../validate';
-import { assertMethod, assertTargets } from './checks';
+import { assertMethod } from './checks';
 import {
-  PruneSource, ScopeOptions, Target, assertAmount, checkOverrides, overrideFor, selectTargets,
+  PruneSource, ScopeOptions, Target, assertAmount, assertTargets, checkOverrides, overrideFor, selectTargets,
 } from './targets';
 
 export interface PruningMethod {

@@ -8,9 +8,8 @@
 import { NonFiniteError } from '../errors';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { assertInRange } from '../validate';
-import { assertModel } from './checks';
 import { PruneReport, report } from './method';
 import { unitGeometry, unitNorms } from './structured';
 import { PruneSource, TargetOptions, selectTargets } from './targets';

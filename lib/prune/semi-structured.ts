@@ -11,9 +11,8 @@
  */
 import { ArgumentRangeError, NonFiniteError } from '../errors';
 import { assertInteger, expected, optionsObject } from '../validate';
-import { assertTargets } from './checks';
 import { PruningMethod, UnitLayout, scoreMethod } from './method';
-import { Target } from './targets';
+import { Target, assertTargets } from './targets';
 
 export function nm(options: { n: number; m: number }): PruningMethod {
   const { n, m } = optionsObject('options', options);

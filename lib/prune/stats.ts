@@ -9,9 +9,8 @@
 import { Dataset, batches, checkDataset } from '../data/dataset';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { assertInRange, assertInteger, optionsObject } from '../validate';
-import { assertModel } from './checks';
 
 /** Sizes, work and storage of one layer or of the whole model. */
 export interface Footprint {

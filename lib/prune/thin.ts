@@ -16,9 +16,8 @@ import { Dense } from '../nn/dense';
 import { Dropout } from '../nn/dropout';
 import { Layer } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
-import { Sequential } from '../nn/sequential';
+import { Sequential, assertModel } from '../nn/sequential';
 import { layerFromSpec } from '../nn/spec';
-import { assertModel } from './checks';
 
 type Weighted = Dense | Conv2D;
 

@@ -11,10 +11,7 @@ export interface Optimizer {
   step(): void;
 }
 
-/**
- * Scales all gradients so their global L2 norm is at most maxNorm
- * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
- */
+/** An array of Parameter objects, as model.parameters() returns. */
 export function assertParameters(name: string, params: unknown): asserts params is Parameter[] {
   if (!Array.isArray(params)) throw new ArgumentTypeError(expected('an array of Parameters (model.parameters())', name, describe(params)));
   params.forEach((p, i) => {
@@ -22,6 +19,10 @@ export function assertParameters(name: string, params: unknown): asserts params 
   });
 }
 
+/**
+ * Scales all gradients so their global L2 norm is at most maxNorm
+ * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
+ */
 export function clipGradNorm(params: Parameter[], maxNorm: number): number {
   assertParameters('params', params);
   assertInRange('maxNorm', maxNorm, 0, Infinity, { minExclusive: true });

@@ -14,7 +14,7 @@
  */
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { Parameter } from '../nn/parameter';
-import { assertInRange, describe, expected, quoted } from '../validate';
+import { assertInRange, describe, expected, isArrayOrTypedArray, quoted } from '../validate';
 import { assertParameters } from './optimizer';
 
 export interface Regularizer {
@@ -133,7 +133,7 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
     assertInRange('grid', target.grid, 0, Infinity, { minExclusive: true });
     nearest = (w) => Math.round(w / target.grid) * target.grid;
   } else {
-    if (!Array.isArray(target.codebook) && !ArrayBuffer.isView(target.codebook)) {
+    if (!isArrayOrTypedArray(target.codebook)) {
       throw new ArgumentTypeError(expected('an array of numbers', 'codebook', describe(target.codebook)));
     }
     Array.from(target.codebook).forEach((v, i) => {

@@ -6,9 +6,13 @@
 import { ArgumentTypeError, NonFiniteError } from '../errors';
 import { Augmentation } from '../data/augment';
 import { Dataset, batches, checkDataset } from '../data/dataset';
+import { native } from '../native';
 import { Random } from '../random';
 import { Evaluation, Sequential, assertModel } from '../nn/sequential';
-import { assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected, optionsObject } from '../validate';
+import {
+  assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected,
+  optionsObject,
+} from '../validate';
 import { Optimizer, assertParameters, clipGradNorm } from './optimizer';
 import { Regularizer } from './regularizers';
 import { LrSchedule } from './schedule';
@@ -70,6 +74,15 @@ export interface TrainOptions {
   augment?: Augmentation;
 }
 
+const HOOKS = ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const;
+
+/** A hook set: an object whose hooks, where given, are functions. */
+function checkHooks(name: string, hooks: TrainerHooks | undefined): TrainerHooks {
+  const given = optionsObject(name, hooks);
+  for (const hook of HOOKS) assertOptionalFunction(`${name}.${hook}`, given[hook]);
+  return given;
+}
+
 /** Everything train() is given, checked before the first step so that a bad option never leaves a half-trained model. */
 function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOptions): void {
   assertModel('model', model);
@@ -84,8 +97,7 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertInteger('batchSize', batchSize, 1);
   assertInteger('seed', seed, 0, 2 ** 32 - 1);
   if (validation !== undefined) checkDataset(validation, 'options.validation');
-  optionsObject('options.hooks', hooks);
-  for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`options.hooks.${name}`, hooks[name]);
+  checkHooks('options.hooks', hooks);
   if (schedule !== undefined && !(schedule instanceof LrSchedule)) {
     throw new ArgumentTypeError(expected('an LrSchedule', 'options.schedule', describe(schedule)));
   }
@@ -96,8 +108,10 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
 
 function assertFiniteWeights(model: Sequential, epoch: number): void {
   for (const p of model.parameters()) {
-    // A scan, not a sum of squares: that overflows float32 for finite weights above 1.8e19.
-    if (!p.value.data.every(Number.isFinite)) {
+    // The native sum of squares is finite for every healthy model; it also
+    // overflows float32 for finite weights above 1.8e19, so a scan confirms.
+    const d = p.value.data;
+    if (!Number.isFinite(native.sumSquares(d)) && !d.every(Number.isFinite)) {
       throw new NonFiniteError(`weights of ${p.name} became non-finite during epoch ${epoch + 1}; lower the learning rate or check the data`);
     }
   }
@@ -157,11 +171,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
 
 /** Several hook sets run as one, in the order given. */
 export function combineHooks(...sets: TrainerHooks[]): TrainerHooks {
-  sets = sets.map((h, i) => {
-    const given = optionsObject(`sets[${i}]`, h);
-    for (const name of ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const) assertOptionalFunction(`sets[${i}].${name}`, given[name]);
-    return given;
-  });
+  sets = sets.map((h, i) => checkHooks(`sets[${i}]`, h));
   return {
     beforeBatch: (ctx) => sets.forEach((h) => h.beforeBatch?.(ctx)),
     afterBackward: (ctx) => sets.forEach((h) => h.afterBackward?.(ctx)),
