@@ -8,7 +8,7 @@ import { tmpdir } from 'os';
 import path from 'path';
 import { checkModelReads } from '../lib/cli/pipeline';
 import {
-  Activation, Adam, AdamW, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
+  Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
   NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
@@ -123,6 +123,69 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     w.setMask(new Uint8Array(w.size));
     const loaded = loadModel(encodeModel(m, { weightBits: 3 }).bytes);
     expect(Array.from(loaded.logits(t(1, 4)).data)).toEqual(Array.from(m.logits(t(1, 4)).data));
+  });
+
+  it('a file from the builds that wrote 0 as an empty section\'s CRC-32 still reads; a non-empty section\'s 0 is corrupt', () => {
+    const m = model();
+    const w = m.parameters()[2];
+    w.value.data.fill(0);
+    w.setMask(new Uint8Array(w.size));
+    const encoded = encodeModel(m, { weightBits: 3 });
+    const crcAt: { at: number; length: number }[] = [];
+    let at = encoded.headerBytes;
+    for (const tensor of encoded.layout) {
+      for (const length of Object.values(tensor.sections)) {
+        crcAt.push({ at: at + 4, length });
+        at += 8 + length;
+      }
+    }
+    expect(at).toBe(encoded.bytes.length);
+    const withZero = (which: { at: number }) => {
+      const b = Uint8Array.from(encoded.bytes);
+      new DataView(b.buffer).setUint32(which.at, 0, true);
+      return b;
+    };
+    const empty = crcAt.find((s) => s.length === 0)!;
+    const full = crcAt.find((s) => s.length > 0)!;
+    expect(Array.from(loadModel(withZero(empty)).logits(t(1, 4)).data)).toEqual(Array.from(m.logits(t(1, 4)).data));
+    expect(() => loadModel(withZero(full))).toThrow(CorruptModelError);
+    expect(() => loadModel(withZero(full))).toThrow('CRC-32 mismatch');
+  });
+
+  it('an optimizer step refuses a non-finite gradient before changing any weight or state', () => {
+    for (const make of [(m: Sequential) => new SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }), (m: Sequential) => new AdamW(m.parameters())]) {
+      const m = model(), twin = model();
+      const opt = make(m), twinOpt = make(twin);
+      const fill = (target: Sequential, bad: boolean) => target.parameters().forEach((p, i) => p.grad.data.fill(bad && i === 2 ? NaN : 0.5));
+      fill(m, true);
+      const name = opt instanceof SGD ? 'SGD' : 'AdamW';
+      expect(() => opt.step()).toThrow(NonFiniteError);
+      expect(() => opt.step()).toThrow(`${name}.step(): the gradient of ${m.parameters()[2].name} is NaN at index 0; no weight was changed`);
+      expect(m.parameters().map((p) => Array.from(p.value.data))).toEqual(twin.parameters().map((p) => Array.from(p.value.data)));
+      // The refused steps left no state behind: the next good step matches a fresh optimizer's.
+      fill(m, false);
+      fill(twin, false);
+      opt.step();
+      twinOpt.step();
+      expect(m.parameters().map((p) => Array.from(p.value.data))).toEqual(twin.parameters().map((p) => Array.from(p.value.data)));
+    }
+    const huge = model();
+    huge.parameters().forEach((p) => p.grad.data.fill(1e30));
+    expect(() => new SGD(huge.parameters(), { lr: 1e-40 }).step()).not.toThrow();
+  });
+
+  it('training names the epoch and batch of a non-finite gradient behind a finite loss', () => {
+    const m = model();
+    const data = gaussianBlobs({ samples: 20, features: 4, classes: 3, seed: 1 });
+    const before = m.parameters().map((p) => Array.from(p.value.data));
+    // Poisons every second batch's gradient; its penalty stays 0.
+    let calls = 0;
+    const poison = { addGradient: (ps: { grad: Tensor }[]) => ((calls++ % 2 === 1 ? ps[0].grad.data[3] = Infinity : 0), 0) };
+    const run = () => train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 10, regularizers: [poison as never] });
+    expect(run).toThrow(NonFiniteError);
+    expect(run).toThrow(/the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
+    expect(m.parameters().every((p) => p.value.data.every(Number.isFinite))).toBe(true);
+    expect(before).not.toEqual(m.parameters().map((p) => Array.from(p.value.data)));
   });
 
   it('saving onto a device writes to it instead of replacing it; a directory is refused', () => {

@@ -6,7 +6,7 @@
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
 import { assertInRange, optionsObject } from '../validate';
-import { Optimizer, assertParameters } from './optimizer';
+import { Optimizer, assertFiniteGradients, assertParameters } from './optimizer';
 
 export interface AdamConfig {
   lr?: number;
@@ -50,6 +50,7 @@ export class Adam implements Optimizer {
   }
 
   step(): void {
+    assertFiniteGradients(this.params, `${this.constructor.name}.step()`);
     this.t++;
     const c1 = 1 - this.beta1 ** this.t, c2 = 1 - this.beta2 ** this.t;
     for (const p of this.params) {

@@ -1,7 +1,7 @@
 /** What the trainer needs of an optimizer, and gradient-norm clipping. */
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { ArgumentTypeError } from '../errors';
+import { ArgumentTypeError, NonFiniteError } from '../errors';
 import { assertInRange, describe, expected } from '../validate';
 
 export interface Optimizer {
@@ -17,6 +17,22 @@ export function assertParameters(name: string, params: unknown): asserts params 
   params.forEach((p, i) => {
     if (!(p instanceof Parameter)) throw new ArgumentTypeError(expected('a Parameter', `${name}[${i}]`, describe(p)));
   });
+}
+
+/**
+ * Throws NonFiniteError before a step changes anything when a gradient holds
+ * NaN or an infinity: the update would write it into the weights and the
+ * optimizer's state without a sound.
+ */
+export function assertFiniteGradients(params: Parameter[], who: string): void {
+  for (const p of params) {
+    const g = p.grad.data;
+    // The native sum of squares is finite for every healthy gradient; it also
+    // overflows float32 above 1.8e19, so a scan confirms before refusing.
+    if (Number.isFinite(native.sumSquares(g))) continue;
+    const at = g.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) throw new NonFiniteError(`${who}: the gradient of ${p.name} is ${g[at]} at index ${at}; no weight was changed`);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 import { maskedSgdStep } from '../kernels/mask';
 import { Parameter } from '../nn/parameter';
 import { assertInRange, optionsObject } from '../validate';
-import { Optimizer, assertParameters } from './optimizer';
+import { Optimizer, assertFiniteGradients, assertParameters } from './optimizer';
 
 export interface SgdConfig {
   lr: number;
@@ -40,6 +40,7 @@ export class SGD implements Optimizer {
   }
 
   step(): void {
+    assertFiniteGradients(this.params, 'SGD.step()');
     for (const p of this.params) {
       let v = this.velocity.get(p);
       if (this.momentum > 0 && v === undefined) {

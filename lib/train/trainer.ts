@@ -143,7 +143,12 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       }
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       hooks.afterBackward?.(ctx);
-      optimizer.step();
+      try {
+        optimizer.step();
+      } catch (e) {
+        if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message} (epoch ${epoch + 1}, batch ${batch + 1}); lower the learning rate or check the data`);
+        throw e;
+      }
       hooks.afterBatch?.({ ...ctx, loss: r.loss });
       lossSum += r.loss * b.y.length;
       correct += r.correct;
