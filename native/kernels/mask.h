@@ -42,7 +42,8 @@ struct AdamParams {
 // Pruned entries (mask 0) keep w, m and v exactly 0. mask may be null.
 void f32_adam_masked(float* w, float* m, float* v, const float* grad, const std::uint8_t* mask, i64 n, AdamParams p);
 
-// Sum of squares in double precision (for gradient-norm clipping).
+// Sum of squares in double precision (gradient-norm clipping, finiteness
+// checks): finite exactly when every value is; the same for any thread count.
 double f32_sum_squares(const float* x, i64 n);
 // x *= s.
 void f32_scale(float* x, i64 n, float s);

@@ -206,6 +206,29 @@ void test_masking() {
   }
 }
 
+void test_sum_squares() {
+  const int threads = pk::pool_threads();
+  for (i64 n : {i64(0), i64(1), i64(31), i64(33), i64(16383), i64(16385), i64(100003), i64(1000003)}) {
+    auto x = randn(n);
+    long double reference = 0;
+    for (float v : x) reference += (long double)v * v;
+    pk::set_pool_threads(1);
+    const double one = pk::f32_sum_squares(x.data(), n);
+    pk::set_pool_threads(2);
+    const double two = pk::f32_sum_squares(x.data(), n);
+    pk::set_pool_threads(threads);
+    check(std::fabs(one - double(reference)) <= 1e-12 * (1.0 + double(reference)) && one == two,
+          "sum_squares n=" + std::to_string(n) + " (double precision, same for 1 and 2 threads)");
+  }
+  std::vector<float> big(70000, 1e20f);
+  const double sum = pk::f32_sum_squares(big.data(), i64(big.size()));
+  check(std::isfinite(sum) && std::fabs(sum / (70000.0 * 1e40) - 1) < 1e-6, "sum_squares of finite 1e20s is finite");
+  big[69999] = std::nanf("");
+  check(std::isnan(pk::f32_sum_squares(big.data(), i64(big.size()))), "sum_squares with a NaN is NaN");
+  big[69999] = -INFINITY;
+  check(std::isinf(pk::f32_sum_squares(big.data(), i64(big.size()))), "sum_squares with -Inf is Inf");
+}
+
 // --- selection ------------------------------------------------------------------
 
 void compare_threshold(std::vector<std::vector<float>>& xs, i64 k, const std::string& tag) {
@@ -402,6 +425,7 @@ int main() {
   std::printf("prunekit kernel tests: backend %s, kernel set %s, simd %s, %d threads\n", pk::backend().name,
               pk::blas_kernel_set().c_str(), pk::simd_name(pk::backend().simd), pk::pool_threads());
   test_clone_dispatch();
+  test_sum_squares();
   for (int threads : {1, pk::pool_threads()}) {
     pk::set_pool_threads(threads);
     test_gemm();
