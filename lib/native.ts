@@ -133,6 +133,8 @@ export interface NativeAddon {
   huffmanDecode(bytes: Uint8Array, table: Uint32Array, tableBits: number, out: Uint16Array): number;
   assignNearest(values: Float32Array, mask: Uint8Array | null, centroids: Float32Array, out: Int32Array): void;
   codebookGather(codebook: Float32Array, indices: Int32Array, out: Float32Array): void;
+  /** dst row r = src row rows[r], rows of `width` floats. */
+  gatherRows(dst: Float32Array, src: Float32Array, width: number, rows: Int32Array): void;
   codebookScatterAdd(grad: Float32Array, indices: Int32Array, sums: Float32Array): void;
   createPlan(steps: NativePlanStep[]): NativePlan;
 }

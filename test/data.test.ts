@@ -164,6 +164,11 @@ describe('CSV reader', () => {
   });
 });
 
+function* enumerate<T>(items: Iterable<T>): Generator<[number, T]> {
+  let i = 0;
+  for (const item of items) yield [i++, item];
+}
+
 describe('blobs, splits, normalisation and batches', () => {
   it('makes the same blobs for the same seed and different ones otherwise', () => {
     const a = gaussianBlobs({ samples: 90, features: 4, classes: 3, seed: 5 });
@@ -205,7 +210,7 @@ describe('blobs, splits, normalisation and batches', () => {
       b.indices.forEach((i, k) => {
         seen.push(i);
         expect(b.y[k]).toBe(ds.y[i]);
-        expect(b.x.data[k * 3]).toBe(ds.x.data[i * 3]);
+        expect(Array.from(b.x.data.subarray(k * 3, k * 3 + 3))).toEqual(Array.from(ds.x.data.subarray(i * 3, i * 3 + 3)));
       });
     }
     expect(sizes).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 3]);
@@ -214,6 +219,24 @@ describe('blobs, splits, normalisation and batches', () => {
     expect(again).toEqual(seen);
     sizes = [...batches(ds, 50)].map((b) => b.y.length);
     expect(sizes).toEqual([50, 50, 3]);
+  });
+
+  it('reused batches hold what fresh ones hold, in one buffer that each batch overwrites', () => {
+    const ds = gaussianBlobs({ samples: 103, features: 5, seed: 4 });
+    const fresh = [...batches(ds, 16, { seed: 3 })];
+    const buffers = new Set<ArrayBufferLike>();
+    let count = 0;
+    for (const [i, b] of enumerate(batches(ds, 16, { seed: 3, reuse: true }))) {
+      expect(b.x.shape).toEqual(fresh[i].x.shape);
+      expect(Array.from(b.x.data)).toEqual(Array.from(fresh[i].x.data));
+      expect(Array.from(b.y)).toEqual(Array.from(fresh[i].y));
+      buffers.add(b.x.data.buffer);
+      count++;
+    }
+    expect(count).toBe(7);
+    expect(buffers.size).toBe(1);
+    expect(new Set(fresh.map((b) => b.x.data.buffer)).size).toBe(7);
+    expect(() => batches(ds, 16, { reuse: 'yes' as never })).toThrow('Expected a boolean for options.reuse but received a string');
   });
 
   it('Random is deterministic and its permutations are permutations', () => {

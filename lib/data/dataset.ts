@@ -3,10 +3,11 @@
  * Splits, subsets, hold-out validation, normalisation and seeded batching.
  */
 import { ArgumentRangeError, ArgumentTypeError, DataError, NonFiniteError, ShapeError } from '../errors';
+import { native } from '../native';
 import { Random } from '../random';
 import { Tensor, assertTensor } from '../tensor';
 import {
-  assertInRange, assertInt32Array, assertInteger, assertObject, assertString, describe, expected, isArrayOrTypedArray,
+  assertBoolean, assertInRange, assertInt32Array, assertInteger, assertObject, assertString, describe, expected, isArrayOrTypedArray,
   optionsObject, quoted,
 } from '../validate';
 
@@ -188,28 +189,32 @@ export interface Batch {
 /**
  * Mini-batches covering every sample once per pass; the last batch may be
  * smaller. With a seed the order is a seeded permutation, else the data's.
+ * With `reuse`, every batch is written into the same memory, so a batch is
+ * valid until the next one is drawn: a training loop then allocates nothing
+ * per step (a fresh 128 × 784 batch cost up to a tenth of a LeNet-300-100
+ * step in allocation, zeroing and garbage collection).
  */
-export function batches(ds: Dataset, batchSize: number, options: { seed?: number } = {}): Generator<Batch> {
+export function batches(ds: Dataset, batchSize: number, options: { seed?: number; reuse?: boolean } = {}): Generator<Batch> {
   // Checked here, not in the generator, so a bad call fails when made rather than when first iterated.
   checkDataset(ds, 'ds');
   assertInteger('batchSize', batchSize, 1);
-  const { seed } = optionsObject('options', options);
+  const { seed, reuse = false } = optionsObject('options', options);
+  assertBoolean('options.reuse', reuse);
   const n = ds.y.length;
   const order = seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : new Random(seed).permutation(n);
-  return batchesInOrder(ds, batchSize, order);
+  return batchesInOrder(ds, batchSize, order, reuse);
 }
 
-function* batchesInOrder(ds: Dataset, batchSize: number, order: Int32Array): Generator<Batch> {
-  const n = order.length, f = ds.x.shape[1];
+function* batchesInOrder(ds: Dataset, batchSize: number, order: Int32Array, reuse: boolean): Generator<Batch> {
+  const n = order.length, f = ds.x.shape[1], largest = Math.min(batchSize, n);
+  const shared = reuse ? { x: new Float32Array(largest * f), y: new Int32Array(largest) } : null;
   for (let start = 0; start < n; start += batchSize) {
     const indices = order.subarray(start, Math.min(n, start + batchSize));
-    const x = Tensor.zeros([indices.length, f]);
-    const y = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      const j = indices[i];
-      x.data.set(ds.x.data.subarray(j * f, (j + 1) * f), i * f);
-      y[i] = ds.y[j];
-    }
-    yield { x, y, indices };
+    const m = indices.length;
+    const x = shared ? shared.x.subarray(0, m * f) : new Float32Array(m * f);
+    const y = shared ? shared.y.subarray(0, m) : new Int32Array(m);
+    if (f > 0) native.gatherRows(x, ds.x.data, f, indices);
+    for (let i = 0; i < m; i++) y[i] = ds.y[indices[i]];
+    yield { x: new Tensor(x, [m, f]), y, indices };
   }
 }

@@ -96,7 +96,7 @@ export class Sequential {
   /** Accuracy and mean cross-entropy over a dataset. */
   evaluate(ds: Dataset, batchSize = 1000): Evaluation {
     let correct = 0, lossSum = 0;
-    for (const b of batches(ds, batchSize)) {
+    for (const b of batches(ds, batchSize, { reuse: true })) {
       const r = softmaxCrossEntropy(this.logits(b.x), b.y);
       correct += r.correct;
       lossSum += r.loss * b.y.length;

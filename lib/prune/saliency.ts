@@ -46,7 +46,7 @@ export function collectGradients(
   assertInteger('batchSize', batchSize, 1);
   const targets = selectTargets(model, options);
   let seen = 0;
-  for (const b of batches(data, batchSize, { seed })) {
+  for (const b of batches(data, batchSize, { seed, reuse: true })) {
     if (seen++ >= batchCount) break;
     model.lossAndGradients(b.x, b.y);
     method.observe?.(targets);

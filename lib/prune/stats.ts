@@ -104,7 +104,7 @@ export function descriptionLength(model: Sequential, data: Dataset, options: { m
   const modelBits = optionsObject('options', options).modelBits ?? modelStats(model).csrBytes * 8;
   assertInRange('options.modelBits', modelBits, 0, Infinity);
   let dataBits = 0;
-  for (const b of batches(data, 1000)) {
+  for (const b of batches(data, 1000, { reuse: true })) {
     const z = model.logits(b.x);
     const classes = z.shape[1];
     for (let i = 0; i < b.y.length; i++) {

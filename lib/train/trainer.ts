@@ -126,7 +126,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     let lossSum = 0, correct = 0, seen = 0, batch = 0, penalty = 0;
     // Its own stream: augmenting does not change the shuffling.
     const augmentRng = augment ? new Random(((seed + epoch) * 0x9e3779b1 + 0x2545f491) >>> 0) : null;
-    for (const b of batches(data, batchSize, { seed: (seed + epoch) % 2 ** 32 })) {
+    for (const b of batches(data, batchSize, { seed: (seed + epoch) % 2 ** 32, reuse: true })) {
       if (augment && augmentRng) augment(b.x, augmentRng);
       const ctx = { epoch, batch, step, model };
       hooks.beforeBatch?.(ctx);

@@ -1,5 +1,6 @@
-// biasAdd, biasGrad, activation, activationGrad, softmaxCrossEntropy.
+// biasAdd, biasGrad, activation, activationGrad, softmaxCrossEntropy, gatherRows.
 #include "elementwise.h"
+#include "transpose.h"
 
 #include <string>
 #include <vector>
@@ -104,9 +105,33 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// gatherRows(dst, src, width, rows): dst row r = src row rows[r].
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto dst = Float32Arg(info, 0, "dst");
+  auto src = Float32Arg(info, 1, "src");
+  int64_t width = IntegerArg(info, 2, "width", 1, kMaxDim);
+  auto rows = Int32Arg(info, 3, "rows");
+  if (src.length % width != 0)
+    Throw(env, ErrorKind::shape, Expected("a multiple of width " + std::to_string(width), "src length", std::to_string(src.length)));
+  ExpectLength(env, "dst", dst.length, CheckedProduct(env, rows.length, width, "dst (rows x width)"));
+  // The indices are checked before the copy starts: a dst over them could change them after.
+  ExpectDisjoint(env, "dst", dst, "src", src);
+  ExpectDisjoint(env, "dst", dst, "rows", rows);
+  const int64_t src_rows = src.length / width;
+  const int64_t bad = pk::f32_gather_rows(dst.data, src.data, src_rows, width, rows.data, rows.length);
+  if (bad >= 0 && src_rows == 0)
+    Throw(env, ErrorKind::argument_range, Expected("a source with rows", "src", "an empty array"));
+  if (bad >= 0)
+    Throw(env, ErrorKind::argument_range, Expected("an integer in [0, " + std::to_string(src_rows - 1) + "]",
+                                                   "rows[" + std::to_string(bad) + "]", std::to_string(rows.data[bad])));
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
   exports.Set("biasAdd", Napi::Function::New(env, BiasAdd, "biasAdd"));
   exports.Set("biasGrad", Napi::Function::New(env, BiasGrad, "biasGrad"));
   exports.Set("activation", Napi::Function::New(env, ActivationForward, "activation"));

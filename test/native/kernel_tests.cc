@@ -127,6 +127,31 @@ void test_transpose() {
   }
 }
 
+void test_gather_rows() {
+  for (i64 width : {i64(1), i64(5), i64(784)})
+    for (i64 count : {i64(0), i64(1), i64(3), i64(128)}) {
+      const i64 src_rows = 200;
+      auto src = randn(src_rows * width);
+      std::vector<std::int32_t> rows(static_cast<size_t>(count));
+      for (auto& r : rows) r = std::int32_t(rng() % src_rows);
+      auto got = randn(count * width);
+      std::vector<float> want(got.size());
+      for (i64 r = 0; r < count; ++r)
+        for (i64 j = 0; j < width; ++j) want[size_t(r * width + j)] = src[size_t(rows[size_t(r)] * width + j)];
+      const i64 bad = pk::f32_gather_rows(got.data(), src.data(), src_rows, width, rows.data(), count);
+      check(bad == -1 && got == want, dims("gather_rows", count, width, 0));
+      if (count < 3) continue;
+      // A bad index anywhere: reported by position, and nothing is written.
+      rows[2] = std::int32_t(src_rows);
+      auto untouched = randn(count * width), before = untouched;
+      check(pk::f32_gather_rows(untouched.data(), src.data(), src_rows, width, rows.data(), count) == 2 && untouched == before,
+            dims("gather_rows refuses row 200 of 200", count, width, 0));
+      rows[2] = -1;
+      check(pk::f32_gather_rows(untouched.data(), src.data(), src_rows, width, rows.data(), count) == 2 && untouched == before,
+            dims("gather_rows refuses row -1", count, width, 0));
+    }
+}
+
 // --- sparse -------------------------------------------------------------------
 
 std::vector<std::uint8_t> random_mask(i64 n, double sparsity) {
@@ -430,6 +455,7 @@ int main() {
     pk::set_pool_threads(threads);
     test_gemm();
     test_transpose();
+    test_gather_rows();
     test_sparse();
     test_masking();
     test_select();
