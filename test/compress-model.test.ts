@@ -7,6 +7,7 @@ import {
   compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
   prune, saveModel, shareWeights, train,
 } from '../lib';
+import { inferenceChunk } from '../lib/nn/sizes';
 import { crc32, crc32Fallback } from '../lib/compress/crc32';
 import { lossOf, randomTensor, rng } from './helpers';
 
@@ -123,6 +124,24 @@ describe('the model file', () => {
     const x = randomTensor([5, 64], rng(3));
     expect(same(InferencePlan.compile(model).logits(x).data, model.logits(x).data)).toBe(true);
     expect(() => InferencePlan.compile(model).logits(new Tensor(new Float32Array(63), [1, 63]))).toThrow(/64 values per sample/);
+  });
+
+  it('runs a batch larger than its scratch in chunks, with the layers\' results', () => {
+    // 256 x 64 x 64 = 2^20 values per sample: 16 MB of scratch holds 4 samples, so 10 run as 4 + 4 + 2.
+    const model = new Sequential([
+      new Conv2D([1, 64, 64], 256, 3, { padding: 1, seed: 1 }), new MaxPool2D([256, 64, 64]), new Flatten(), new Dense(256 * 32 * 32, 10, { seed: 2 }),
+    ]);
+    const x = randomTensor([10, 64 * 64], rng(5));
+    const plan = InferencePlan.compile(model);
+    const chunked = plan.logits(x).data;
+    // The layers split the batch alike, so the two agree bit for bit.
+    expect(same(chunked, model.logits(x).data)).toBe(true);
+    // Each chunk's samples come out where they belong: the last two alone give the last two rows.
+    const lastTwo = new Tensor(x.data.slice(8 * 4096), [2, 4096]);
+    expect(same(plan.logits(lastTwo).data, chunked.subarray(80))).toBe(true);
+    expect(same(model.logits(lastTwo).data, chunked.subarray(80))).toBe(true);
+    expect(inferenceChunk(model.layers, 4096)).toBe(4);
+    expect(inferenceChunk(mlp([784, 300, 100, 10]).layers, 784)).toBe(5349);
   });
 
   it('runs from codebook indices (up to 32 entries in registers, up to 256 gathered) with the float plan\'s outputs, bit for bit', () => {

@@ -9,6 +9,7 @@ import { describe, expected } from '../validate';
 import { Dataset, batches } from '../data/dataset';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
+import { inferenceChunk } from './sizes';
 
 export interface Evaluation {
   accuracy: number;
@@ -56,6 +57,28 @@ export class Sequential {
   }
 
   forward(x: Tensor, mode: Mode = 'eval'): Tensor {
+    if (mode !== 'train' && x instanceof Tensor && x.shape.length >= 2 && x.shape[0] > 1) {
+      const chunk = inferenceChunk(this.layers, x.size / x.shape[0]);
+      if (x.shape[0] > chunk) return this.forwardInChunks(x, mode, chunk);
+    }
+    return this.forwardWhole(x, mode);
+  }
+
+  /** Inference on a batch larger than one chunk: chunk by chunk into one output, as the compiled plan runs it. */
+  private forwardInChunks(x: Tensor, mode: Mode, chunk: number): Tensor {
+    const batch = x.shape[0], perSample = x.size / batch;
+    let out: Tensor | undefined;
+    for (let b0 = 0; b0 < batch; b0 += chunk) {
+      const n = Math.min(chunk, batch - b0);
+      const part = new Tensor(x.data.subarray(b0 * perSample, (b0 + n) * perSample), [n, ...x.shape.slice(1)]);
+      const y = this.forwardWhole(part, mode);
+      out ??= Tensor.zeros([batch, ...y.shape.slice(1)]);
+      out.data.set(y.data, b0 * (y.size / n));
+    }
+    return out as Tensor;
+  }
+
+  private forwardWhole(x: Tensor, mode: Mode): Tensor {
     // In evaluation only the last output leaves the model: the others may be reused buffers.
     const inner: Mode = mode === 'eval' ? 'infer' : mode;
     const last = this.layers.length - 1;

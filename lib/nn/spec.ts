@@ -6,6 +6,7 @@ import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Layer, LayerSpec } from './layer';
 import { Sequential } from './sequential';
+import { sampleSizes } from './sizes';
 
 function num(spec: LayerSpec, key: string): number {
   const v = spec[key];
@@ -51,14 +52,6 @@ export function layerFromSpec(spec: LayerSpec): Layer {
     if (e instanceof CorruptModelError) throw e;
     throw new CorruptModelError(`layer ${JSON.stringify(spec.name ?? spec.type)}: ${(e as Error).message}`);
   }
-}
-
-/** Values per sample a layer reads and writes, where its kind fixes them (undefined: passes its input through). */
-function sampleSizes(layer: Layer): { in: number; out: number } | undefined {
-  const volume = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  if (layer instanceof Dense) return { in: layer.inFeatures, out: layer.outFeatures };
-  if (layer instanceof Conv2D || layer instanceof MaxPool2D) return { in: volume(layer.inputShape), out: volume(layer.outputShape) };
-  return undefined;
 }
 
 export function modelFromSpec(specs: unknown): Sequential {

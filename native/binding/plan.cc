@@ -149,13 +149,8 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
     Napi::Env env = info.Env();
     int64_t batch = IntegerArg(info, 1, "batch", 0, kMaxDim);
     ExpectLength(env, "x", x.length, CheckedProduct(env, batch, plan_->in_size(), "x (batch x inputs)"));
-    // The widest step's activations for the whole batch are allocated: a
-    // small input can ask for huge ones (a convolution with many channels).
-    int64_t activations = CheckedProduct(env, batch, plan_->widest(), "activations (batch x widest step)");
-    if (activations > kMaxDim)
-      Throw(env, ErrorKind::argument_range,
-            Expected("at most 2^31 - 1 values in one step's activations (batch x " + std::to_string(plan_->widest()) +
-                         "); run smaller batches", "batch", std::to_string(batch)));
+    // Activations are held for one chunk of samples at a time (Plan::chunk),
+    // so a large batch asks for no more scratch than a small one.
     return batch;
   }
 

@@ -66,31 +66,28 @@ i64 Plan::widest() const {
   return widest;
 }
 
-void Plan::run(const float* x, i64 batch, float* out) const {
-  const i64 widest = this->widest();
-  if (runs_in_tiles(*this, batch)) {
-    const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
-    i64 macs = 0;
-    for (const PlanStep& s : steps) macs += s.kind == PlanStep::Kind::dense ? s.csr.view().nnz() * batch : 0;
-    const int tasks = macs < (1 << 14) ? 1 : int(std::min<i64>(pool_threads(), tiles));
-    parallel_for(tasks, [&](int t) {
-      run_tiles(*this, x, batch, out, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
-    });
-    return;
-  }
-  // Per-thread scratch: a server calling run() in a loop allocates nothing.
+i64 Plan::chunk() const {
+  constexpr i64 kScratchFloats = i64(1) << 22;
+  return std::max<i64>(1, kScratchFloats / widest());
+}
+
+namespace {
+
+// The steps one after another on a chunk of samples, through two per-thread
+// buffers (a server calling run() in a loop allocates nothing).
+void run_steps(const Plan& plan, const float* x, i64 batch, float* out) {
   thread_local std::vector<float> ping, pong;
   thread_local std::vector<std::int32_t> argmax;
-  const std::size_t floats = std::size_t(widest * batch);
+  const std::size_t floats = std::size_t(plan.widest() * batch);
   // Both are checked: a resize that failed (bad_alloc) may have grown only ping.
   if (ping.size() < floats || pong.size() < floats) {
     ping.resize(floats);
     pong.resize(floats);
   }
   const float* h = x;
-  for (std::size_t i = 0; i < steps.size(); i++) {
-    const PlanStep& s = steps[i];
-    float* y = i + 1 == steps.size() ? out : (h == ping.data() ? pong.data() : ping.data());
+  for (std::size_t i = 0; i < plan.steps.size(); i++) {
+    const PlanStep& s = plan.steps[i];
+    float* y = i + 1 == plan.steps.size() ? out : (h == ping.data() ? pong.data() : ping.data());
     switch (s.kind) {
       case PlanStep::Kind::dense:
         if (batch <= s.sparse_max_batch) {
@@ -119,7 +116,26 @@ void Plan::run(const float* x, i64 batch, float* out) const {
     }
     h = y;
   }
-  if (steps.empty()) std::memcpy(out, x, sizeof(float) * std::size_t(batch * in_size()));
+}
+
+}  // namespace
+
+void Plan::run(const float* x, i64 batch, float* out) const {
+  if (steps.empty()) return;
+  if (runs_in_tiles(*this, batch)) {
+    const i64 widest = this->widest();
+    const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
+    i64 macs = 0;
+    for (const PlanStep& s : steps) macs += s.kind == PlanStep::Kind::dense ? s.csr.view().nnz() * batch : 0;
+    const int tasks = macs < (1 << 14) ? 1 : int(std::min<i64>(pool_threads(), tiles));
+    parallel_for(tasks, [&](int t) {
+      run_tiles(*this, x, batch, out, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+    });
+    return;
+  }
+  const i64 chunk = this->chunk();
+  for (i64 b0 = 0; b0 < batch; b0 += chunk)
+    run_steps(*this, x + b0 * in_size(), std::min(chunk, batch - b0), out + b0 * out_size());
 }
 
 }  // namespace pk

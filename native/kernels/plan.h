@@ -34,8 +34,12 @@ struct Plan {
   i64 in_size() const { return steps.empty() ? 0 : steps.front().in_size; }
   i64 out_size() const { return steps.empty() ? 0 : steps.back().out_size; }
   // Values per sample of the largest input or output of any step: run()
-  // holds two such buffers per batch.
+  // holds two such buffers per chunk of samples.
   i64 widest() const;
+  // Samples run() takes at once: two buffers of this many times widest()
+  // values stay with each calling thread, so they are bounded (16 MB each,
+  // or one sample) however large a batch is.
+  i64 chunk() const;
   // out (batch, out_size) = the network applied to x (batch, in_size).
   void run(const float* x, i64 batch, float* out) const;
   // Bytes of weights, biases and sparse layouts the plan holds.

@@ -1,0 +1,30 @@
+/** Values per sample that layers read and write, where their kind fixes them. */
+import { Conv2D, MaxPool2D } from './conv';
+import { Dense } from './dense';
+import { Layer } from './layer';
+
+/** Values per sample a layer reads and writes (undefined: it passes its input through, or its kind is unknown). */
+export function sampleSizes(layer: Layer): { in: number; out: number } | undefined {
+  const volume = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  if (layer instanceof Dense) return { in: layer.inFeatures, out: layer.outFeatures };
+  if (layer instanceof Conv2D || layer instanceof MaxPool2D) return { in: volume(layer.inputShape), out: volume(layer.outputShape) };
+  return undefined;
+}
+
+/** Activation values an inference pass holds per buffer at most: the native plan's rule (Plan::chunk). */
+const SCRATCH_VALUES = 2 ** 22;
+
+/**
+ * Samples an inference pass runs at once, for samples of `inputSize` values:
+ * the layers and the compiled plan split a batch alike, so their outputs stay
+ * equal bit for bit at every batch size, and a huge batch needs no more
+ * scratch than a chunk.
+ */
+export function inferenceChunk(layers: readonly Layer[], inputSize: number): number {
+  let widest = inputSize;
+  for (const layer of layers) {
+    const sizes = sampleSizes(layer);
+    if (sizes) widest = Math.max(widest, sizes.in, sizes.out);
+  }
+  return Math.max(1, Math.floor(SCRATCH_VALUES / Math.max(1, widest)));
+}
