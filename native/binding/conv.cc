@@ -139,22 +139,15 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   ExpectLength(env, "argmax", argmax.length, out);
   ExpectDisjoint(env, "dx", dx, "dy", dy);
   ExpectDisjoint(env, "dx", dx, "argmax", argmax);
-  // argmax comes from JavaScript: a private copy is checked, index by index,
-  // before the scatter (another thread could change a SharedArrayBuffer).
-  // Each index must lie in its own output's plane, as the forward pass makes
-  // them: the kernel scatters the planes in parallel.
-  std::vector<int32_t> checked(argmax.data, argmax.data + argmax.length);
-  const int64_t in_plane = s.height * s.width, out_plane = s.out_h() * s.out_w();
-  for (int64_t plane = 0, i = 0; plane < s.batch * s.channels; ++plane) {
-    const int64_t lo = plane * in_plane, hi = lo + in_plane;
-    for (int64_t end = i + out_plane; i < end; ++i) {
-      const int64_t at = checked[size_t(i)];
-      if (at < lo || at >= hi)
-        Throw(env, ErrorKind::argument_range, Expected("an index in [" + std::to_string(lo) + ", " + std::to_string(hi) + ") (its own plane)",
-                                                       "argmax[" + std::to_string(i) + "]", std::to_string(at)));
-    }
+  // The kernel checks each index as it uses it (argmax may sit in a shared
+  // buffer that another thread changes): every one must lie in its own
+  // output's plane, as the forward pass makes them.
+  const int64_t bad = pk::f32_maxpool2d_backward(dx.data, dy.data, argmax.data, s);
+  if (bad >= 0) {
+    const int64_t in_plane = s.height * s.width, lo = bad / (s.out_h() * s.out_w()) * in_plane;
+    Throw(env, ErrorKind::argument_range, Expected("an index in [" + std::to_string(lo) + ", " + std::to_string(lo + in_plane) + ") (its own plane)",
+                                                   "argmax[" + std::to_string(bad) + "]", std::to_string(argmax.data[bad])));
   }
-  pk::f32_maxpool2d_backward(dx.data, dy.data, checked.data(), s);
   return env.Undefined();
 }
 

@@ -46,7 +46,10 @@ struct PoolShape {
 // y (B, C, OH, OW) = max over each window; argmax (same shape) receives the
 // flat input index of each maximum (first one on ties) for the backward pass.
 void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const PoolShape& s);
-// dx (B, C, H, W) = 0, then dx[argmax] += dy.
-void f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s);
+// dx (B, C, H, W) = 0, then dx[argmax] += dy. Each argmax index is read
+// once and used only inside its own output's plane: returns -1, or the
+// position of an index outside it (dx is then partly written). JavaScript
+// may change argmax meanwhile (a shared buffer); no index is used unchecked.
+i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s);
 
 }  // namespace pk
