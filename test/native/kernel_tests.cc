@@ -337,6 +337,36 @@ void test_select() {
 
 // --- convolution ----------------------------------------------------------------
 
+// The convolution's gradients against their definitions, in double.
+void check_conv_backward(const pk::ConvShape& s, const std::vector<float>& x, const std::vector<float>& w, const std::string& tag) {
+  const i64 oh = s.out_h(), ow = s.out_w(), O = s.out_channels;
+  auto dy = randn(s.batch * O * oh * ow);
+  std::vector<double> dw(w.size(), 0.0), db(size_t(O), 0.0), dx(x.size(), 0.0);
+  for (i64 b = 0; b < s.batch; ++b)
+    for (i64 o = 0; o < O; ++o)
+      for (i64 oy = 0; oy < oh; ++oy)
+        for (i64 ox = 0; ox < ow; ++ox) {
+          const double g = dy[size_t(((b * O + o) * oh + oy) * ow + ox)];
+          db[size_t(o)] += g;
+          for (i64 c = 0; c < s.channels; ++c)
+            for (i64 ky = 0; ky < s.kernel_h; ++ky)
+              for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+                const i64 iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
+                if (iy < 0 || iy >= s.height || ix < 0 || ix >= s.width) continue;
+                const size_t xi = size_t(((b * s.channels + c) * s.height + iy) * s.width + ix);
+                const size_t wi = size_t(((o * s.channels + c) * s.kernel_h + ky) * s.kernel_w + kx);
+                dw[wi] += g * x[xi];
+                dx[xi] += g * w[wi];
+              }
+        }
+  std::vector<float> got_dw(w.size()), got_db(static_cast<size_t>(O)), got_dx(x.size(), NAN);
+  pk::f32_conv2d_backward(got_dw.data(), got_db.data(), got_dx.data(), dy.data(), x.data(), w.data(), s);
+  auto to_float = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+  const i64 terms = s.batch * oh * ow;
+  check(close(got_dw, to_float(dw), terms) && close(got_db, to_float(db), terms) && close(got_dx, to_float(dx), O * s.kernel_h * s.kernel_w),
+        tag + " backward == definition (batch " + std::to_string(s.batch) + ")");
+}
+
 void test_conv() {
   const i64 cases[][9] = {
       // B, C, H, W, O, KH, KW, stride, padding
@@ -356,6 +386,7 @@ void test_conv() {
     std::string tag = "conv " + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width) +
                       " k" + std::to_string(s.kernel_h) + " s" + std::to_string(s.stride) + " p" + std::to_string(s.padding);
     check(close(y, y_ref, s.patch()), tag + " im2col + GEMM == direct");
+    check_conv_backward(s, x, w, tag);
     // im2col against its definition, element by element.
     pk::ConvShape one = s;
     one.batch = 1;
