@@ -184,6 +184,9 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     const run = () => train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 10, regularizers: [poison as never] });
     expect(run).toThrow(NonFiniteError);
     expect(run).toThrow(/the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
+    // Clipping leaves a non-finite gradient alone, so the error still names the Infinity (not the NaN a scale of 0 makes).
+    const clipped = () => train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 10, clipNorm: 1, regularizers: [poison as never] });
+    expect(clipped).toThrow(/the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
     expect(m.parameters().every((p) => p.value.data.every(Number.isFinite))).toBe(true);
     expect(before).not.toEqual(m.parameters().map((p) => Array.from(p.value.data)));
   });

@@ -142,6 +142,21 @@ describe('the model file', () => {
     expect(same(model.logits(lastTwo).data, chunked.subarray(80))).toBe(true);
     expect(inferenceChunk(model.layers, 4096)).toBe(4);
     expect(inferenceChunk(mlp([784, 300, 100, 10]).layers, 784)).toBe(5349);
+    // A batch of the wrong width is refused with its own shape, not a chunk's.
+    expect(() => model.logits(Tensor.zeros([10, 4097]))).toThrow('shape [10, 4097]');
+  });
+
+  it('splits a pruned MLP\'s batch into chunks as the layers do, each by the path its own size picks', () => {
+    // A 65,536-wide hidden layer: 64 samples per chunk. Pruned to 97%, every layer runs sparse, through the
+    // transposed tiles above 16 samples and the small-batch kernels below: 65 = 64 + 1, 80 = 64 + 16, 81 = 64 + 17.
+    const model = mlp([16, 65536, 10], { seed: 3 });
+    prune(model, magnitude(), 0.97, { scope: 'layer' });
+    expect(inferenceChunk(model.layers, 16)).toBe(64);
+    const plan = InferencePlan.compile(model);
+    for (const batch of [64, 65, 80, 81, 129]) {
+      const x = randomTensor([batch, 16], rng(batch));
+      expect(same(plan.logits(x).data, model.logits(x).data)).toBe(true);
+    }
   });
 
   it('runs from codebook indices (up to 32 entries in registers, up to 256 gathered) with the float plan\'s outputs, bit for bit', () => {

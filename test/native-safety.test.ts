@@ -4,6 +4,7 @@
  * caught first.
  */
 import { ArgumentRangeError, ArgumentTypeError, PrunekitError, ShapeError } from '../lib';
+import { Worker } from 'node:worker_threads';
 import { native } from '../lib/native';
 
 const f32 = (n: number) => new Float32Array(n);
@@ -103,10 +104,6 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     ArgumentRangeError, 'Expected an integer in [1, 2147483647] for width but received the number 0'],
   ['gatherRows into its own source', () => { const a = f32(6); native.gatherRows(a.subarray(0, 2), a, 2, Int32Array.of(2)); },
     ArgumentRangeError, 'Expected memory separate from src for dst but received an overlapping view of the same buffer'],
-  ['gatherRows over its own indices', () => {
-    const buf = new ArrayBuffer(16);
-    native.gatherRows(new Float32Array(buf, 0, 4), f32(200), 4, new Int32Array(buf, 0, 1));
-  }, ArgumentRangeError, 'Expected memory separate from rows for dst but received an overlapping view of the same buffer'],
   ['codebookScatterAdd with a short index', () => native.codebookScatterAdd(f32(3), Int32Array.of(0), f32(2)),
     ShapeError, 'Expected length 3 for indices but received length 1'],
   ['createPlan with an unknown op', () => native.createPlan([{ op: 'lstm' } as never]), ArgumentRangeError,
@@ -125,8 +122,11 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     ArgumentRangeError, 'Expected padding smaller than the kernel for steps[0].padding but received 1'],
   ['createPlan with a convolution too large to unroll', () => native.createPlan([{ op: 'conv2d', weights: f32(9), bias: f32(1), dims: [1, 8192, 8192, 1, 3, 3, 1, 0] }]),
     ArgumentRangeError, 'Expected at most 2^26 unrolled values per sample (C*KH*KW*OH*OW) for steps[0].convolution but received 603684900'],
-  ['a plan run whose output would not fit in memory', () => native.createPlan([{ op: 'conv2d', weights: f32(65536), bias: f32(65536), dims: [1, 1, 1, 65536, 1, 1, 1, 0] }])
+  ['a plan run with an output array of the wrong size', () => native.createPlan([{ op: 'conv2d', weights: f32(65536), bias: f32(65536), dims: [1, 1, 1, 65536, 1, 1, 1, 0] }])
     .run(f32(32768), 32768, f32(0)), ShapeError, 'Expected length 2147483648 for out but received length 0'],
+  ['an async plan run whose output no Float32Array could hold', () => native.createPlan([{ op: 'conv2d', weights: f32(65536), bias: f32(65536), dims: [1, 1, 1, 65536, 1, 1, 1, 0] }])
+    .runAsync(f32(65537), 65537), ArgumentRangeError,
+    'Expected at most 2^32 output values (batch x 65536), the largest Float32Array for batch but received 65537'],
   ['a CSR of 2^31 - 1 empty rows', () => native.csrFromDense(f32(0), null, 2 ** 31 - 1, 0), ArgumentRangeError,
     'Expected at most 2^24 rows in a matrix with no columns for rows but received 2147483647'],
   ['spmmXWt with a null matrix', () => native.spmmXWt(f32(1), f32(1), null, null as unknown as typeof sparse, 1), ArgumentTypeError,
@@ -202,6 +202,42 @@ describe('native functions never crash on bad arguments', () => {
       native.setErrorClasses(real);
     }
     expect(() => native.gemm(f32(3), f32(4), f32(4), false, false, 2, 2, 2, 1, 0)).toThrow(ShapeError);
+  });
+
+  it('gatherRows uses the indices it checked, even while another thread rewrites them', async () => {
+    // Row indices in a SharedArrayBuffer that a worker flips between 0 and 2^31 - 1 as fast as it can.
+    const shared = new Int32Array(new SharedArrayBuffer(4 * 64));
+    const flipper = new Worker(`
+      const { workerData } = require('node:worker_threads');
+      const rows = new Int32Array(workerData);
+      const stop = new Int32Array(workerData, 252, 1);
+      Atomics.store(stop, 0, 1);
+      while (Atomics.load(stop, 0) === 1) for (let i = 0; i < 63; i++) rows[i] = rows[i] === 0 ? 2147483647 : 0;
+    `, { eval: true, workerData: shared.buffer });
+    try {
+      while (Atomics.load(shared, 63) !== 1) await new Promise((resolve) => setTimeout(resolve, 1));
+      const rows = shared.subarray(0, 63), src = f32(4 * 8).fill(1), dst = f32(4 * 63);
+      let copied = 0, refused = 0;
+      for (let call = 0; call < 20000; call++) {
+        try {
+          native.gatherRows(dst, src, 4, rows);
+          copied++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(ArgumentRangeError);
+          refused++;
+        }
+      }
+      expect(copied + refused).toBe(20000);
+      expect(refused).toBeGreaterThan(0);
+    } finally {
+      Atomics.store(shared, 63, 0);
+      await flipper.terminate();
+    }
+  });
+
+  it('softmax cross-entropy over no samples allocates nothing for its classes', () => {
+    // It once sized a per-thread scratch by the class count first: 16 GB and 38 s for this call.
+    expect(native.softmaxCrossEntropy(null, f32(0), new Int32Array(0), 0, 2 ** 31 - 1)).toEqual({ loss: 0, correct: 0 });
   });
 
   it('a stack trace from native errors points at the caller', () => {

@@ -8,7 +8,7 @@ import { Random } from '../random';
 import { Tensor, assertTensor } from '../tensor';
 import { assertInteger, describe, expected } from '../validate';
 
-/** Changes a batch [n, features] in place. */
+/** Changes a batch [n, features] in place; train() reuses the batch's memory for the next one, so keep copies, not the batch. */
 export type Augmentation = (batch: Tensor, rng: Random) => void;
 
 /**

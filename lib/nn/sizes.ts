@@ -21,10 +21,14 @@ const SCRATCH_VALUES = 2 ** 22;
  * scratch than a chunk.
  */
 export function inferenceChunk(layers: readonly Layer[], inputSize: number): number {
-  let widest = inputSize;
+  let widest = inputSize, first = true;
   for (const layer of layers) {
     const sizes = sampleSizes(layer);
-    if (sizes) widest = Math.max(widest, sizes.in, sizes.out);
+    if (!sizes) continue;
+    // Input the first layer refuses is left whole, so its error names the batch's shape.
+    if (first && sizes.in !== inputSize) return Infinity;
+    first = false;
+    widest = Math.max(widest, sizes.in, sizes.out);
   }
   return Math.max(1, Math.floor(SCRATCH_VALUES / Math.max(1, widest)));
 }

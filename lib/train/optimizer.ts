@@ -36,7 +36,9 @@ export function assertFiniteGradients(params: Parameter[], who: string): void {
 
 /**
  * Scales all gradients so their global L2 norm is at most maxNorm
- * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
+ * (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping. A
+ * non-finite norm (a NaN or infinite gradient) leaves every gradient as it
+ * is, for the optimizer's check to name the value.
  */
 export function clipGradNorm(params: Parameter[], maxNorm: number): number {
   assertParameters('params', params);
@@ -44,7 +46,7 @@ export function clipGradNorm(params: Parameter[], maxNorm: number): number {
   let sq = 0;
   for (const p of params) sq += native.sumSquares(p.grad.data);
   const norm = Math.sqrt(sq);
-  if (norm > maxNorm) {
+  if (Number.isFinite(norm) && norm > maxNorm) {
     const s = maxNorm / (norm + 1e-6);
     for (const p of params) native.scale(p.grad.data, s);
   }

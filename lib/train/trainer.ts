@@ -70,7 +70,12 @@ export interface TrainOptions {
   /** Evaluated after each epoch (never the test split when tuning). */
   validation?: Dataset;
   hooks?: TrainerHooks;
-  /** Applied to every training batch (e.g. randomShift); its generator is seeded from seed and the epoch. */
+  /**
+   * Applied to every training batch in place (e.g. randomShift); its generator
+   * is seeded from seed and the epoch. The batch's memory is reused by the
+   * next batch, so an augmentation that keeps samples across batches (mixup
+   * from a pool, say) must copy them.
+   */
   augment?: Augmentation;
 }
 

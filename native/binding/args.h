@@ -48,6 +48,9 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 // Largest unrolled (im2col) sample a convolution may need, C*KH*KW*OH*OW:
 // the scratch buffer is sized from the shape, not from the inputs.
 constexpr int64_t kMaxUnrolled = int64_t(1) << 26;
+// The longest Float32Array V8 creates (Node 20).
+constexpr int64_t kMaxTypedArrayLength = int64_t(1) << 32;
+
 // Throws unless the kernels accept this convolution: padding below the
 // kernel, a kernel that fits the padded input, and an unrolled sample of at
 // most kMaxUnrolled values. `prefix` qualifies the names ("steps[2].").

@@ -115,16 +115,17 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   if (src.length % width != 0)
     Throw(env, ErrorKind::shape, Expected("a multiple of width " + std::to_string(width), "src length", std::to_string(src.length)));
   ExpectLength(env, "dst", dst.length, CheckedProduct(env, rows.length, width, "dst (rows x width)"));
-  // The indices are checked before the copy starts: a dst over them could change them after.
   ExpectDisjoint(env, "dst", dst, "src", src);
-  ExpectDisjoint(env, "dst", dst, "rows", rows);
+  // The kernel checks the indices before it copies: it gets a private copy,
+  // which no other thread can change in between (a SharedArrayBuffer).
+  const std::vector<int32_t> checked(rows.data, rows.data + rows.length);
   const int64_t src_rows = src.length / width;
-  const int64_t bad = pk::f32_gather_rows(dst.data, src.data, src_rows, width, rows.data, rows.length);
+  const int64_t bad = pk::f32_gather_rows(dst.data, src.data, src_rows, width, checked.data(), rows.length);
   if (bad >= 0 && src_rows == 0)
     Throw(env, ErrorKind::argument_range, Expected("a source with rows", "src", "an empty array"));
   if (bad >= 0)
     Throw(env, ErrorKind::argument_range, Expected("an integer in [0, " + std::to_string(src_rows - 1) + "]",
-                                                   "rows[" + std::to_string(bad) + "]", std::to_string(rows.data[bad])));
+                                                   "rows[" + std::to_string(bad) + "]", std::to_string(checked[size_t(bad)])));
   return env.Undefined();
 }
 

@@ -150,7 +150,13 @@ class InferencePlan : public Napi::ObjectWrap<InferencePlan> {
     int64_t batch = IntegerArg(info, 1, "batch", 0, kMaxDim);
     ExpectLength(env, "x", x.length, CheckedProduct(env, batch, plan_->in_size(), "x (batch x inputs)"));
     // Activations are held for one chunk of samples at a time (Plan::chunk),
-    // so a large batch asks for no more scratch than a small one.
+    // so a large batch asks for no more scratch than a small one; the output
+    // must still fit in one Float32Array (a widening step can ask for more).
+    const int64_t outputs = CheckedProduct(env, batch, plan_->out_size(), "output (batch x outputs)");
+    if (outputs > kMaxTypedArrayLength)
+      Throw(env, ErrorKind::argument_range,
+            Expected("at most 2^32 output values (batch x " + std::to_string(plan_->out_size()) + "), the largest Float32Array", "batch",
+                     std::to_string(batch)));
     return batch;
   }
 

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace pk {
 namespace {
@@ -68,24 +67,27 @@ double f32_softmax_cross_entropy(float* dlogits, const float* logits, const std:
   double total = 0.0;
   i64 hits = 0;
   const float scale = batch > 0 ? 1.0f / float(batch) : 0.0f;
-  thread_local std::vector<double> exps;
-  exps.resize(std::size_t(classes));
   for (i64 b = 0; b < batch; ++b) {
     const float* z = logits + b * classes;
     i64 best = 0;
     float zmax = z[0];
     for (i64 c = 1; c < classes; ++c)
       if (z[c] > zmax) zmax = z[c], best = c;
-    // Each exponential once (they were half of a training step's loss time).
-    double sum = 0.0;
-    for (i64 c = 0; c < classes; ++c) sum += exps[std::size_t(c)] = double(std::exp(z[c] - zmax));
-    std::int32_t label = labels[b];
-    total += std::log(sum) - double(z[label] - zmax);
+    const std::int32_t label = labels[b];
     hits += best == label;
-    if (dlogits) {
-      float* g = dlogits + b * classes;
+    // Each exponential once, in float (they were half of a training step's
+    // loss time); with a gradient to write, kept in its row until scaled.
+    float* g = dlogits ? dlogits + b * classes : nullptr;
+    double sum = 0.0;
+    for (i64 c = 0; c < classes; ++c) {
+      const float e = std::exp(z[c] - zmax);
+      if (g) g[c] = e;
+      sum += e;
+    }
+    total += std::log(sum) - double(z[label] - zmax);
+    if (g) {
       const double inv_sum = 1.0 / sum;
-      for (i64 c = 0; c < classes; ++c) g[c] = float(exps[std::size_t(c)] * inv_sum) * scale;
+      for (i64 c = 0; c < classes; ++c) g[c] = float(g[c] * inv_sum) * scale;
       g[label] -= scale;
     }
   }

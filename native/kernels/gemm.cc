@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cassert>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -209,12 +210,14 @@ __attribute__((target("avx512f,avx512dq,fma"))) void small_m_xwt(const GemmArgs&
 
 }  // namespace
 
+// The callers send 1 <= m <= 4 only.
 void small_m_xwt_avx512(const GemmArgs& g, i64 n0, i64 n1) {
+  assert(g.m >= 1 && g.m <= 4);
   switch (g.m) {
     case 1: return small_m_xwt<1>(g, n0, n1);
     case 2: return small_m_xwt<2>(g, n0, n1);
     case 3: return small_m_xwt<3>(g, n0, n1);
-    default: return small_m_xwt<4>(g, n0, n1);
+    case 4: return small_m_xwt<4>(g, n0, n1);
   }
 }
 #endif

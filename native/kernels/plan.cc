@@ -120,22 +120,27 @@ void run_steps(const Plan& plan, const float* x, i64 batch, float* out) {
 
 }  // namespace
 
+// Chunk by chunk, and each chunk by the path its own size picks: Sequential
+// splits a batch alike, so the two agree bit for bit at every batch size.
 void Plan::run(const float* x, i64 batch, float* out) const {
   if (steps.empty()) return;
-  if (runs_in_tiles(*this, batch)) {
-    const i64 widest = this->widest();
-    const i64 tiles = (batch + spmm_tile_width() - 1) / spmm_tile_width();
+  const i64 chunk = this->chunk(), width = spmm_tile_width(), widest = this->widest();
+  for (i64 b0 = 0; b0 < batch; b0 += chunk) {
+    const i64 n = std::min(chunk, batch - b0);
+    const float* xc = x + b0 * in_size();
+    float* yc = out + b0 * out_size();
+    if (!runs_in_tiles(*this, n)) {
+      run_steps(*this, xc, n, yc);
+      continue;
+    }
+    const i64 tiles = (n + width - 1) / width;
     i64 macs = 0;
-    for (const PlanStep& s : steps) macs += s.kind == PlanStep::Kind::dense ? s.csr.view().nnz() * batch : 0;
+    for (const PlanStep& s : steps) macs += s.kind == PlanStep::Kind::dense ? s.csr.view().nnz() * n : 0;
     const int tasks = macs < (1 << 14) ? 1 : int(std::min<i64>(pool_threads(), tiles));
     parallel_for(tasks, [&](int t) {
-      run_tiles(*this, x, batch, out, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
+      run_tiles(*this, xc, n, yc, widest, split_point(tiles, tasks, t), split_point(tiles, tasks, t + 1));
     });
-    return;
   }
-  const i64 chunk = this->chunk();
-  for (i64 b0 = 0; b0 < batch; b0 += chunk)
-    run_steps(*this, x + b0 * in_size(), std::min(chunk, batch - b0), out + b0 * out_size());
 }
 
 }  // namespace pk
