@@ -18,9 +18,17 @@ export type { CsrArrays } from '../native';
 export class SparseMatrix {
   /** @internal */
   readonly handle: NativeSparseMatrix;
+  // The pattern never changes (updateValues keeps it): read once, since each
+  // native accessor call costs a batch-1 product a noticeable share.
+  private readonly rows: number;
+  private readonly cols: number;
+  private readonly stored: number;
 
   private constructor(handle: NativeSparseMatrix) {
     this.handle = handle;
+    this.rows = handle.rows;
+    this.cols = handle.cols;
+    this.stored = handle.nnz;
   }
 
   /** Keeps the entries where mask != 0, or, without a mask, the non-zero weights. */
@@ -47,17 +55,17 @@ export class SparseMatrix {
   }
 
   get shape(): [number, number] {
-    return [this.handle.rows, this.handle.cols];
+    return [this.rows, this.cols];
   }
 
   get nnz(): number {
-    return this.handle.nnz;
+    return this.stored;
   }
 
   /** Fraction of entries not stored. */
   get sparsity(): number {
-    const size = this.handle.rows * this.handle.cols;
-    return size === 0 ? 0 : 1 - this.handle.nnz / size;
+    const size = this.rows * this.cols;
+    return size === 0 ? 0 : 1 - this.stored / size;
   }
 
   /** Copies of the CSR arrays. */
