@@ -3,7 +3,8 @@
  * why (DataError), and writes are atomic (a temporary file in the same
  * directory, then a rename), so a crash or Ctrl-C never leaves half a file.
  */
-import { Stats, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { Stats, accessSync, constants as fsConstants, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { ArgumentTypeError, DataError } from './errors';
 import { describe, expected } from './validate';
@@ -68,6 +69,26 @@ function existing(file: string): Stats | undefined {
  * checkpoint"). A target that exists and is not a regular file (/dev/null, a
  * pipe) is written in place: renaming over it would replace the device.
  */
+/**
+ * Throws DataError unless `file` can be written: not a directory, in a
+ * directory that exists and is writable. Commands check their outputs before
+ * the work, so a mistyped path costs a second, not a whole run.
+ */
+export function assertWritable(file: string, what: string): void {
+  assertPath(file);
+  const target = existing(file);
+  if (target?.isDirectory()) throw new DataError(`${file}: cannot write ${what} (a directory, not a file)`);
+  const dir = path.dirname(path.resolve(file));
+  const parent = existing(dir);
+  if (parent === undefined) throw new DataError(`${file}: cannot write ${what} (the directory ${dir} does not exist)`);
+  if (!parent.isDirectory()) throw new DataError(`${file}: cannot write ${what} (${dir} is not a directory)`);
+  try {
+    accessSync(target ? file : dir, fsConstants.W_OK);
+  } catch (e) {
+    throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
   assertPath(file);
   const target = existing(file);

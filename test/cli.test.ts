@@ -166,6 +166,11 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['missing model', ['eval', 'missing.prk'], 2, /missing\.prk: cannot read \(no such file\)/],
     ['bits for a layer that does not exist (before any training)', ['run', '--bits', 'fc9=5'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
     ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /prune\.exclude: .*fc9/],
+    // Outputs are checked before the work: a mistyped directory costs no training run.
+    ['a model file in a directory that does not exist', ['run', '--out', 'no/such/m.prk'], 2, /no\/such\/m\.prk: cannot write the model file \(the directory .*no\/such does not exist\)/],
+    ['a report in a directory that does not exist', ['run', '--report', 'gone/r.html'], 2, /gone\/r\.html: cannot write the report \(the directory .*gone does not exist\)/],
+    ['a checkpoint path that is a directory', ['train', '--out', '.'], 2, /\.: cannot write the checkpoint \(a directory, not a file\)/],
+    ['a sensitivity report under a file', ['sensitivity', '--report', 'exclude.yaml/r.html'], 2, /exclude\.yaml\/r\.html: cannot write the report \(.*exclude\.yaml is not a directory\)/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {
     writeFileSync(path.join(dir, 'exclude.yaml'), 'prune: { exclude: [fc9] }\n');

@@ -13,6 +13,7 @@ import { descriptionLength } from '../prune/stats';
 import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
+import { assertWritable } from '../files';
 import { loadReport, writeOutputs } from './outputs';
 import { CurvePoint, buildModel, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
@@ -38,6 +39,10 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const progress = progressFor(flags);
   const note = noteFor(flags);
   const started = Date.now();
+  const file = flags.out ?? 'model.prk';
+  const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
+  assertWritable(file, 'the model file');
+  if (reportFile) assertWritable(reportFile, 'the report');
   const split = loadDataset(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
@@ -57,7 +62,6 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const shared = quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progress, exclude);
   const quantized = { accuracy: test(model), count: model.parameterCount(), weights: weightSnapshot(model) };
 
-  const file = flags.out ?? 'model.prk';
   const accuracy = { baseline: baseline.accuracy, pruned: pruned.accuracy, quantized: quantized.accuracy };
   const encoded = encodeModel(model, {
     indexBits: recipe.quantize.indexBits,
@@ -75,7 +79,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   ];
   const result: RunResult = {
     dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, stages, file, fileBytes: encoded.bytes.length,
-    compression: total.dense / encoded.bytes.length, report: flags.report === false ? null : (flags.report ?? 'report.html'),
+    compression: total.dense / encoded.bytes.length, report: reportFile,
   };
 
   const outputs: { file: string; bytes: Uint8Array | string; what: string }[] = [{ file, bytes: encoded.bytes, what: 'the model file' }];

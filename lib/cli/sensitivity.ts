@@ -8,6 +8,7 @@ import { loadDataset } from '../data';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
 import { CommonFlags, recipeFrom, recordedRecipe } from './options';
+import { assertWritable } from '../files';
 import { loadReport, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkPruneRecipe, fit } from './pipeline';
 import { progressFor } from './progress';
@@ -30,6 +31,8 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
     recorded = recordedRecipe(loaded.metadata, checkpoint);
   }
   const recipe = recipeFrom(flags, 'train', recorded);
+  const report = flags.report || null;
+  if (report) assertWritable(report, 'the report');
   const split = loadDataset(recipe.data);
   if (model) {
     checkModelReads(model, split.test, checkpoint!);
@@ -41,7 +44,6 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   }
   const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
-  const report = flags.report || null;
   if (report) {
     const html = await (await loadReport()).renderReport({
       title: `prunekit sensitivity: ${recipe.arch} on ${recipe.data}`,

@@ -10,6 +10,7 @@ import { Split, loadDataset } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
 import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
+import { assertWritable } from '../files';
 import { writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
@@ -32,8 +33,14 @@ function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model
   return { model, recipe: recipeFrom(flags, stage, recordedRecipe(metadata, file)) };
 }
 
-async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags: CommonFlags, stage: string, epochs: number, samplesPerSecond: number, defaultOut: string): Promise<StageResult> {
+/** Where a command writes, checked before any work. */
+function outputPath(flags: CommonFlags, defaultOut: string, what: string): string {
   const out = flags.out ?? defaultOut;
+  assertWritable(out, what);
+  return out;
+}
+
+async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags: CommonFlags, stage: string, epochs: number, samplesPerSecond: number, out: string): Promise<StageResult> {
   const evaluation = model.evaluate(split.test);
   const metadata = { stage, dataset: recipe.data, arch: recipe.arch, seed: String(recipe.seed), accuracy: String(evaluation.accuracy), recipe: JSON.stringify(recipe), tool: `prunekit ${toolVersion()}` };
   await writeOutputs([{ file: out, bytes: serializeCheckpoint(model, metadata), what: 'the checkpoint' }]);
@@ -45,21 +52,23 @@ async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags:
 
 export async function trainCommand(flags: CommonFlags): Promise<StageResult> {
   const recipe = recipeFrom(flags, 'train');
+  const out = outputPath(flags, 'baseline.safetensors', 'the checkpoint');
   const split = loadDataset(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   const { samplesPerSecond } = fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'training');
-  return saveStage(model, split, recipe, flags, 'trained', recipe.train.epochs, samplesPerSecond, 'baseline.safetensors');
+  return saveStage(model, split, recipe, flags, 'trained', recipe.train.epochs, samplesPerSecond, out);
 }
 
 export async function pruneCommand(checkpoint: string, flags: CommonFlags): Promise<StageResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'prune');
+  const out = outputPath(flags, 'pruned.safetensors', 'the checkpoint');
   const split = loadDataset(recipe.data);
   checkModelReads(model, split.test, checkpoint);
   checkPruneRecipe(model, recipe.prune);
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return saveStage(model, split, recipe, flags, 'pruned', recipe.prune.epochs, (recipe.prune.epochs * split.train.y.length) / seconds, 'pruned.safetensors');
+  return saveStage(model, split, recipe, flags, 'pruned', recipe.prune.epochs, (recipe.prune.epochs * split.train.y.length) / seconds, out);
 }
 
 export interface CompressResult {
@@ -73,6 +82,7 @@ export interface CompressResult {
 
 export async function compressCommand(checkpoint: string, flags: CommonFlags): Promise<CompressResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'quantize');
+  const out = outputPath(flags, 'model.prk', 'the model file');
   const split = loadDataset(recipe.data);
   checkModelReads(model, split.test, checkpoint);
   quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progressFor(flags), recipe.prune.exclude);
@@ -81,7 +91,6 @@ export async function compressCommand(checkpoint: string, flags: CommonFlags): P
     metadata: { dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, tool: `prunekit ${toolVersion()}`, recipe },
   });
   const loaded = loadModel(encoded.bytes);
-  const out = flags.out ?? 'model.prk';
   await writeOutputs([{ file: out, bytes: encoded.bytes, what: 'the model file' }]);
   const report = compressionReport(encoded.layout, encoded.bytes.length, encoded.headerBytes);
   const count = loaded.model.parameterCount();
