@@ -187,6 +187,12 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     // Clipping leaves a non-finite gradient alone, so the error still names the Infinity (not the NaN a scale of 0 makes).
     const clipped = () => train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 10, clipNorm: 1, regularizers: [poison as never] });
     expect(clipped).toThrow(/the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
+    // An optimizer of the caller's own gets the same check from train(), before its step runs.
+    let steps = 0;
+    const own = { lr: 0.01, params: m.parameters(), step: () => void steps++ };
+    const custom = () => train(m, data, { optimizer: own, epochs: 1, batchSize: 10, regularizers: [poison as never] });
+    expect(custom).toThrow(/^train\(\): the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
+    expect(steps).toBe(1);
     expect(m.parameters().every((p) => p.value.data.every(Number.isFinite))).toBe(true);
     expect(before).not.toEqual(m.parameters().map((p) => Array.from(p.value.data)));
   });

@@ -13,9 +13,11 @@ import {
   assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected,
   optionsObject,
 } from '../validate';
-import { Optimizer, assertParameters, clipGradNorm } from './optimizer';
+import { Adam } from './adam';
+import { Optimizer, assertFiniteGradients, assertParameters, clipGradNorm } from './optimizer';
 import { Regularizer } from './regularizers';
 import { LrSchedule } from './schedule';
+import { SGD } from './sgd';
 
 export interface BatchContext {
   epoch: number;
@@ -124,6 +126,7 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
   checkTrainArguments(model, data, options);
   const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } = options;
   const history: EpochResult[] = [];
+  const checksItsGradients = optimizer instanceof SGD || optimizer instanceof Adam;
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (schedule) optimizer.lr = schedule.at(epoch);
@@ -147,6 +150,8 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       hooks.afterBackward?.(ctx);
       try {
+        // The built-in optimizers check their gradients themselves; one of the caller's own gets the same check here.
+        if (!checksItsGradients) assertFiniteGradients(optimizer.params, 'train()');
         optimizer.step();
       } catch (e) {
         if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message} (epoch ${epoch + 1}, batch ${batch + 1}); lower the learning rate or check the data`);
