@@ -65,30 +65,40 @@ function existing(file: string): Stats | undefined {
 }
 
 /**
+ * Throws DataError unless writeFileAtomic(file) can succeed as far as the file
+ * system says now: not a directory, and a directory to create and rename the
+ * file in that exists and can be written and searched (an existing device or
+ * pipe must itself be writable). Commands check their outputs before the
+ * work, so a mistyped path costs a second, not a whole run.
+ */
+export function assertWritable(file: string, what: string): void {
+  assertPath(file);
+  function cannot(why: string): never {
+    throw new DataError(`${file}: cannot write ${what} (${why})`);
+  }
+  const target = existing(file);
+  if (target?.isDirectory() || /[/\\]$/.test(file)) cannot('a directory, not a file');
+  const access = (at: string, mode: number) => {
+    try {
+      accessSync(at, mode);
+    } catch (e) {
+      cannot(`${at}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  if (target !== undefined && !target.isFile()) return access(file, fsConstants.W_OK);
+  // The temporary file is created beside the real file (through a link) and renamed over it.
+  const dir = path.dirname(target === undefined ? path.resolve(file) : realpathSync(file));
+  const parent = existing(dir);
+  if (parent === undefined) cannot(`the directory ${dir} does not exist`);
+  if (!parent.isDirectory()) cannot(`${dir} is not a directory`);
+  access(dir, fsConstants.W_OK | fsConstants.X_OK);
+}
+
+/**
  * Writes bytes atomically; `what` names the content in the error ("the
  * checkpoint"). A target that exists and is not a regular file (/dev/null, a
  * pipe) is written in place: renaming over it would replace the device.
  */
-/**
- * Throws DataError unless `file` can be written: not a directory, in a
- * directory that exists and is writable. Commands check their outputs before
- * the work, so a mistyped path costs a second, not a whole run.
- */
-export function assertWritable(file: string, what: string): void {
-  assertPath(file);
-  const target = existing(file);
-  if (target?.isDirectory()) throw new DataError(`${file}: cannot write ${what} (a directory, not a file)`);
-  const dir = path.dirname(path.resolve(file));
-  const parent = existing(dir);
-  if (parent === undefined) throw new DataError(`${file}: cannot write ${what} (the directory ${dir} does not exist)`);
-  if (!parent.isDirectory()) throw new DataError(`${file}: cannot write ${what} (${dir} is not a directory)`);
-  try {
-    accessSync(target ? file : dir, fsConstants.W_OK);
-  } catch (e) {
-    throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
   assertPath(file);
   const target = existing(file);

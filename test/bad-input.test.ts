@@ -7,6 +7,7 @@ import { lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileS
 import { tmpdir } from 'os';
 import path from 'path';
 import { checkModelReads } from '../lib/cli/pipeline';
+import { assertWritable } from '../lib/files';
 import {
   Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
@@ -193,8 +194,38 @@ describe('bad input gets typed errors (found by fuzzing)', () => {
     const custom = () => train(m, data, { optimizer: own, epochs: 1, batchSize: 10, regularizers: [poison as never] });
     expect(custom).toThrow(/^train\(\): the gradient of .* is Infinity at index 3; no weight was changed \(epoch 1, batch 2\)/);
     expect(steps).toBe(1);
+    // So does a subclass that overrides step().
+    class Logged extends SGD {
+      override step(): void {
+        steps++;
+        super.step();
+      }
+    }
+    steps = 0;
+    const logged = () => train(m, data, { optimizer: new Logged(m.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 10, regularizers: [poison as never] });
+    expect(logged).toThrow(/^train\(\): the gradient of .* is Infinity at index 3/);
+    expect(steps).toBe(1);
     expect(m.parameters().every((p) => p.value.data.every(Number.isFinite))).toBe(true);
     expect(before).not.toEqual(m.parameters().map((p) => Array.from(p.value.data)));
+  });
+
+  it('an output path is checked as the atomic write will use it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pk-out-'));
+    const file = path.join(dir, 'f.prk');
+    writeFileSync(file, 'x');
+    expect(() => assertWritable('/dev/null', 'the model file')).not.toThrow();
+    expect(() => assertWritable(file, 'the model file')).not.toThrow();
+    expect(() => assertWritable(path.join(dir, 'new.prk'), 'the model file')).not.toThrow();
+    expect(() => assertWritable(`${dir}/sub/`, 'the model file')).toThrow(`${dir}/sub/: cannot write the model file (a directory, not a file)`);
+    expect(() => assertWritable(dir, 'the report')).toThrow(`${dir}: cannot write the report (a directory, not a file)`);
+    expect(() => assertWritable(path.join(file, 'x.prk'), 'the report')).toThrow(`cannot write the report (${file} is not a directory)`);
+    expect(() => assertWritable(path.join(dir, 'gone', 'x.prk'), 'the report')).toThrow(`(the directory ${path.join(dir, 'gone')} does not exist)`);
+    // A link is judged by the directory of the file it names, where the temporary file goes.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'pk-real-'));
+    writeFileSync(path.join(elsewhere, 'real.prk'), 'x');
+    symlinkSync(path.join(elsewhere, 'real.prk'), path.join(dir, 'link.prk'));
+    expect(() => assertWritable(path.join(dir, 'link.prk'), 'the model file')).not.toThrow();
+    expect(() => assertWritable('', 'the model file')).toThrow(ArgumentTypeError);
   });
 
   it('saving onto a device writes to it instead of replacing it; a directory is refused', () => {

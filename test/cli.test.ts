@@ -170,6 +170,8 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['a model file in a directory that does not exist', ['run', '--out', 'no/such/m.prk'], 2, /no\/such\/m\.prk: cannot write the model file \(the directory .*no\/such does not exist\)/],
     ['a report in a directory that does not exist', ['run', '--report', 'gone/r.html'], 2, /gone\/r\.html: cannot write the report \(the directory .*gone does not exist\)/],
     ['a checkpoint path that is a directory', ['train', '--out', '.'], 2, /\.: cannot write the checkpoint \(a directory, not a file\)/],
+    ['a model file path that ends in a slash', ['run', '--out', 'fresh/'], 2, /fresh\/: cannot write the model file \(a directory, not a file\)/],
+    ['an output check that waits for the usage checks', ['run', '--bits', 'fc9=5', '--out', 'no/such/m.prk'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
     ['a sensitivity report under a file', ['sensitivity', '--report', 'exclude.yaml/r.html'], 2, /exclude\.yaml\/r\.html: cannot write the report \(.*exclude\.yaml is not a directory\)/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {

@@ -39,14 +39,15 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const progress = progressFor(flags);
   const note = noteFor(flags);
   const started = Date.now();
-  const file = flags.out ?? 'model.prk';
-  const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
-  assertWritable(file, 'the model file');
-  if (reportFile) assertWritable(reportFile, 'the report');
   const split = loadDataset(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
   checkWidths(model, recipe.quantize);
+  // Before the work, after the usage checks (exit 1 comes before exit 2).
+  const file = flags.out ?? 'model.prk';
+  const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
+  assertWritable(file, 'the model file');
+  if (reportFile) assertWritable(reportFile, 'the report');
   note(`prunekit run: ${recipe.arch} on ${split.train.name} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;

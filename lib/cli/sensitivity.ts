@@ -32,16 +32,13 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   }
   const recipe = recipeFrom(flags, 'train', recorded);
   const report = flags.report || null;
-  if (report) assertWritable(report, 'the report');
   const split = loadDataset(recipe.data);
-  if (model) {
-    checkModelReads(model, split.test, checkpoint!);
-    checkPruneRecipe(model, recipe.prune);
-  } else {
-    model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
-    checkPruneRecipe(model, recipe.prune);
-    fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
-  }
+  const trained = model !== undefined;
+  if (model) checkModelReads(model, split.test, checkpoint!);
+  else model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+  checkPruneRecipe(model, recipe.prune);
+  if (report) assertWritable(report, 'the report');
+  if (!trained) fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
   const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
   if (report) {

@@ -33,7 +33,7 @@ function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model
   return { model, recipe: recipeFrom(flags, stage, recordedRecipe(metadata, file)) };
 }
 
-/** Where a command writes, checked before any work. */
+/** Where a command writes, checked after the usage checks and before any work. */
 function outputPath(flags: CommonFlags, defaultOut: string, what: string): string {
   const out = flags.out ?? defaultOut;
   assertWritable(out, what);
@@ -52,19 +52,19 @@ async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags:
 
 export async function trainCommand(flags: CommonFlags): Promise<StageResult> {
   const recipe = recipeFrom(flags, 'train');
-  const out = outputPath(flags, 'baseline.safetensors', 'the checkpoint');
   const split = loadDataset(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+  const out = outputPath(flags, 'baseline.safetensors', 'the checkpoint');
   const { samplesPerSecond } = fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'training');
   return saveStage(model, split, recipe, flags, 'trained', recipe.train.epochs, samplesPerSecond, out);
 }
 
 export async function pruneCommand(checkpoint: string, flags: CommonFlags): Promise<StageResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'prune');
-  const out = outputPath(flags, 'pruned.safetensors', 'the checkpoint');
   const split = loadDataset(recipe.data);
   checkModelReads(model, split.test, checkpoint);
   checkPruneRecipe(model, recipe.prune);
+  const out = outputPath(flags, 'pruned.safetensors', 'the checkpoint');
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -82,9 +82,9 @@ export interface CompressResult {
 
 export async function compressCommand(checkpoint: string, flags: CommonFlags): Promise<CompressResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'quantize');
-  const out = outputPath(flags, 'model.prk', 'the model file');
   const split = loadDataset(recipe.data);
   checkModelReads(model, split.test, checkpoint);
+  const out = outputPath(flags, 'model.prk', 'the model file');
   quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progressFor(flags), recipe.prune.exclude);
   const encoded = encodeModel(model, {
     indexBits: recipe.quantize.indexBits,

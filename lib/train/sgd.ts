@@ -40,7 +40,7 @@ export class SGD implements Optimizer {
   }
 
   step(): void {
-    assertFiniteGradients(this.params, 'SGD.step()');
+    assertFiniteGradients(this.params, `${this.constructor.name}.step()`);
     for (const p of this.params) {
       let v = this.velocity.get(p);
       if (this.momentum > 0 && v === undefined) {

@@ -126,7 +126,8 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
   checkTrainArguments(model, data, options);
   const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } = options;
   const history: EpochResult[] = [];
-  const checksItsGradients = optimizer instanceof SGD || optimizer instanceof Adam;
+  // The built-in steps check their gradients; any other step (a subclass's override too) is checked here.
+  const checksItsGradients = optimizer.step === SGD.prototype.step || optimizer.step === Adam.prototype.step;
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (schedule) optimizer.lr = schedule.at(epoch);
@@ -150,7 +151,6 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
       if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
       hooks.afterBackward?.(ctx);
       try {
-        // The built-in optimizers check their gradients themselves; one of the caller's own gets the same check here.
         if (!checksItsGradients) assertFiniteGradients(optimizer.params, 'train()');
         optimizer.step();
       } catch (e) {

@@ -142,11 +142,12 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   // The kernel checks each index as it uses it (argmax may sit in a shared
   // buffer that another thread changes): every one must lie in its own
   // output's plane, as the forward pass makes them.
-  const int64_t bad = pk::f32_maxpool2d_backward(dx.data, dy.data, argmax.data, s);
+  int32_t bad_value = 0;
+  const int64_t bad = pk::f32_maxpool2d_backward(dx.data, dy.data, argmax.data, s, &bad_value);
   if (bad >= 0) {
     const int64_t in_plane = s.height * s.width, lo = bad / (s.out_h() * s.out_w()) * in_plane;
     Throw(env, ErrorKind::argument_range, Expected("an index in [" + std::to_string(lo) + ", " + std::to_string(lo + in_plane) + ") (its own plane)",
-                                                   "argmax[" + std::to_string(bad) + "]", std::to_string(argmax.data[bad])));
+                                                   "argmax[" + std::to_string(bad) + "]", std::to_string(bad_value)));
   }
   return env.Undefined();
 }

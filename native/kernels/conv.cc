@@ -2,7 +2,7 @@
 #include "conv.h"
 
 #include <algorithm>
-#include <atomic>
+#include <mutex>
 #include <vector>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -343,26 +343,32 @@ void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const
 
 // argmax[i] must lie in the plane of output i (the forward pass makes it
 // so), which keeps the planes independent: each is checked as it is used.
-i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s) {
+i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s,
+                           std::int32_t* bad_value) {
   const i64 in_plane = s.height * s.width, out_plane = s.out_h() * s.out_w();
-  std::atomic<i64> first_bad{-1};
+  std::mutex bad_mutex;
+  i64 first_bad = -1;
   for_samples(s.batch * s.channels, [&](i64 bc) {
     float* plane = dx + bc * in_plane;
     std::fill(plane, plane + in_plane, 0.0f);
     const i64 base = bc * in_plane;
     for (i64 i = bc * out_plane; i < (bc + 1) * out_plane; ++i) {
-      // One read: the value checked is the value used.
-      const i64 at = i64(argmax[i]) - base;
+      // One read (atomic, for a shared buffer another thread writes): the
+      // value checked is the value used, and the value reported.
+      const std::int32_t read = __atomic_load_n(argmax + i, __ATOMIC_RELAXED);
+      const i64 at = i64(read) - base;
       if (at < 0 || at >= in_plane) {
-        i64 seen = first_bad.load();
-        while ((seen < 0 || i < seen) && !first_bad.compare_exchange_weak(seen, i)) {
+        std::lock_guard<std::mutex> lock(bad_mutex);
+        if (first_bad < 0 || i < first_bad) {
+          first_bad = i;
+          *bad_value = read;
         }
         return;
       }
       plane[at] += dy[i];
     }
   });
-  return first_bad.load();
+  return first_bad;
 }
 
 }  // namespace pk

@@ -48,8 +48,10 @@ struct PoolShape {
 void f32_maxpool2d_forward(float* y, std::int32_t* argmax, const float* x, const PoolShape& s);
 // dx (B, C, H, W) = 0, then dx[argmax] += dy. Each argmax index is read
 // once and used only inside its own output's plane: returns -1, or the
-// position of an index outside it (dx is then partly written). JavaScript
-// may change argmax meanwhile (a shared buffer); no index is used unchecked.
-i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s);
+// position of the first index outside it, with the value read in bad_value
+// (dx is then partly written). JavaScript may change argmax meanwhile (a
+// shared buffer); no index is used unchecked.
+i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argmax, const PoolShape& s,
+                           std::int32_t* bad_value);
 
 }  // namespace pk

@@ -458,7 +458,8 @@ void test_pool() {
     auto dy = randn(n_out);
     std::vector<float> dx(static_cast<size_t>(n_in), 7.0f), want_dx(static_cast<size_t>(n_in), 0.0f);
     for (i64 i = 0; i < n_out; ++i) want_dx[size_t(want_arg[size_t(i)])] += dy[size_t(i)];
-    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s) == -1 && dx == want_dx,
+    std::int32_t bad_value = 0;
+    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s, &bad_value) == -1 && dx == want_dx,
           "maxpool backward " + std::to_string(s.height) + "x" + std::to_string(s.width) + " == plain loop");
     // Indices outside their own plane: the first one is reported, none is used.
     if (s.batch * s.channels < 2) continue;
@@ -466,8 +467,8 @@ void test_pool() {
     arg[size_t(out_plane + 1)] = std::int32_t(0);                     // plane 0's index in plane 1
     arg[size_t(n_out - 1)] = std::int32_t(n_in);                      // past the end
     arg[size_t(out_plane + 2)] = std::int32_t(2 * in_plane);          // plane 2's first index in plane 1
-    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s) == out_plane + 1,
-          "maxpool backward reports the first index outside its plane");
+    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s, &bad_value) == out_plane + 1 && bad_value == 0,
+          "maxpool backward reports the first index outside its plane, and the value it read");
   }
 }
 
