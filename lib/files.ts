@@ -100,9 +100,8 @@ export function assertWritable(file: string, what: string): void {
  * pipe) is written in place: renaming over it would replace the device.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
-  assertPath(file);
+  assertWritable(file, what);
   const target = existing(file);
-  if (target?.isDirectory()) throw new DataError(`${file}: cannot write ${what} (a directory, not a file)`);
   if (target !== undefined && !target.isFile()) {
     try {
       writeFileSync(file, bytes);

@@ -84,14 +84,16 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name?: string): 
   assertIndexList('indices', indices);
   if (name !== undefined) assertString('name', name);
   const n = ds.y.length, f = ds.x.shape[1], count = indices.length;
-  const x = Tensor.zeros([count, f]);
+  const rows = new Int32Array(count);
   const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const j = indices[i];
     assertInteger(`indices[${i}]`, j, 0, n - 1);
-    x.data.set(ds.x.data.subarray(j * f, (j + 1) * f), i * f);
+    rows[i] = j;
     y[i] = ds.y[j];
   }
+  const x = Tensor.zeros([count, f]);
+  if (f > 0) native.gatherRows(x.data, ds.x.data, f, rows);
   return { ...ds, name: name ?? ds.name, x, y };
 }
 

@@ -56,10 +56,7 @@ export function layerFromSpec(spec: LayerSpec): Layer {
 
 export function modelFromSpec(specs: unknown): Sequential {
   if (!Array.isArray(specs) || specs.length === 0) throw new CorruptModelError('the architecture must be a non-empty list of layers');
-  const layers = specs.map((s) => {
-    if (typeof s !== 'object' || s === null) throw new CorruptModelError(`a layer spec must be an object, found ${JSON.stringify(s)}`);
-    return layerFromSpec(s as LayerSpec);
-  });
+  const layers = specs.map((s) => layerFromSpec(s as LayerSpec));
   // A stored architecture must chain: each layer reads as many values per
   // sample as the one before it writes (a file that does not could never run).
   let previous: { name: string; out: number } | undefined;
