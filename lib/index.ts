@@ -32,7 +32,7 @@ export { info, setThreads, type BackendInfo } from './kernels/system';
 export { Random } from './random';
 export * from './data';
 export {
-  activation, activationGrad, biasAdd, biasGrad, softmaxCrossEntropy, type ActivationKind, type CrossEntropy,
+  activation, activationGrad, biasAdd, biasGrad, dropout, dropoutGrad, softmaxCrossEntropy, type ActivationKind, type CrossEntropy,
 } from './kernels/elementwise';
 export * from './nn';
 export * from './train';

@@ -115,6 +115,8 @@ export interface NativeAddon {
   /** kind: 0 relu, 1 tanh, 2 sigmoid */
   activation(y: Float32Array, x: Float32Array, kind: number): void;
   activationGrad(dx: Float32Array, dy: Float32Array, y: Float32Array, kind: number): void;
+  dropout(y: Float32Array, keep: Uint8Array, x: Float32Array, p: number, seed: number, offset: number): void;
+  dropoutGrad(dx: Float32Array, dy: Float32Array, keep: Uint8Array, p: number): void;
   softmaxCrossEntropy(
     dlogits: Float32Array | null, logits: Float32Array, labels: Int32Array, batch: number, classes: number,
   ): { loss: number; correct: number };

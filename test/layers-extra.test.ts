@@ -18,6 +18,19 @@ describe('Dropout', () => {
     dx.data.forEach((g, i) => expect(g).toBeCloseTo(y.data[i] / 2, 6));
   });
 
+  it('draws a fresh mask each batch, the same sequence for the same seed', () => {
+    const x = Tensor.from(new Array(600).fill(1), [20, 30]);
+    const masks = (seed: number) => {
+      const d = new Dropout(0.5, { seed });
+      return [0, 1, 2].map(() => Array.from(d.forward(x, 'train').data));
+    };
+    const [a, b] = [masks(9), masks(9)];
+    expect(b).toEqual(a);
+    expect(a[1]).not.toEqual(a[0]);
+    expect(masks(10)[0]).not.toEqual(a[0]);
+    expect(() => new Dropout(0.5, { seed: -1 })).toThrow(ArgumentRangeError);
+  });
+
   it('round-trips through a checkpoint spec', () => {
     const model = new Sequential([new Dense(4, 3), new Activation('relu'), new Dropout(0.5), new Dense(3, 2)]);
     expect(parseCheckpoint(serializeCheckpoint(model)).model.spec()).toEqual(model.spec());

@@ -1,10 +1,12 @@
 /**
  * The elementwise and row-wise parts of a network's passes, in native code:
- * bias add and gradient, activations and their gradients, and the fused,
- * numerically stable softmax + cross-entropy.
+ * bias add and gradient, activations and their gradients, dropout, and the
+ * fused, numerically stable softmax + cross-entropy.
  */
 import { ArgumentRangeError, ShapeError } from '../errors';
-import { assertDisjoint, assertFloat32Array, assertInt32Array, assertLength, expected, formatShape, quoted } from '../validate';
+import {
+  assertDisjoint, assertFloat32Array, assertInRange, assertInt32Array, assertInteger, assertLength, assertUint8Array, expected, formatShape, quoted,
+} from '../validate';
 import { native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
 
@@ -62,6 +64,42 @@ export function activationGrad(kind: ActivationKind, dy: Tensor, y: Tensor, dx?:
   assertLength('dx', out.size, y.size);
   if (out.data !== dy.data) assertDisjoint('dx', out.data, 'dy', dy.data);
   native.activationGrad(out.data, dy.data, y.data, code);
+  return out;
+}
+
+/**
+ * Inverted dropout of x with drop probability p in [0, 1): out = x · keep / (1 − p),
+ * keep[i] set to 1 or 0. Element i's draw depends only on (seed, offset + i),
+ * a counter-based generator: pass the elements drawn so far as `offset` to
+ * continue a stream, and the result is the same on any number of threads.
+ */
+export function dropout(x: Tensor, keep: Uint8Array, p: number, seed: number, offset: number, out?: Tensor): Tensor {
+  assertTensor('x', x);
+  assertUint8Array('keep', keep);
+  assertLength('keep', keep.length, x.size);
+  assertInRange('p', p, 0, 1, { maxExclusive: true });
+  assertInteger('seed', seed, 0, 2 ** 32 - 1);
+  assertInteger('offset', offset, 0, 2 ** 53);
+  const y = outputOr('out', out, x.shape);
+  assertLength('out', y.size, x.size);
+  if (y.data !== x.data) assertDisjoint('out', y.data, 'x', x.data);
+  assertDisjoint('keep', keep, 'x', x.data);
+  assertDisjoint('keep', keep, 'out', y.data);
+  native.dropout(y.data, keep, x.data, p, seed, offset);
+  return y;
+}
+
+/** dx = dy · keep / (1 − p), from the mask a dropout() wrote (dx may be dy itself). */
+export function dropoutGrad(dy: Tensor, keep: Uint8Array, p: number, dx?: Tensor): Tensor {
+  assertTensor('dy', dy);
+  assertUint8Array('keep', keep);
+  assertLength('dy', dy.size, keep.length);
+  assertInRange('p', p, 0, 1, { maxExclusive: true });
+  const out = outputOr('dx', dx, dy.shape);
+  assertLength('dx', out.size, keep.length);
+  if (out.data !== dy.data) assertDisjoint('dx', out.data, 'dy', dy.data);
+  assertDisjoint('dx', out.data, 'keep', keep);
+  native.dropoutGrad(out.data, dy.data, keep, p);
   return out;
 }
 

@@ -1,20 +1,26 @@
 /**
  * Dropout (inverted): in training, each activation is zeroed with
  * probability p and the survivors scaled by 1/(1−p); in evaluation it is the
- * identity. Seeded, so runs repeat exactly.
+ * identity. Seeded, so runs repeat exactly: the masks are drawn natively
+ * from a counter-based stream (seed, elements drawn so far), the same on any
+ * thread count.
  */
 import { ShapeError } from '../errors';
-import { Random } from '../random';
-import { Tensor, assertTensor } from '../tensor';
-import { assertInRange, optionsObject } from '../validate';
+import { dropout, dropoutGrad } from '../kernels/elementwise';
+import { Tensor, assertTensor, reuse } from '../tensor';
+import { assertInRange, assertInteger, optionsObject } from '../validate';
 import { Layer, LayerSpec, Mode, assertOutputGradient, layerName } from './layer';
 import { Parameter } from './parameter';
 
 export class Dropout implements Layer {
   readonly name: string;
-  private readonly rng: Random;
+  private readonly seed: number;
+  /** Elements drawn so far: where the next forward's draws start. */
+  private drawn = 0;
   private keep: Uint8Array | null = null;
   private keptShape: readonly number[] = [];
+  private output: Tensor | null = null;
+  private dxBuffer: Tensor | null = null;
 
   constructor(
     readonly p: number,
@@ -22,7 +28,8 @@ export class Dropout implements Layer {
   ) {
     assertInRange('p', p, 0, 1, { maxExclusive: true });
     options = optionsObject('options', options);
-    this.rng = new Random(options.seed ?? 0);
+    this.seed = options.seed ?? 0;
+    assertInteger('options.seed', this.seed, 0, 2 ** 32 - 1);
     this.name = layerName(options.name, `dropout${p}`);
   }
 
@@ -32,16 +39,14 @@ export class Dropout implements Layer {
       this.keep = null;
       return x;
     }
-    const y = Tensor.zeros(x.shape);
-    const keep = new Uint8Array(x.size);
-    const scale = 1 / (1 - this.p);
-    for (let i = 0; i < x.size; i++) {
-      keep[i] = this.rng.next() >= this.p ? 1 : 0;
-      y.data[i] = keep[i] ? x.data[i] * scale : 0;
-    }
+    // The stream position wraps at 2^53 (about 10^7 years of batches).
+    if (this.drawn + x.size > 2 ** 53) this.drawn = 0;
+    const keep = this.keep?.length === x.size ? this.keep : new Uint8Array(x.size);
+    this.output = dropout(x, keep, this.p, this.seed, this.drawn, reuse(this.output, x.shape));
+    this.drawn += x.size;
     this.keep = keep;
     this.keptShape = x.shape;
-    return y;
+    return this.output;
   }
 
   backward(dy: Tensor): Tensor {
@@ -52,10 +57,8 @@ export class Dropout implements Layer {
     const keep = this.keep;
     if (keep === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
     assertOutputGradient(this.name, dy, this.keptShape);
-    const dx = Tensor.zeros(dy.shape);
-    const scale = 1 / (1 - this.p);
-    for (let i = 0; i < dy.size; i++) dx.data[i] = keep[i] ? dy.data[i] * scale : 0;
-    return dx;
+    this.dxBuffer = reuse(this.dxBuffer, dy.shape);
+    return dropoutGrad(dy, keep, this.p, this.dxBuffer);
   }
 
   parameters(): Parameter[] {

@@ -1,4 +1,5 @@
-// biasAdd, biasGrad, activation, activationGrad, softmaxCrossEntropy, gatherRows.
+// biasAdd, biasGrad, activation, activationGrad, dropout, dropoutGrad,
+// softmaxCrossEntropy, gatherRows.
 #include "elementwise.h"
 #include "transpose.h"
 
@@ -73,6 +74,47 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+double DropProbabilityArg(const Napi::CallbackInfo& info, size_t i) {
+  const double p = NumberArg(info, i, "p");
+  if (!(p >= 0.0 && p < 1.0))
+    Throw(info.Env(), ErrorKind::argument_range,
+          Expected("a number in [0, 1)", "p", "the number " + info[i].ToString().Utf8Value()));
+  return p;
+}
+
+// dropout(y, keep, x, p, seed, offset): y may be x; keep shares memory with neither.
+Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto y = Float32Arg(info, 0, "y");
+  auto keep = Uint8Arg(info, 1, "keep");
+  auto x = Float32Arg(info, 2, "x");
+  const double p = DropProbabilityArg(info, 3);
+  const int64_t seed = IntegerArg(info, 4, "seed", 0, 4294967295LL);
+  const int64_t offset = IntegerArg(info, 5, "offset", 0, int64_t(1) << 53);
+  ExpectLength(env, "y", y.length, x.length);
+  ExpectLength(env, "keep", keep.length, x.length);
+  ExpectSameOrDisjoint(env, "y", y, "x", x);
+  ExpectDisjoint(env, "keep", keep, "x", x);
+  ExpectDisjoint(env, "keep", keep, "y", y);
+  pk::f32_dropout_forward(y.data, keep.data, x.data, x.length, p, uint64_t(seed), uint64_t(offset));
+  return env.Undefined();
+}
+
+// dropoutGrad(dx, dy, keep, p): dx may be dy.
+Napi::Value DropoutBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto dx = Float32Arg(info, 0, "dx");
+  auto dy = Float32Arg(info, 1, "dy");
+  auto keep = Uint8Arg(info, 2, "keep");
+  const double p = DropProbabilityArg(info, 3);
+  ExpectLength(env, "dx", dx.length, keep.length);
+  ExpectLength(env, "dy", dy.length, keep.length);
+  ExpectSameOrDisjoint(env, "dx", dx, "dy", dy);
+  ExpectDisjoint(env, "dx", dx, "keep", keep);
+  pk::f32_dropout_backward(dx.data, dy.data, keep.data, keep.length, p);
+  return env.Undefined();
+}
+
 // softmaxCrossEntropy(dlogits | null, logits, labels, batch, classes) -> { loss, correct }
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -137,6 +179,8 @@ void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("biasGrad", Napi::Function::New(env, BiasGrad, "biasGrad"));
   exports.Set("activation", Napi::Function::New(env, ActivationForward, "activation"));
   exports.Set("activationGrad", Napi::Function::New(env, ActivationBackward, "activationGrad"));
+  exports.Set("dropout", Napi::Function::New(env, DropoutForward, "dropout"));
+  exports.Set("dropoutGrad", Napi::Function::New(env, DropoutBackward, "dropoutGrad"));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
 }
 

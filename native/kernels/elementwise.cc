@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "parallel.h"
+
 namespace pk {
 namespace {
 
@@ -21,7 +23,61 @@ PK_CLONES void sigmoid_grad(float* dx, const float* dy, const float* __restrict 
   for (i64 i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 }
 
+// splitmix64's finaliser: a bijection whose output bits each depend on every
+// input bit, so consecutive counters give independent-looking draws.
+inline std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Kept when the draw's top 32 bits reach round(p * 2^32): P(keep) = 1 - p to 2^-33.
+std::uint64_t drop_below(double p) {
+  return std::uint64_t(std::nearbyint(p * 4294967296.0));
+}
+
+PK_CLONES void dropout_range(float* y, std::uint8_t* __restrict keep, const float* x, i64 lo, i64 hi, float scale,
+                             std::uint64_t below, std::uint64_t key, std::uint64_t first) {
+  for (i64 i = lo; i < hi; ++i) {
+    const std::uint64_t draw = mix64(key + (first + std::uint64_t(i)) * 0x9e3779b97f4a7c15ULL) >> 32;
+    const bool kept = draw >= below;
+    keep[i] = kept;
+    y[i] = x[i] * (kept ? scale : 0.0f);
+  }
+}
+
+PK_CLONES void dropout_grad_range(float* dx, const float* dy, const std::uint8_t* __restrict keep, i64 lo, i64 hi,
+                                  float scale) {
+  for (i64 i = lo; i < hi; ++i) dx[i] = dy[i] * (keep[i] ? scale : 0.0f);
+}
+
+// Elements per thread below which one thread is faster (a hand-off costs ~1 us).
+constexpr i64 kChunkMin = 1 << 16;
+
+template <typename Fn>
+void chunked(i64 n, Fn fn) {
+  const int tasks = int(std::min<i64>(pool_threads(), std::max<i64>(1, n / kChunkMin)));
+  if (tasks == 1) return fn(i64(0), n);
+  parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
+}
+
+float dropout_scale(double p) {
+  return float(1.0 / (1.0 - p));
+}
+
 }  // namespace
+
+void f32_dropout_forward(float* y, std::uint8_t* keep, const float* x, i64 n, double p, std::uint64_t seed,
+                         std::uint64_t offset) {
+  const float scale = dropout_scale(p);
+  const std::uint64_t below = drop_below(p), key = mix64(seed ^ 0x6a09e667f3bcc909ULL);
+  chunked(n, [&](i64 lo, i64 hi) { dropout_range(y, keep, x, lo, hi, scale, below, key, offset); });
+}
+
+void f32_dropout_backward(float* dx, const float* dy, const std::uint8_t* keep, i64 n, double p) {
+  const float scale = dropout_scale(p);
+  chunked(n, [&](i64 lo, i64 hi) { dropout_grad_range(dx, dy, keep, lo, hi, scale); });
+}
 
 PK_CLONES void f32_bias_add(float* y, const float* bias, i64 rows, i64 cols) {
   for (i64 r = 0; r < rows; ++r) {

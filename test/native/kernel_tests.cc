@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "conv.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "mask.h"
 #include "parallel.h"
@@ -150,6 +151,40 @@ void test_gather_rows() {
       check(pk::f32_gather_rows(untouched.data(), src.data(), src_rows, width, rows.data(), count) == 2 && untouched == before,
             dims("gather_rows refuses row -1", count, width, 0));
     }
+}
+
+// Dropout: the same mask on any thread count (chunk edges included), a
+// stream that continues across calls, and y, dx that match the mask.
+void test_dropout() {
+  const int threads = pk::pool_threads();
+  for (i64 n : {i64(0), i64(1), i64(1000), i64(3 * 65536 + 7)}) {
+    auto x = randn(n);
+    const size_t len = static_cast<size_t>(n);
+    std::vector<float> y(len), y1(len), halves(len);
+    std::vector<std::uint8_t> keep(len), keep1(len), keep_halves(len);
+    pk::f32_dropout_forward(y.data(), keep.data(), x.data(), n, 0.3, 5, 17);
+    pk::set_pool_threads(1);
+    pk::f32_dropout_forward(y1.data(), keep1.data(), x.data(), n, 0.3, 5, 17);
+    pk::set_pool_threads(threads);
+    const i64 h = n / 2;
+    pk::f32_dropout_forward(halves.data(), keep_halves.data(), x.data(), h, 0.3, 5, 17);
+    pk::f32_dropout_forward(halves.data() + h, keep_halves.data() + h, x.data() + h, n - h, 0.3, 5, 17 + std::uint64_t(h));
+    check(y == y1 && keep == keep1 && y == halves && keep == keep_halves, dims("dropout repeats", n, threads, 0));
+    bool consistent = true;
+    i64 kept = 0;
+    auto dy = randn(n);
+    std::vector<float> dx(len);
+    pk::f32_dropout_backward(dx.data(), dy.data(), keep.data(), n, 0.3);
+    const float scale = float(1.0 / 0.7);
+    for (i64 i = 0; i < n; ++i) {
+      const size_t k = size_t(i);
+      kept += keep[k];
+      consistent &= (keep[k] == 1 && y[k] == x[k] * scale && dx[k] == dy[k] * scale) ||
+                    (keep[k] == 0 && y[k] == 0.0f && dx[k] == 0.0f);
+    }
+    check(consistent, dims("dropout y and dx follow keep", n, threads, 0));
+    if (n > 100000) check(std::fabs(double(kept) / double(n) - 0.7) < 0.01, dims("dropout keeps 1 - p", n, threads, 0));
+  }
 }
 
 // --- sparse -------------------------------------------------------------------
@@ -502,6 +537,7 @@ int main() {
     test_gemm();
     test_transpose();
     test_gather_rows();
+    test_dropout();
     test_sparse();
     test_masking();
     test_select();
