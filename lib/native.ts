@@ -115,6 +115,12 @@ export interface NativeAddon {
   /** kind: 0 relu, 1 tanh, 2 sigmoid */
   activation(y: Float32Array, x: Float32Array, kind: number): void;
   activationGrad(dx: Float32Array, dy: Float32Array, y: Float32Array, kind: number): void;
+  /** kind: 0 l2, 1 l1, 2 grid (step); returns the unscaled penalty, adds scale × its derivative to grad */
+  penalty(grad: Float32Array | null, w: Float32Array, kind: number, scale: number, step: number): number;
+  penaltyCodebook(grad: Float32Array | null, w: Float32Array, scale: number, codebook: Float64Array): number;
+  groupLasso(
+    grad: Float32Array | null, w: Float32Array, rows: number, channels: number, taps: number, byChannel: boolean, scale: number,
+  ): number;
   dropout(y: Float32Array, keep: Uint8Array, x: Float32Array, p: number, seed: number, offset: number): void;
   dropoutGrad(dx: Float32Array, dy: Float32Array, keep: Uint8Array, p: number): void;
   softmaxCrossEntropy(

@@ -2,7 +2,7 @@ import {
   ArgumentRangeError, Conv2D, Dense, Parameter, Regularizer, SGD, Tensor, gaussianBlobs, groupLasso, l1, l2, mlp, quantization,
   sparseGroupLasso, train,
 } from '../lib';
-import { rng } from './helpers';
+import { expectClose, rng } from './helpers';
 
 /** Weights away from 0 and from quantization boundaries, so finite differences see a smooth penalty. */
 function params(): Parameter[] {
@@ -44,6 +44,75 @@ describe('regularizer gradients match finite differences', () => {
   ])('%s', (_name, reg) => checkGradient(reg as Regularizer));
 });
 
+/**
+ * Plain-JavaScript penalties, value by value in the order the definitions
+ * give (the implementation before the native kernels).
+ */
+const reference = {
+  perWeight(ps: Parameter[], scale: number, value: (w: number) => number, derivative: (w: number) => number) {
+    let total = 0;
+    for (const p of ps.filter((q) => q.role === 'weight')) {
+      p.value.data.forEach((w, i) => {
+        total += value(w);
+        p.grad.data[i] += scale * derivative(w);
+      });
+    }
+    return scale * total;
+  },
+  groupLasso(ps: Parameter[], strength: number, axis: 'rows' | 'columns') {
+    let total = 0;
+    for (const p of ps.filter((q) => q.role === 'weight')) {
+      const w = p.value.data, g = p.grad.data, rows = p.shape[0], perRow = p.size / rows;
+      const channels = p.shape.length === 4 ? p.shape[1] : perRow, taps = perRow / channels;
+      const groups: number[][] = [];
+      for (let i = 0; i < p.size; i++) {
+        const r = Math.floor(i / perRow), c = Math.floor((i % perRow) / taps);
+        (groups[axis === 'rows' ? r : c] ??= []).push(i);
+      }
+      for (const group of groups) {
+        const norm = Math.sqrt(group.reduce((sq, i) => sq + w[i] ** 2, 0));
+        total += Math.sqrt(group.length) * norm;
+        if (norm > 0) for (const i of group) g[i] += (strength * Math.sqrt(group.length) / norm) * w[i];
+      }
+    }
+    return strength * total;
+  },
+};
+
+describe('native regularizers against plain-JavaScript loops', () => {
+  const book = [-0.31, -0.1, 0.02, 0.02, 0.2, 0.41];
+  const nearestIn = (b: readonly number[], w: number) => b.reduce((best, v) => (Math.abs(v - w) < Math.abs(best - w) ? v : best));
+  const nearest = (w: number) => nearestIn(book, w);
+  const bigBook = Array.from({ length: 300 }, (_, i) => Math.fround(Math.sin(i * 7.1) * 0.6)).sort((a, b) => a - b);
+  const cases: [string, Regularizer, (ps: Parameter[]) => number][] = [
+    ['l2', l2(0.3), (ps) => reference.perWeight(ps, 0.3, (w) => (w * w) / 2, (w) => w)],
+    ['l1', l1(0.2), (ps) => reference.perWeight(ps, 0.2, Math.abs, Math.sign)],
+    ['grid', quantization(0.7, { grid: 0.125 }), (ps) => reference.perWeight(ps, 0.7, (w) => (w - Math.round(w / 0.125) * 0.125) ** 2 / 2, (w) => w - Math.round(w / 0.125) * 0.125)],
+    ['codebook', quantization(0.7, { codebook: book }), (ps) => reference.perWeight(ps, 0.7, (w) => (w - nearest(w)) ** 2 / 2, (w) => w - nearest(w))],
+    ['codebook of 300 (searched, not counted)', quantization(0.7, { codebook: bigBook }), (ps) => reference.perWeight(ps, 0.7, (w) => (w - nearestIn(bigBook, w)) ** 2 / 2, (w) => w - nearestIn(bigBook, w))],
+    ['group rows', groupLasso(0.5, 'rows'), (ps) => reference.groupLasso(ps, 0.5, 'rows')],
+    ['group columns', groupLasso(0.5, 'columns'), (ps) => reference.groupLasso(ps, 0.5, 'columns')],
+  ];
+  it.each(cases)('%s on dense and convolutional weights of awkward sizes, a zero row and exact zeros', (_name, reg, ref) => {
+    const next = rng(23);
+    const layers = [new Dense(37, 13, { seed: 1 }), new Dense(3, 1, { seed: 2 }), new Conv2D([3, 7, 7], 5, 3, { seed: 3 }), new Conv2D([2, 6, 6], 1, 1, { seed: 4 })];
+    const make = () => layers.flatMap((l) => l.parameters()).map((p) => {
+      const q = new Parameter(p.name, Tensor.from(p.value.data.slice(), p.shape), p.role);
+      q.grad.data.forEach((_, i, a) => (a[i] = next() - 0.5));
+      return q;
+    });
+    const ps = make();
+    ps[0].value.data.fill(0, 0, 37);
+    ps[0].value.data[40] = 0;
+    const expected = ps.map((p) => new Parameter(p.name, Tensor.from(p.value.data.slice(), p.shape), p.role));
+    expected.forEach((q, i) => q.grad.data.set(ps[i].grad.data));
+    const penalty = reg.addGradient(ps);
+    expect(penalty).toBeCloseTo(ref(expected), 9);
+    expect(reg.penalty(ps)).toBeCloseTo(penalty, 12);
+    ps.forEach((p, i) => expectClose(p.grad.data, expected[i].grad.data, 1e-7));
+  });
+});
+
 describe('regularizer values', () => {
   const w = new Parameter('w', Tensor.from([3, 4, 0, 0, 1, 0], [2, 3]), 'weight');
   it('hand-worked penalties', () => {
@@ -52,6 +121,19 @@ describe('regularizer values', () => {
     expect(groupLasso(1, 'rows').penalty([w])).toBeCloseTo(Math.sqrt(3) * (5 + 1), 10);
     expect(groupLasso(1, 'columns').penalty([w])).toBeCloseTo(Math.sqrt(2) * (3 + Math.sqrt(17) + 0), 10);
     expect(quantization(2, { grid: 2 }).penalty([w])).toBeCloseTo(2, 10); // 3 -> 2 and 1 -> 2 are 1 away: (2/2)·(1 + 1)
+  });
+
+  it('breaks ties as documented: half up on a grid, the lower codebook entry', () => {
+    const ties = new Parameter('t', Tensor.from([0.375, -0.375, 0.25], [1, 3]), 'weight');
+    quantization(1, { grid: 0.25 }).addGradient([ties]); // 1.5 -> 2 steps, -1.5 -> -1 step, 1 step exactly
+    expect(Array.from(ties.grad.data)).toEqual([-0.125, -0.125, 0]);
+    ties.grad.data.fill(0);
+    quantization(1, { codebook: [0.5, 0, 0.75] }).addGradient([ties]); // 0.375 is nearer 0.5; 0.25 is halfway between 0 and 0.5
+    expect(Array.from(ties.grad.data)).toEqual([-0.125, -0.375, 0.25]);
+    const nan = new Parameter('n', Tensor.from([NaN, 1], [1, 2]), 'weight');
+    expect(l1(1).penalty([nan])).toBeNaN();
+    expect(groupLasso(1).addGradient([nan])).toBeNaN();
+    expect(Array.from(nan.grad.data)).toEqual([NaN, 0]); // the NaN reaches the gradient, where the optimizer refuses it
   });
 
   it('group lasso drives whole neurons to zero while training', () => {
@@ -71,6 +153,7 @@ describe('regularizer values', () => {
 
   it('rejects bad settings', () => {
     expect(() => l1(-1)).toThrow(ArgumentRangeError);
+    expect(() => l2(Infinity)).toThrow(ArgumentRangeError);
     expect(() => sparseGroupLasso(1, 1.5)).toThrow('Expected a number in [0, 1] for alpha but received the number 1.5');
     expect(() => quantization(1, { codebook: [] })).toThrow(ArgumentRangeError);
     expect(() => groupLasso(1, 'diagonal' as never)).toThrow("Expected 'rows' or 'columns' for axis but received 'diagonal'");

@@ -11,8 +11,12 @@
  * Groups: for a Dense weight [out, in], 'rows' are output neurons (incoming
  * weights) and 'columns' input neurons (outgoing weights); for a Conv2D
  * weight [O, C, K, K], 'rows' are filters and 'columns' input channels.
+ * Ties: a grid rounds half up (as Math.round); a codebook takes the lower of
+ * two equally near entries. The passes run natively and threaded
+ * (native/kernels/regularize.cc), the same on any thread count.
  */
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { native } from '../native';
 import { Parameter } from '../nn/parameter';
 import { assertInRange, describe, expected, isArrayOrTypedArray, quoted } from '../validate';
 import { assertParameters } from './optimizer';
@@ -27,37 +31,36 @@ export interface Regularizer {
 
 export type GroupAxis = 'rows' | 'columns';
 
+/** The native per-weight penalties (native/kernels/regularize.h). */
+const PENALTY = { l2: 0, l1: 1, grid: 2 } as const;
+
 const weightsOnly = (params: Parameter[]) => params.filter((p) => p.role === 'weight');
 
-/** [groups][indices] of a weight along an axis (rows: the first dimension). */
-function groupsOf(p: Parameter, axis: GroupAxis): { count: number; stride: number; size: number; at: (g: number, k: number) => number } {
+/**
+ * A weight as [rows, channels, taps] for its groups: a Dense weight [out, in]
+ * is [out, in, 1]; a Conv2D weight [O, C, K, K] is [O, C, K·K]; anything
+ * else has one channel per value of a row.
+ */
+function groupShape(p: Parameter): [number, number, number] {
   const rows = p.shape[0];
-  const perRow = p.size / rows;
-  if (axis === 'rows') return { count: rows, stride: perRow, size: perRow, at: (g, k) => g * perRow + k };
-  // columns: for [O, C, K, K] a column group is input channel c over all filters and kernel taps
+  const perRow = rows > 0 ? p.size / rows : 0;
   const channels = p.shape.length === 4 ? p.shape[1] : perRow;
-  const taps = perRow / channels;
-  return { count: channels, stride: 0, size: rows * taps, at: (g, k) => Math.floor(k / taps) * perRow + g * taps + (k % taps) };
+  return [rows, channels, channels > 0 ? perRow / channels : 0];
 }
 
 function checkStrength(strength: number): void {
-  assertInRange('strength', strength, 0, Infinity);
+  assertInRange('strength', strength, 0, Infinity, { maxExclusive: true });
 }
 
 /**
- * A penalty that is a sum over individual weights: value(w) and its
- * derivative gradient(w), times `scale`.
+ * A penalty summed over each weight's values by a native pass that returns
+ * the unscaled penalty and, for addGradient, adds `scale` times its
+ * derivative to the gradient.
  */
-function perWeight(name: string, scale: number, value: (w: number) => number, gradient: (w: number) => number): Regularizer {
+function perWeight(name: string, scale: number, pass: (grad: Float32Array | null, w: Float32Array) => number): Regularizer {
   const run = (params: Parameter[], grad: boolean) => {
     let total = 0;
-    for (const p of weightsOnly(params)) {
-      const w = p.value.data, g = p.grad.data;
-      for (let i = 0; i < w.length; i++) {
-        total += value(w[i]);
-        if (grad) g[i] += scale * gradient(w[i]);
-      }
-    }
+    for (const p of weightsOnly(params)) total += pass(grad ? p.grad.data : null, p.value.data);
     return scale * total;
   };
   return { name, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };
@@ -74,12 +77,12 @@ function checked(r: Regularizer): Regularizer {
 
 export function l2(strength: number): Regularizer {
   checkStrength(strength);
-  return checked(perWeight(`l2(${strength})`, strength, (w) => (w * w) / 2, (w) => w));
+  return checked(perWeight(`l2(${strength})`, strength, (g, w) => native.penalty(g, w, PENALTY.l2, strength, 1)));
 }
 
 export function l1(strength: number): Regularizer {
   checkStrength(strength);
-  return checked(perWeight(`l1(${strength})`, strength, Math.abs, Math.sign));
+  return checked(perWeight(`l1(${strength})`, strength, (g, w) => native.penalty(g, w, PENALTY.l1, strength, 1)));
 }
 
 export function groupLasso(strength: number, axis: GroupAxis = 'rows'): Regularizer {
@@ -88,22 +91,8 @@ export function groupLasso(strength: number, axis: GroupAxis = 'rows'): Regulari
   const run = (params: Parameter[], grad: boolean) => {
     let total = 0;
     for (const p of weightsOnly(params)) {
-      const w = p.value.data, g = p.grad.data;
-      const groups = groupsOf(p, axis);
-      const weight = Math.sqrt(groups.size);
-      for (let gi = 0; gi < groups.count; gi++) {
-        let sq = 0;
-        for (let k = 0; k < groups.size; k++) sq += w[groups.at(gi, k)] ** 2;
-        const norm = Math.sqrt(sq);
-        total += weight * norm;
-        if (grad && norm > 0) {
-          const s = (strength * weight) / norm;
-          for (let k = 0; k < groups.size; k++) {
-            const i = groups.at(gi, k);
-            g[i] += s * w[i];
-          }
-        }
-      }
+      const [rows, channels, taps] = groupShape(p);
+      total += native.groupLasso(grad ? p.grad.data : null, p.value.data, rows, channels, taps, axis === 'columns', strength);
     }
     return strength * total;
   };
@@ -128,10 +117,11 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
   if (typeof target !== 'object' || target === null || !('grid' in target || 'codebook' in target)) {
     throw new ArgumentTypeError(expected('{ grid } or { codebook }', 'target', describe(target)));
   }
-  let nearest: (w: number) => number;
+  let pass: (grad: Float32Array | null, w: Float32Array) => number;
   if ('grid' in target) {
-    assertInRange('grid', target.grid, 0, Infinity, { minExclusive: true });
-    nearest = (w) => Math.round(w / target.grid) * target.grid;
+    const step = target.grid;
+    assertInRange('grid', step, 0, Infinity, { minExclusive: true });
+    pass = (g, w) => native.penalty(g, w, PENALTY.grid, strength, step);
   } else {
     if (!isArrayOrTypedArray(target.codebook)) {
       throw new ArgumentTypeError(expected('an array of numbers', 'codebook', describe(target.codebook)));
@@ -143,15 +133,7 @@ export function quantization(strength: number, target: QuantizationTarget): Regu
     if (book.length === 0 || book.some((v) => !Number.isFinite(v))) {
       throw new ArgumentRangeError(expected('a non-empty list of finite values', 'codebook', describe(target.codebook)));
     }
-    nearest = (w) => {
-      let lo = 0, hi = book.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (book[mid] < w) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo > 0 && Math.abs(book[lo - 1] - w) <= Math.abs(book[lo] - w) ? book[lo - 1] : book[lo];
-    };
+    pass = (g, w) => native.penaltyCodebook(g, w, strength, book);
   }
-  return checked(perWeight('quantization', strength, (w) => (w - nearest(w)) ** 2 / 2, (w) => w - nearest(w)));
+  return checked(perWeight('quantization', strength, pass));
 }

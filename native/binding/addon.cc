@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pkb::InitConv(env, exports);
   pkb::InitCodec(env, exports);
   pkb::InitPlan(env, exports);
+  pkb::InitRegularize(env, exports);
   return exports;
 }
 

@@ -69,6 +69,9 @@ Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char*
 Borrowed<uint16_t> Uint16Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return TypedOf<uint16_t>(info.Env(), At(info, i), name, false, napi_uint16_array, "a Uint16Array");
 }
+Borrowed<double> Float64Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return TypedOf<double>(info.Env(), At(info, i), name, false, napi_float64_array, "a Float64Array");
+}
 Borrowed<uint32_t> Uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return TypedOf<uint32_t>(info.Env(), At(info, i), name, false, napi_uint32_array, "a Uint32Array");
 }

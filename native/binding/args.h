@@ -28,6 +28,7 @@ Borrowed<uint8_t> Uint8Arg(const Napi::CallbackInfo& info, size_t i, const char*
 Borrowed<int32_t> Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 Borrowed<uint16_t> Uint16Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 Borrowed<uint32_t> Uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+Borrowed<double> Float64Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 Borrowed<float> Float32Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);
 Borrowed<uint8_t> Uint8Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);

@@ -14,5 +14,6 @@ void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitConv(Napi::Env env, Napi::Object exports);
 void InitCodec(Napi::Env env, Napi::Object exports);
 void InitPlan(Napi::Env env, Napi::Object exports);
+void InitRegularize(Napi::Env env, Napi::Object exports);
 
 }  // namespace pkb

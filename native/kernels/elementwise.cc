@@ -51,16 +51,6 @@ PK_CLONES void dropout_grad_range(float* dx, const float* dy, const std::uint8_t
   for (i64 i = lo; i < hi; ++i) dx[i] = dy[i] * (keep[i] ? scale : 0.0f);
 }
 
-// Elements per thread below which one thread is faster (a hand-off costs ~1 us).
-constexpr i64 kChunkMin = 1 << 16;
-
-template <typename Fn>
-void chunked(i64 n, Fn fn) {
-  const int tasks = int(std::min<i64>(pool_threads(), std::max<i64>(1, n / kChunkMin)));
-  if (tasks == 1) return fn(i64(0), n);
-  parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
-}
-
 float dropout_scale(double p) {
   return float(1.0 / (1.0 - p));
 }
@@ -71,12 +61,12 @@ void f32_dropout_forward(float* y, std::uint8_t* keep, const float* x, i64 n, do
                          std::uint64_t offset) {
   const float scale = dropout_scale(p);
   const std::uint64_t below = drop_below(p), key = mix64(seed ^ 0x6a09e667f3bcc909ULL);
-  chunked(n, [&](i64 lo, i64 hi) { dropout_range(y, keep, x, lo, hi, scale, below, key, offset); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { dropout_range(y, keep, x, lo, hi, scale, below, key, offset); });
 }
 
 void f32_dropout_backward(float* dx, const float* dy, const std::uint8_t* keep, i64 n, double p) {
   const float scale = dropout_scale(p);
-  chunked(n, [&](i64 lo, i64 hi) { dropout_grad_range(dx, dy, keep, lo, hi, scale); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { dropout_grad_range(dx, dy, keep, lo, hi, scale); });
 }
 
 PK_CLONES void f32_bias_add(float* y, const float* bias, i64 rows, i64 cols) {

@@ -10,15 +10,6 @@
 namespace pk {
 namespace {
 
-// Elements per thread below which one thread is faster (a hand-off costs ~1 us).
-constexpr i64 kChunkMin = 1 << 16;
-
-template <typename Fn>
-void chunked(i64 n, Fn fn) {
-  int tasks = int(std::min<i64>(pool_threads(), std::max<i64>(1, n / kChunkMin)));
-  parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
-}
-
 PK_CLONES
 void apply_mask_range(float* __restrict w, const std::uint8_t* __restrict mask, i64 lo, i64 hi) {
   for (i64 i = lo; i < hi; ++i) w[i] = mask[i] ? w[i] : 0.0f;
@@ -90,30 +81,19 @@ void scale_range(float* __restrict x, i64 lo, i64 hi, float s) {
 }  // namespace
 
 void f32_adam_masked(float* w, float* m, float* v, const float* grad, const std::uint8_t* mask, i64 n, AdamParams p) {
-  chunked(n, [&](i64 lo, i64 hi) { adam_range(w, m, v, grad, mask, lo, hi, p); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { adam_range(w, m, v, grad, mask, lo, hi, p); });
 }
 
 double f32_sum_squares(const float* x, i64 n) {
-  // Fixed blocks summed in block order: the threads only change who sums a block.
-  constexpr i64 kBlock = 1 << 14;
-  const i64 blocks = (n + kBlock - 1) / kBlock;
-  if (blocks <= 1) return sum_squares(x, n);
-  std::vector<double> partial(std::size_t(blocks), 0.0);
-  chunked(n, [&](i64 lo, i64 hi) {
-    for (i64 b = (lo + kBlock - 1) / kBlock; b * kBlock < hi; ++b)
-      partial[std::size_t(b)] = sum_squares(x + b * kBlock, std::min(kBlock, n - b * kBlock));
-  });
-  double total = 0.0;
-  for (double p : partial) total += p;
-  return total;
+  return parallel_block_sum(n, 1 << 14, [&](i64 lo, i64 hi) { return sum_squares(x + lo, hi - lo); });
 }
 
 void f32_scale(float* x, i64 n, float s) {
-  chunked(n, [&](i64 lo, i64 hi) { scale_range(x, lo, hi, s); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { scale_range(x, lo, hi, s); });
 }
 
 void f32_apply_mask(float* w, const std::uint8_t* mask, i64 n) {
-  chunked(n, [&](i64 lo, i64 hi) { apply_mask_range(w, mask, lo, hi); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { apply_mask_range(w, mask, lo, hi); });
 }
 
 i64 u8_count_zeros(const std::uint8_t* mask, i64 n) {
@@ -135,7 +115,7 @@ i64 u8_mask_and(std::uint8_t* dst, const std::uint8_t* src, i64 n) {
 void f32_sgd_masked(float* w, float* velocity, const float* grad, const std::uint8_t* mask, i64 n,
                     SgdParams p) {
   if (p.momentum == 0.0f) velocity = nullptr;
-  chunked(n, [&](i64 lo, i64 hi) { sgd_range(w, velocity, grad, mask, lo, hi, p); });
+  parallel_ranges(n, [&](i64 lo, i64 hi) { sgd_range(w, velocity, grad, mask, lo, hi, p); });
 }
 
 }  // namespace pk

@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "mask.h"
 #include "parallel.h"
+#include "regularize.h"
 #include "select.h"
 #include "spmm.h"
 #include "transpose.h"
@@ -184,6 +185,80 @@ void test_dropout() {
     }
     check(consistent, dims("dropout y and dx follow keep", n, threads, 0));
     if (n > 100000) check(std::fabs(double(kept) / double(n) - 0.7) < 0.01, dims("dropout keeps 1 - p", n, threads, 0));
+  }
+}
+
+// Regularizers against plain loops in long double, across block edges, with
+// the same bits on any thread count.
+void test_regularize() {
+  const int threads = pk::pool_threads();
+  std::vector<double> small_book = {-0.5, -0.1, 0.0, 0.3, 0.3, 0.9}, big_book(300);
+  for (size_t j = 0; j < big_book.size(); ++j) big_book[j] = std::sin(double(j) * 7.1) * 0.6;
+  std::sort(big_book.begin(), big_book.end());
+  auto nearest = [](const std::vector<double>& b, double x) {
+    double q = b[0];
+    for (double v : b)
+      if (std::fabs(v - x) < std::fabs(q - x)) q = v;
+    return q;
+  };
+  for (i64 n : {i64(1), i64(31), i64(513), i64((1 << 14) * 5 + 3)}) {
+    auto w = randn(n);
+    for (int kind = 0; kind < 5; ++kind) {
+      auto slope = [&](double x) -> double {
+        switch (kind) {
+          case 0: return x;
+          case 1: return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+          case 2: return x - std::floor(x / 0.25 + 0.5) * 0.25;
+          case 3: return x - nearest(small_book, x);
+          default: return x - nearest(big_book, x);
+        }
+      };
+      long double want = 0;
+      std::vector<float> grad_want(static_cast<size_t>(n));
+      auto grad = randn(n);
+      for (i64 i = 0; i < n; ++i) {
+        const double x = w[size_t(i)], d = slope(x);
+        want += kind == 0 ? x * x / 2 : kind == 1 ? std::fabs(x) : d * d / 2;
+        grad_want[size_t(i)] = float(double(grad[size_t(i)]) + 0.3 * d);
+      }
+      auto run = [&](float* g) {
+        if (kind < 3) return pk::f32_penalty(g, w.data(), n, pk::Penalty(kind), 0.3, 0.25);
+        const auto& book = kind == 3 ? small_book : big_book;
+        return pk::f32_penalty_codebook(g, w.data(), n, 0.3, book.data(), i64(book.size()));
+      };
+      const double got = run(grad.data());
+      pk::set_pool_threads(1);
+      const double got1 = run(nullptr);
+      pk::set_pool_threads(threads);
+      const std::string tag = dims(("penalty kind " + std::to_string(kind)).c_str(), n, threads, 0);
+      check(std::fabs(double(got - want)) <= 1e-12 * (1 + std::fabs(double(want))) && got == got1, tag);
+      bool close_grads = true;
+      for (i64 i = 0; i < n; ++i)
+        close_grads &= std::fabs(grad[size_t(i)] - grad_want[size_t(i)]) <= 1e-6f * (1 + std::fabs(grad_want[size_t(i)]));
+      check(close_grads, tag + " gradient");
+    }
+  }
+  // Group lasso on a [4, 3, 2] weight whose second row is zero: rows and channels.
+  const i64 rows = 4, channels = 3, taps = 2;
+  auto w = randn(rows * channels * taps);
+  for (i64 i = 6; i < 12; ++i) w[size_t(i)] = 0.0f;
+  for (bool by_channel : {false, true}) {
+    const i64 groups = by_channel ? channels : rows;
+    std::vector<long double> sq(size_t(groups), 0);
+    auto group_of = [&](i64 i) { return by_channel ? (i % (channels * taps)) / taps : i / (channels * taps); };
+    for (i64 i = 0; i < rows * channels * taps; ++i) sq[size_t(group_of(i))] += (long double)w[size_t(i)] * w[size_t(i)];
+    const double root = std::sqrt(double(by_channel ? rows * taps : channels * taps));
+    long double want = 0;
+    for (auto s : sq) want += root * std::sqrt(double(s));
+    std::vector<float> grad(w.size(), 0.0f);
+    const double got = pk::f32_group_lasso(grad.data(), w.data(), rows, channels, taps, by_channel, 0.5);
+    bool ok = std::fabs(double(got - want)) < 1e-12;
+    for (i64 i = 0; i < rows * channels * taps; ++i) {
+      const double norm = std::sqrt(double(sq[size_t(group_of(i))]));
+      const float expect = norm > 0 ? float(0.5 * root / norm * w[size_t(i)]) : 0.0f;
+      ok &= std::fabs(grad[size_t(i)] - expect) <= 1e-6f;
+    }
+    check(ok, by_channel ? "group lasso by channel" : "group lasso by row");
   }
 }
 
@@ -538,6 +613,7 @@ int main() {
     test_transpose();
     test_gather_rows();
     test_dropout();
+    test_regularize();
     test_sparse();
     test_masking();
     test_select();
