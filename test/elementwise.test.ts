@@ -119,12 +119,16 @@ describe('dropout against a BigInt model of its generator', () => {
     for (const [p, seed, offset] of [[0.5, 0, 0], [0.1, 7, 12345], [0.9, 2 ** 32 - 1, 2 ** 40 + 3], [0, 3, 0]] as const) {
       const x = randomTensor([3, 337], next);
       x.data[5] = NaN;
+      x.data[6] = -Infinity;
       const keep = new Uint8Array(x.size);
       const y = dropout(x, keep, p, seed, offset);
       expect(keep).toEqual(referenceKeep(x.size, p, seed, offset));
-      const scale = Math.fround(1 / (1 - p));
-      y.data.forEach((v, i) => expect(v).toBe(i === 5 ? NaN : Math.fround(x.data[i] * (keep[i] ? scale : 0))));
+      // A multiply, as in PyTorch: a dropped NaN or infinity is NaN, not 0.
+      const scale = 1 / (1 - p);
+      y.data.forEach((v, i) => expect(v).toBe(Math.fround(x.data[i] * (keep[i] ? scale : 0))));
+      expect(y.data[6]).toBe(keep[6] ? -Infinity : NaN);
       const dy = randomTensor([3, 337], next);
+      dy.data[7] = Infinity;
       const dx = dropoutGrad(dy, keep, p);
       dx.data.forEach((v, i) => expect(v).toBe(Math.fround(dy.data[i] * (keep[i] ? scale : 0))));
     }

@@ -1,5 +1,5 @@
 import {
-  Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, gaussianBlobs, initialize, meanSquaredError, mlp,
+  Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, dropout, gaussianBlobs, initialize, meanSquaredError, mlp,
   Activation, ArgumentRangeError, parseCheckpoint, serializeCheckpoint,
 } from '../lib';
 import { randomTensor, rng } from './helpers';
@@ -29,6 +29,31 @@ describe('Dropout', () => {
     expect(a[1]).not.toEqual(a[0]);
     expect(masks(10)[0]).not.toEqual(a[0]);
     expect(() => new Dropout(0.5, { seed: -1 })).toThrow(ArgumentRangeError);
+  });
+
+  it('continues one stream across batches of changing shape: batch k draws from the elements drawn before it', () => {
+    const d = new Dropout(0.4, { seed: 3 });
+    const x1 = Tensor.from(new Array(60).fill(1), [6, 10]), x2 = Tensor.from(new Array(35).fill(1), [5, 7]);
+    const first = Array.from(d.forward(x1, 'train').data);
+    const second = d.forward(x2, 'train');
+    expect(second.shape).toEqual([5, 7]);
+    const keep = new Uint8Array(35);
+    expect(Array.from(second.data)).toEqual(Array.from(dropout(x2, keep, 0.4, 3, 60).data));
+    expect(first).toEqual(Array.from(dropout(x1, new Uint8Array(60), 0.4, 3, 0).data));
+    expect(Array.from(d.backward(x2).data)).toEqual(Array.from(second.data));
+    expect(() => d.backward(x1)).toThrow('Expected shape [5, 7] for dy of dropout0.4 but received shape [6, 10]');
+  });
+
+  it('passes everything through at p = 0 and refuses a backward before a training forward', () => {
+    const x = Tensor.from([1, -2, 3, 4], [2, 2]);
+    const d0 = new Dropout(0);
+    expect(d0.forward(x, 'train')).toBe(x);
+    expect(d0.backward(x)).toBe(x);
+    const d = new Dropout(0.5);
+    expect(() => d.backward(x)).toThrow('dropout0.5: backward() called before a forward() in train mode');
+    d.forward(x, 'train');
+    d.forward(x, 'eval');
+    expect(() => d.backward(x)).toThrow('before a forward() in train mode');
   });
 
   it('round-trips through a checkpoint spec', () => {

@@ -1,6 +1,6 @@
 import {
   ArgumentRangeError, Conv2D, Dense, Parameter, Regularizer, SGD, Tensor, gaussianBlobs, groupLasso, l1, l2, mlp, quantization,
-  sparseGroupLasso, train,
+  info, setThreads, sparseGroupLasso, train,
 } from '../lib';
 import { expectClose, rng } from './helpers';
 
@@ -113,6 +113,34 @@ describe('native regularizers against plain-JavaScript loops', () => {
   });
 });
 
+describe('regularizers on large weights', () => {
+  it('give the same bits on one thread and on two', () => {
+    const threads = info().threads;
+    const next = rng(5);
+    const w = new Parameter('w', Tensor.from(Float32Array.from({ length: (1 << 14) * 17 + 3 }, () => next() - 0.5), [(1 << 14) * 17 + 3, 1]), 'weight');
+    const run = (reg: Regularizer) => {
+      w.grad.data.fill(0);
+      return [reg.addGradient([w]), Array.from(w.grad.data)] as const;
+    };
+    for (const reg of [l2(0.3), l1(0.2), quantization(0.5, { grid: 0.1 }), quantization(0.5, { codebook: [-0.2, 0, 0.3] })]) {
+      try {
+        setThreads(1);
+        const one = run(reg);
+        setThreads(2);
+        expect(run(reg)).toEqual(one);
+      } finally {
+        setThreads(threads);
+      }
+    }
+  });
+
+  it('handle an empty weight whose shape names 2^31 - 1 groups without allocating them', () => {
+    const empty = new Parameter('e', Tensor.zeros([2 ** 31 - 1, 0]), 'weight');
+    expect(groupLasso(1, 'rows').addGradient([empty])).toBe(0);
+    expect(groupLasso(1, 'columns').penalty([new Parameter('f', Tensor.zeros([0, 2 ** 31 - 1]), 'weight')])).toBe(0);
+  });
+});
+
 describe('regularizer values', () => {
   const w = new Parameter('w', Tensor.from([3, 4, 0, 0, 1, 0], [2, 3]), 'weight');
   it('hand-worked penalties', () => {
@@ -130,6 +158,12 @@ describe('regularizer values', () => {
     ties.grad.data.fill(0);
     quantization(1, { codebook: [0.5, 0, 0.75] }).addGradient([ties]); // 0.375 is nearer 0.5; 0.25 is halfway between 0 and 0.5
     expect(Array.from(ties.grad.data)).toEqual([-0.125, -0.375, 0.25]);
+    // v = w / step just below one half, where floor(v + 0.5) would round up.
+    const w = Math.fround(0.334), step = w / 0.49999999999999994;
+    expect(w / step).toBe(0.49999999999999994);
+    const near = new Parameter('h', Tensor.from([w], [1, 1]), 'weight');
+    quantization(1, { grid: step }).addGradient([near]);
+    expect(near.grad.data[0]).toBe(w); // rounds to 0 steps, as Math.round
     const nan = new Parameter('n', Tensor.from([NaN, 1], [1, 2]), 'weight');
     expect(l1(1).penalty([nan])).toBeNaN();
     expect(groupLasso(1).addGradient([nan])).toBeNaN();

@@ -33,39 +33,40 @@ inline std::uint64_t mix64(std::uint64_t z) {
 
 // Kept when the draw's top 32 bits reach round(p * 2^32): P(keep) = 1 - p to 2^-33.
 std::uint64_t drop_below(double p) {
-  return std::uint64_t(std::nearbyint(p * 4294967296.0));
+  return std::uint64_t(std::floor(p * 4294967296.0 + 0.5));  // exact: p * 2^32 < 2^32
 }
 
-PK_CLONES void dropout_range(float* y, std::uint8_t* __restrict keep, const float* x, i64 lo, i64 hi, float scale,
+PK_CLONES void dropout_range(float* y, std::uint8_t* __restrict keep, const float* x, i64 lo, i64 hi, double scale,
                              std::uint64_t below, std::uint64_t key, std::uint64_t first) {
   for (i64 i = lo; i < hi; ++i) {
     const std::uint64_t draw = mix64(key + (first + std::uint64_t(i)) * 0x9e3779b97f4a7c15ULL) >> 32;
     const bool kept = draw >= below;
     keep[i] = kept;
-    y[i] = x[i] * (kept ? scale : 0.0f);
+    y[i] = float(double(x[i]) * (kept ? scale : 0.0));
   }
 }
 
 PK_CLONES void dropout_grad_range(float* dx, const float* dy, const std::uint8_t* __restrict keep, i64 lo, i64 hi,
-                                  float scale) {
-  for (i64 i = lo; i < hi; ++i) dx[i] = dy[i] * (keep[i] ? scale : 0.0f);
+                                  double scale) {
+  for (i64 i = lo; i < hi; ++i) dx[i] = float(double(dy[i]) * (keep[i] ? scale : 0.0));
 }
 
-float dropout_scale(double p) {
-  return float(1.0 / (1.0 - p));
+// Applied in double and rounded once, as x * (1 / (1 - p)) in JavaScript.
+double dropout_scale(double p) {
+  return 1.0 / (1.0 - p);
 }
 
 }  // namespace
 
 void f32_dropout_forward(float* y, std::uint8_t* keep, const float* x, i64 n, double p, std::uint64_t seed,
                          std::uint64_t offset) {
-  const float scale = dropout_scale(p);
+  const double scale = dropout_scale(p);
   const std::uint64_t below = drop_below(p), key = mix64(seed ^ 0x6a09e667f3bcc909ULL);
   parallel_ranges(n, [&](i64 lo, i64 hi) { dropout_range(y, keep, x, lo, hi, scale, below, key, offset); });
 }
 
 void f32_dropout_backward(float* dx, const float* dy, const std::uint8_t* keep, i64 n, double p) {
-  const float scale = dropout_scale(p);
+  const double scale = dropout_scale(p);
   parallel_ranges(n, [&](i64 lo, i64 hi) { dropout_grad_range(dx, dy, keep, lo, hi, scale); });
 }
 

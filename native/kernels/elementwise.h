@@ -21,12 +21,13 @@ void f32_activation_backward(float* dx, const float* dy, const float* y, i64 n, 
 // Inverted dropout with a counter-based generator: element i is kept when
 // the 64-bit hash of (seed, offset + i) puts it above p, so a mask depends
 // only on the seed and the element's position in the layer's stream, never
-// on the thread count. y = x * keep / (1 - p) (NaN in x stays NaN, as in
-// PyTorch); keep receives 1 or 0. y may be x (in place). Requires 0 <= p < 1.
+// on the thread count. y = x * keep / (1 - p), a multiply as in PyTorch: a
+// dropped NaN or infinity gives NaN, not 0. keep receives 1 or 0. y may be
+// x (in place). Requires 0 <= p < 1.
 void f32_dropout_forward(float* y, std::uint8_t* keep, const float* x, i64 n, double p, std::uint64_t seed,
                          std::uint64_t offset);
-// dx = dy * keep / (1 - p), keep as written by the forward (nonzero keeps);
-// dx may be dy.
+// dx = dy * keep / (1 - p), keep as written by the forward (nonzero keeps;
+// a dropped NaN or infinity in dy gives NaN); dx may be dy.
 void f32_dropout_backward(float* dx, const float* dy, const std::uint8_t* keep, i64 n, double p);
 
 // Mean cross-entropy of softmax(logits) against integer labels, computed

@@ -77,7 +77,10 @@ struct L1 {
 struct Grid {
   double step;
   PK_INLINE double operator()(double x, double& d) const {
-    d = x - std::floor(x / step + 0.5) * step;  // half up, as Math.round
+    // Half up, as Math.round: floor(v + 0.5) would round 0.49999999999999994
+    // up, while v - floor(v) is exact.
+    const double v = x / step, below = std::floor(v);
+    d = x - (below + (v - below >= 0.5 ? 1.0 : 0.0)) * step;
     return d * d / 2;
   }
 };
@@ -177,6 +180,8 @@ double f32_penalty_codebook(float* grad, const float* w, i64 n, double scale, co
 
 double f32_group_lasso(float* grad, const float* w, i64 rows, i64 channels, i64 taps, bool by_channel, double scale) {
   const i64 per_row = channels * taps;
+  // An empty weight has no groups (and its shape may name billions of them).
+  if (rows * per_row == 0) return 0.0;
   const i64 groups = by_channel ? channels : rows;
   const double root_size = std::sqrt(double(by_channel ? rows * taps : per_row));
   // Squares per group, rows streamed in memory order either way.

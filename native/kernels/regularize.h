@@ -12,7 +12,7 @@ namespace pk {
 enum class Penalty {
   l2 = 0,    // w^2 / 2,        derivative w
   l1 = 1,    // |w|,            derivative sign(w) (0 at 0)
-  grid = 2,  // (w - q)^2 / 2,  derivative w - q; q = floor(w / step + 0.5) * step
+  grid = 2,  // (w - q)^2 / 2,  derivative w - q; q = the multiple of step nearest w, half up
 };
 
 double f32_penalty(float* grad, const float* w, i64 n, Penalty kind, double scale, double step);
@@ -24,7 +24,8 @@ double f32_penalty_codebook(float* grad, const float* w, i64 n, double scale, co
 // Group lasso over w viewed as [rows, channels, taps]: one group per row
 // (by_channel false) or per channel, across every row and tap (by_channel
 // true). Returns sum over groups of sqrt(group size) * ||w_g||; the gradient
-// adds scale * sqrt(size) * w / ||w_g|| (nothing for an all-zero group).
+// adds scale * sqrt(size) * w / ||w_g|| (nothing for an all-zero group; a
+// NaN weight makes its own gradient NaN). An empty w has no groups.
 double f32_group_lasso(float* grad, const float* w, i64 rows, i64 channels, i64 taps, bool by_channel, double scale);
 
 }  // namespace pk

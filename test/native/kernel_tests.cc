@@ -176,11 +176,11 @@ void test_dropout() {
     auto dy = randn(n);
     std::vector<float> dx(len);
     pk::f32_dropout_backward(dx.data(), dy.data(), keep.data(), n, 0.3);
-    const float scale = float(1.0 / 0.7);
+    const double scale = 1.0 / 0.7;
     for (i64 i = 0; i < n; ++i) {
       const size_t k = size_t(i);
       kept += keep[k];
-      consistent &= (keep[k] == 1 && y[k] == x[k] * scale && dx[k] == dy[k] * scale) ||
+      consistent &= (keep[k] == 1 && y[k] == float(double(x[k]) * scale) && dx[k] == float(double(dy[k]) * scale)) ||
                     (keep[k] == 0 && y[k] == 0.0f && dx[k] == 0.0f);
     }
     check(consistent, dims("dropout y and dx follow keep", n, threads, 0));
@@ -201,14 +201,18 @@ void test_regularize() {
       if (std::fabs(v - x) < std::fabs(q - x)) q = v;
     return q;
   };
-  for (i64 n : {i64(1), i64(31), i64(513), i64((1 << 14) * 5 + 3)}) {
+  // The largest size splits over threads (at least 64K values each) unevenly across 16K blocks.
+  for (i64 n : {i64(1), i64(31), i64(513), i64((1 << 14) * 5 + 3), i64((1 << 14) * 17 + 3)}) {
     auto w = randn(n);
     for (int kind = 0; kind < 5; ++kind) {
       auto slope = [&](double x) -> double {
         switch (kind) {
           case 0: return x;
           case 1: return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
-          case 2: return x - std::floor(x / 0.25 + 0.5) * 0.25;
+          case 2: {  // Math.round: half up
+            const double v = x / 0.25, r = std::floor(v);
+            return x - (v - r >= 0.5 ? r + 1 : r) * 0.25;
+          }
           case 3: return x - nearest(small_book, x);
           default: return x - nearest(big_book, x);
         }
@@ -260,6 +264,10 @@ void test_regularize() {
     }
     check(ok, by_channel ? "group lasso by channel" : "group lasso by row");
   }
+  // An empty weight whose shape names 2^31 - 1 groups: nothing to allocate.
+  check(pk::f32_group_lasso(nullptr, nullptr, 2147483647, 0, 1, false, 1.0) == 0.0 &&
+            pk::f32_group_lasso(nullptr, nullptr, 0, 2147483647, 1, true, 1.0) == 0.0,
+        "group lasso of an empty weight");
 }
 
 // --- sparse -------------------------------------------------------------------
