@@ -173,6 +173,25 @@ void f32_col2im(float* image, const float* cols, const ConvShape& s) {
   f32_col2im__portable(image, cols, s);
 }
 
+namespace {
+
+// A bias gradient's row sum in 32 float lanes folded in a fixed order: it
+// vectorises, where one float chain waited on every add (1.5M adds a batch
+// for LeNet-5's first layer).
+PK_CLONES float row_sum(const float* __restrict x, i64 n) {
+  constexpr int kLanes = 32;
+  float lane[kLanes] = {};
+  i64 i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lane[j] += x[i + j];
+  for (int j = 0; i + j < n; ++j) lane[j] += x[i + j];
+  for (int width = kLanes / 2; width >= 1; width /= 2)
+    for (int j = 0; j < width; ++j) lane[j] += lane[j + width];
+  return lane[0];
+}
+
+}  // namespace
+
 // Runs fn(b) for the samples [0, n), spread over the pool in contiguous
 // ranges (task t always gets the same range for the same thread count).
 template <typename Fn>
@@ -223,11 +242,7 @@ void f32_conv2d_backward(float* dw, float* db, float* dx, const float* dy, const
       f32_im2col(cols.data(), x + b * image, s);
       // dw (O, patch) += dy_b (O, OHW) . cols^T (OHW, patch)
       f32_gemm_serial(gemm_packed(dwt, dyb, cols.data(), false, true, s.out_channels, patch, ohw, 1.0f, 1.0f));
-      for (i64 o = 0; o < s.out_channels; ++o) {
-        float sum = 0.0f;
-        for (i64 i = 0; i < ohw; ++i) sum += dyb[o * ohw + i];
-        dbt[o] += sum;
-      }
+      for (i64 o = 0; o < s.out_channels; ++o) dbt[o] += row_sum(dyb + o * ohw, ohw);
       if (dx) {
         // dcols (patch, OHW) = w^T (patch, O) . dy_b (O, OHW)
         f32_gemm_serial(gemm_packed(dcols.data(), w, dyb, true, false, patch, ohw, s.out_channels, 1.0f, 0.0f));
