@@ -1,5 +1,5 @@
 import {
-  Activation, Dense, Dropout, InferencePlan, info, sparseKernelMaxBatchFor, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
+  Activation, Dense, Dropout, Flatten, InferencePlan, info, sparseKernelMaxBatchFor, NonFiniteError, SGD, Sequential, ShapeError, Tensor, gaussianBlobs, lenet300100, loadMnist, magnitudeThreshold,
   mlp, train,
 } from '../lib';
 import { expectGradientsMatch, randomTensor, rng } from './helpers';
@@ -142,6 +142,17 @@ describe('models', () => {
       let h = x2;
       for (const l of model.layers) h = l.forward(h, 'eval');
       expect(Array.from(second.data)).toEqual(Array.from(h.data));
+    }
+  });
+
+  it('evaluation of a model that passes its input through returns a copy at every batch size', () => {
+    const model = new Sequential([new Flatten(), new Dropout(0.5)]);
+    for (const batch of [1, 3, 70_000]) {
+      const x = Tensor.from(Float32Array.from({ length: batch * 64 }, (_, i) => i % 7), [batch, 4, 4, 4]);
+      const y = model.logits(x);
+      expect(y.data.buffer).not.toBe(x.data.buffer);
+      expect(y.shape).toEqual([batch, 64]);
+      expect(y.data).toEqual(x.data);
     }
   });
 

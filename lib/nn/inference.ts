@@ -63,6 +63,14 @@ function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
       throw new ArgumentTypeError(`layer '${l.name}' (${l.spec().type}) cannot be compiled for inference`);
     }
   }
+  // The plan learns its input size from its first step.
+  if (steps.length === 0 || steps[0].op === 'activation') {
+    const first = model.layers.find((l) => !(l instanceof Flatten || l instanceof Dropout));
+    throw new ArgumentTypeError(expected(
+      'a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size)', 'model',
+      first === undefined ? 'only pass-through layers' : `layer '${first.name}' (${first.spec().type}) first`,
+    ));
+  }
   return steps;
 }
 

@@ -85,8 +85,10 @@ export class Sequential {
     let h = x;
     for (let i = 0; i < last; i++) h = this.layers[i].forward(h, inner);
     const out = this.layers[last].forward(h, mode);
-    // A last layer that passes its input through (Flatten, Dropout) must not hand out a reused buffer.
-    const passedThrough = mode === 'eval' && out.data.buffer === h.data.buffer && h.data.buffer !== x.data.buffer;
+    // Evaluation hands out memory of its own: never a reused buffer a last
+    // pass-through layer (Flatten, Dropout) returns, nor the caller's input
+    // when every layer passes it through (as above one chunk, which copies).
+    const passedThrough = mode === 'eval' && out.data.buffer === h.data.buffer;
     return passedThrough ? out.clone() : out;
   }
 
