@@ -34,12 +34,18 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &fn;
       tasks_ = tasks;
-      next_.store(0);
+      next_.store(1);  // task 0 is the caller's (below)
       helpers_ = wanted - 1;
       pending_.store(tasks);
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
+    // The caller always runs task 0 and the helpers claim the rest, so a
+    // given range of a call lands on the same core call after call, its data
+    // still in that core's cache (batch-1 inference re-reads each weight
+    // half from its own L2). The caller then takes any task no helper has
+    // claimed yet: a descheduled helper never holds a call up.
+    run_task(0);
     work();
     // Wait for tasks other threads took (they finish in microseconds), then
     // retire the job once no helper is inside work(): a helper that woke late
@@ -68,18 +74,19 @@ class Pool {
     }
   }
 
-  void work() {
-    const std::function<void(int)>* fn = job_;
-    int tasks = tasks_;
-    for (int t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1)) {
-      try {
-        (*fn)(t);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+  void run_task(int t) {
+    try {
+      (*job_)(t);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
     }
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+  void work() {
+    const int tasks = tasks_;
+    for (int t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1)) run_task(t);
   }
 
   void loop(int id, unsigned long long seen) {
