@@ -14,6 +14,9 @@
 namespace pk {
 namespace {
 
+// Set while this thread runs a task of the pool.
+thread_local bool in_task = false;
+
 class Pool {
  public:
   explicit Pool(int threads) : threads_(std::max(1, threads)) {}
@@ -23,8 +26,14 @@ class Pool {
 
   void run(int tasks, const std::function<void(int)>& fn) {
     int wanted = std::min(tasks, threads_.load());
+    // A parallel_for inside a task runs serially: its thread may hold busy_
+    // already, and locking a std::mutex twice is undefined.
+    if (wanted <= 1 || in_task) {
+      for (int t = 0; t < tasks; ++t) fn(t);
+      return;
+    }
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (wanted <= 1 || !busy.owns_lock()) {
+    if (!busy.owns_lock()) {
       for (int t = 0; t < tasks; ++t) fn(t);
       return;
     }
@@ -40,11 +49,11 @@ class Pool {
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    // The caller always runs task 0 and the helpers claim the rest, so a
-    // given range of a call lands on the same core call after call, its data
-    // still in that core's cache (batch-1 inference re-reads each weight
-    // half from its own L2). The caller then takes any task no helper has
-    // claimed yet: a descheduled helper never holds a call up.
+    // The caller always runs task 0 and the helpers claim the rest, so the
+    // first range of a call stays on the calling thread call after call, its
+    // data in that thread's cache (batch-1 inference re-reads its weight
+    // half). The caller then takes any task no helper has claimed yet: a
+    // descheduled helper never holds a call up.
     run_task(0);
     work();
     // Wait for tasks other threads took (they finish in microseconds), then
@@ -75,12 +84,14 @@ class Pool {
   }
 
   void run_task(int t) {
+    in_task = true;
     try {
       (*job_)(t);
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex_);
       if (!error_) error_ = std::current_exception();
     }
+    in_task = false;
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 

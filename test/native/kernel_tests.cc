@@ -2,6 +2,9 @@
 // inputs of awkward sizes. Run by `npm test` (scripts/run-native-tests.js).
 // Prints one line per failure and a closing "N passed, N failed" line.
 #include <algorithm>
+#include <thread>
+#include <stdexcept>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -597,6 +600,38 @@ void test_pool() {
 // the two differ, so the result tells which clone the loader picked.
 PK_CLONES float clone_probe(float a, float b, float c) { return a * b + c; }
 
+// The pool: every task exactly once with more tasks than threads, a throw
+// from the caller's own task 0 rethrown only after every task ran, and a
+// parallel_for inside a task run serially on that thread.
+void test_thread_pool() {
+  const int threads = pk::pool_threads();
+  for (int tasks : {1, 2, 3, 7, 13}) {
+    std::vector<std::atomic<int>> runs(static_cast<size_t>(tasks));
+    for (auto& r : runs) r = 0;
+    pk::parallel_for(tasks, [&](int t) { runs[size_t(t)]++; });
+    bool once = true;
+    for (auto& r : runs) once &= r == 1;
+    check(once, "pool runs each of " + std::to_string(tasks) + " tasks once");
+  }
+  std::atomic<int> ran{0};
+  bool rethrown = false;
+  try {
+    pk::parallel_for(5, [&](int t) {
+      ran++;
+      if (t == 0) throw std::runtime_error("task 0");
+    });
+  } catch (const std::runtime_error&) {
+    rethrown = true;
+  }
+  check(rethrown && ran == 5, "pool rethrows task 0's error after all 5 tasks ran");
+  std::atomic<int> inner{0};
+  pk::parallel_for(threads, [&](int) {
+    const auto outer = std::this_thread::get_id();
+    pk::parallel_for(4, [&](int) { inner += std::this_thread::get_id() == outer; });
+  });
+  check(inner == 4 * threads, "pool runs a nested parallel_for serially");
+}
+
 void test_clone_dispatch() {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 12
   __builtin_cpu_init();
@@ -614,6 +649,7 @@ int main() {
   std::printf("prunekit kernel tests: backend %s, kernel set %s, simd %s, %d threads\n", pk::backend().name,
               pk::blas_kernel_set().c_str(), pk::simd_name(pk::backend().simd), pk::pool_threads());
   test_clone_dispatch();
+  test_thread_pool();
   test_sum_squares();
   for (int threads : {1, pk::pool_threads()}) {
     pk::set_pool_threads(threads);
