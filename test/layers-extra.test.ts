@@ -1,6 +1,6 @@
 import {
   Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, dropout, gaussianBlobs, initialize, meanSquaredError, mlp,
-  Activation, ArgumentRangeError, parseCheckpoint, serializeCheckpoint,
+  Activation, ArgumentRangeError, layerFromSpec, parseCheckpoint, serializeCheckpoint,
 } from '../lib';
 import { randomTensor, rng } from './helpers';
 
@@ -56,9 +56,15 @@ describe('Dropout', () => {
     expect(() => d.backward(x)).toThrow('before a forward() in train mode');
   });
 
-  it('round-trips through a checkpoint spec', () => {
-    const model = new Sequential([new Dense(4, 3), new Activation('relu'), new Dropout(0.5), new Dense(3, 2)]);
-    expect(parseCheckpoint(serializeCheckpoint(model)).model.spec()).toEqual(model.spec());
+  it('round-trips through a checkpoint spec, seed included, and reads a spec without one as seed 0', () => {
+    const model = new Sequential([new Dense(4, 3), new Activation('relu'), new Dropout(0.5, { seed: 77 }), new Dense(3, 2)]);
+    const loaded = parseCheckpoint(serializeCheckpoint(model)).model;
+    expect(loaded.spec()).toEqual(model.spec());
+    expect(loaded.spec()[2]).toEqual({ type: 'dropout', name: 'dropout0.5', p: 0.5, seed: 77 });
+    const x = Tensor.from(new Array(60).fill(1), [6, 10]);
+    expect(Array.from(loaded.layers[2].forward(x, 'train').data)).toEqual(Array.from(model.layers[2].forward(x, 'train').data));
+    expect(layerFromSpec({ type: 'dropout', name: 'd', p: 0.25 }).spec()).toEqual({ type: 'dropout', name: 'd', p: 0.25, seed: 0 });
+    expect(() => layerFromSpec({ type: 'dropout', name: 'd', p: 0.25, seed: -3 })).toThrow("layer 'd': 'seed' must be a non-negative integer, found -3");
   });
 });
 

@@ -66,6 +66,6 @@ export class Dropout implements Layer {
   }
 
   spec(): LayerSpec {
-    return { type: 'dropout', name: this.name, p: this.p };
+    return { type: 'dropout', name: this.name, p: this.p, seed: this.seed };
   }
 }

@@ -44,7 +44,8 @@ export function layerFromSpec(spec: LayerSpec): Layer {
       case 'flatten':
         return new Flatten(name);
       case 'dropout':
-        return new Dropout(Number(spec.p), { name });
+        // Files written before the seed was stored draw from seed 0.
+        return new Dropout(Number(spec.p), { name, seed: spec.seed === undefined ? 0 : num(spec, 'seed') });
       default:
         throw new CorruptModelError(`unknown layer type ${JSON.stringify(spec.type)}`);
     }
