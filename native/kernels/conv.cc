@@ -148,6 +148,47 @@ struct Col2imRowAvx512 {
   }
 };
 
+// Stride 1 and no padding: every window lies inside the image, so each
+// kernel offset's rows are an OH x OW block of the image, copied (or added
+// back) row after row with no bounds to work out; rows of 8 columns (LeNet-5's
+// conv2) go two to a vector.
+PK_AVX512F inline __m512 two_rows8(const float* a, const float* b) {
+  const __m512d lo = _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(a)));
+  return _mm512_castpd_ps(_mm512_insertf64x4(lo, _mm256_castps_pd(_mm256_loadu_ps(b)), 1));
+}
+
+PK_AVX512F void im2col_valid_avx512(float* cols, const float* image, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), w = s.width;
+  float* d = cols;
+  for (i64 c = 0; c < s.channels; ++c)
+    for (i64 ky = 0; ky < s.kernel_h; ++ky)
+      for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+        const float* src = image + (c * s.height + ky) * w + kx;
+        i64 oy = 0;
+        if (ow == 8)
+          for (; oy + 2 <= oh; oy += 2, d += 16, src += 2 * w) _mm512_storeu_ps(d, two_rows8(src, src + w));
+        for (; oy < oh; ++oy, d += ow, src += w) copy_span<false>(d, src, ow);
+      }
+}
+
+PK_AVX512F void col2im_valid_avx512(float* image, const float* cols, const ConvShape& s) {
+  const i64 oh = s.out_h(), ow = s.out_w(), w = s.width;
+  const float* r = cols;
+  for (i64 c = 0; c < s.channels; ++c)
+    for (i64 ky = 0; ky < s.kernel_h; ++ky)
+      for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+        float* dst = image + (c * s.height + ky) * w + kx;
+        i64 oy = 0;
+        if (ow == 8)
+          for (; oy + 2 <= oh; oy += 2, r += 16, dst += 2 * w) {
+            const __m512 sum = _mm512_add_ps(_mm512_loadu_ps(r), two_rows8(dst, dst + w));
+            _mm256_storeu_ps(dst, _mm512_castps512_ps256(sum));
+            _mm256_storeu_ps(dst + w, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1)));
+          }
+        for (; oy < oh; ++oy, r += ow, dst += w) copy_span<true>(dst, r, ow);
+      }
+}
+
 PK_AVX512F void im2col_stride1_avx512(float* cols, const float* image, const ConvShape& s) {
   for_each_col_row(cols, image, s, Im2colRowAvx512{s.width, s.out_w()});
 }
@@ -161,6 +202,7 @@ PK_AVX512F void col2im_stride1_avx512(float* image, const float* cols, const Con
 
 void f32_im2col(float* cols, const float* image, const ConvShape& s) {
 #ifdef PK_IM2COL_AVX512
+  if (s.stride == 1 && s.padding == 0 && backend().simd == Simd::avx512) return im2col_valid_avx512(cols, image, s);
   if (s.stride == 1 && backend().simd == Simd::avx512) return im2col_stride1_avx512(cols, image, s);
 #endif
   f32_im2col__portable(cols, image, s);
@@ -168,6 +210,7 @@ void f32_im2col(float* cols, const float* image, const ConvShape& s) {
 
 void f32_col2im(float* image, const float* cols, const ConvShape& s) {
 #ifdef PK_IM2COL_AVX512
+  if (s.stride == 1 && s.padding == 0 && backend().simd == Simd::avx512) return col2im_valid_avx512(image, cols, s);
   if (s.stride == 1 && backend().simd == Simd::avx512) return col2im_stride1_avx512(image, cols, s);
 #endif
   f32_col2im__portable(image, cols, s);

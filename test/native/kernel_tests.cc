@@ -496,6 +496,8 @@ void test_conv() {
       {2, 2, 6, 7, 3, 5, 5, 1, 4},  // padding of kernel - 1 (the largest allowed)
       // Rows wider than one and two vectors, padded at both ends.
       {1, 2, 5, 40, 2, 3, 3, 1, 1}, {1, 1, 4, 35, 1, 3, 5, 1, 4}, {2, 3, 3, 17, 2, 1, 1, 1, 0},
+      // No padding: 8-column rows two to a vector, with an odd row count left over.
+      {1, 3, 9, 12, 2, 3, 5, 1, 0}, {1, 2, 11, 8, 1, 5, 1, 1, 0},
   };
   for (auto& c : cases) {
     pk::ConvShape s{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
