@@ -360,6 +360,43 @@ __attribute__((target("avx512f"))) void pool2x2_row_avx512(float* y, std::int32_
     _mm512_mask_storeu_epi32(argmax + ox, first_lanes(n), best);
   }
 }
+
+// The backward pass of the same windows, written once: each input of a
+// window gets 0, except the window's maximum, which gets dy. Sixteen outputs
+// per step: four compares find each lane's argmax among its window's four
+// inputs, and two rows are woven back from even and odd columns. Returns
+// false when some index is not one of its own window's inputs; the caller
+// then redoes the plane with the general scatter, which accepts any index
+// inside the plane and reports one outside it.
+__attribute__((target("avx512f"))) bool unpool2x2_row_avx512(float* d0, float* d1, const float* dy,
+                                                            const std::int32_t* argmax, std::int32_t at0, i64 width,
+                                                            i64 ow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i w = _mm512_set1_epi32(std::int32_t(width)), one = _mm512_set1_epi32(1);
+  for (i64 ox = 0; ox < ow; ox += 16) {
+    const i64 n = std::min<i64>(16, ow - ox);
+    const __mmask16 m = first_lanes(n);
+    // One read of each index: the value compared is the value used.
+    const __m512i a = _mm512_maskz_loadu_epi32(m, argmax + ox);
+    const __m512 g = _mm512_maskz_loadu_ps(m, dy + ox);
+    const __m512i top_left = _mm512_add_epi32(_mm512_set1_epi32(at0 + std::int32_t(2 * ox)), even);
+    const __mmask16 k00 = _mm512_cmpeq_epi32_mask(a, top_left);
+    const __mmask16 k01 = _mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(top_left, one));
+    const __mmask16 k10 = _mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(top_left, w));
+    const __mmask16 k11 = _mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(_mm512_add_epi32(top_left, w), one));
+    if (__mmask16((k00 | k01 | k10 | k11) & m) != m) return false;
+    const __m512 v00 = _mm512_maskz_mov_ps(k00, g), v01 = _mm512_maskz_mov_ps(k01, g);
+    const __m512 v10 = _mm512_maskz_mov_ps(k10, g), v11 = _mm512_maskz_mov_ps(k11, g);
+    const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
+    _mm512_mask_storeu_ps(d0 + 2 * ox, lo, _mm512_permutex2var_ps(v00, low, v01));
+    _mm512_mask_storeu_ps(d0 + 2 * ox + 16, hi, _mm512_permutex2var_ps(v00, high, v01));
+    _mm512_mask_storeu_ps(d1 + 2 * ox, lo, _mm512_permutex2var_ps(v10, low, v11));
+    _mm512_mask_storeu_ps(d1 + 2 * ox + 16, hi, _mm512_permutex2var_ps(v10, high, v11));
+  }
+  return true;
+}
 #endif
 
 }  // namespace
@@ -406,10 +443,26 @@ i64 f32_maxpool2d_backward(float* dx, const float* dy, const std::int32_t* argma
   const i64 in_plane = s.height * s.width, out_plane = s.out_h() * s.out_w();
   std::mutex bad_mutex;
   i64 first_bad = -1;
+  const i64 oh = s.out_h(), ow = s.out_w();
   for_samples(s.batch * s.channels, [&](i64 bc) {
     float* plane = dx + bc * in_plane;
-    std::fill(plane, plane + in_plane, 0.0f);
     const i64 base = bc * in_plane;
+#ifdef PK_POOL_AVX512
+    // Windows that tile the plane exactly: every input written once. Below 8
+    // outputs a row (LeNet-5's second pool has 4) the vectors run mostly
+    // empty and the scatter is faster.
+    if (s.size == 2 && s.stride == 2 && 2 * oh == s.height && 2 * ow == s.width && ow >= 8 &&
+        backend().simd == Simd::avx512) {
+      bool done = true;
+      for (i64 oy = 0; oy < oh && done; ++oy) {
+        float* row = plane + 2 * oy * s.width;
+        done = unpool2x2_row_avx512(row, row + s.width, dy + (bc * oh + oy) * ow, argmax + (bc * oh + oy) * ow,
+                                    std::int32_t(base + 2 * oy * s.width), s.width, ow);
+      }
+      if (done) return;
+    }
+#endif
+    std::fill(plane, plane + in_plane, 0.0f);
     for (i64 i = bc * out_plane; i < (bc + 1) * out_plane; ++i) {
       // One read (atomic, for a shared buffer another thread writes): the
       // value checked is the value used, and the value reported.

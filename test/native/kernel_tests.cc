@@ -547,7 +547,8 @@ void test_conv() {
 // NaN beats numbers. Widths cover the masked AVX-512 rows (24 and 8 columns
 // as in LeNet-5), more than 16 outputs per row, and odd widths.
 void test_pool() {
-  const i64 cases[][6] = {{2, 3, 24, 24, 2, 2}, {3, 2, 8, 8, 2, 2}, {1, 2, 9, 67, 2, 2}, {2, 1, 7, 5, 3, 2}, {1, 1, 6, 6, 3, 3}};
+  const i64 cases[][6] = {{2, 3, 24, 24, 2, 2}, {3, 2, 8, 8, 2, 2}, {1, 2, 9, 67, 2, 2}, {2, 1, 7, 5, 3, 2}, {1, 1, 6, 6, 3, 3},
+                          {2, 2, 4, 40, 2, 2}, {1, 2, 6, 16, 2, 2}};  // rows of 20 and 8 outputs, written once
   for (auto& c : cases) {
     pk::PoolShape s{c[0], c[1], c[2], c[3], c[4], c[5]};
     const i64 n_in = s.batch * s.channels * s.height * s.width, n_out = s.batch * s.channels * s.out_h() * s.out_w();
@@ -584,6 +585,16 @@ void test_pool() {
     std::int32_t bad_value = 0;
     check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s, &bad_value) == -1 && dx == want_dx,
           "maxpool backward " + std::to_string(s.height) + "x" + std::to_string(s.width) + " == plain loop");
+    // Indices inside the plane but outside their own window (two outputs
+    // naming one input): still dx[argmax] += dy, from the general path.
+    std::vector<std::int32_t> moved = arg;
+    moved[1] = moved[0];
+    moved[size_t(n_out - 1)] = std::int32_t((s.batch * s.channels - 1) * s.height * s.width);
+    std::fill(want_dx.begin(), want_dx.end(), 0.0f);
+    for (i64 i = 0; i < n_out; ++i) want_dx[size_t(moved[size_t(i)])] += dy[size_t(i)];
+    std::fill(dx.begin(), dx.end(), 7.0f);
+    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), moved.data(), s, &bad_value) == -1 && dx == want_dx,
+          "maxpool backward " + std::to_string(s.height) + "x" + std::to_string(s.width) + " with indices outside their windows");
     // Indices outside their own plane: the first one is reported, none is used.
     if (s.batch * s.channels < 2) continue;
     const i64 out_plane = s.out_h() * s.out_w(), in_plane = s.height * s.width;
