@@ -101,8 +101,8 @@ PK_AVX512F inline void zero_row(float* d, i64 n) {
 }
 
 // d[0, n) = s[0, n), or += with Accumulate. Whole vectors first, then one of
-// eight lanes, then a masked tail: a masked load cost as much as the rest of
-// a row on LeNet-5's 8-column rows.
+// eight lanes and one of four, then a masked tail of at most three: a masked
+// load cost as much as the rest of a row on LeNet-5's 8-column rows.
 template <bool Accumulate>
 PK_AVX512F inline void copy_span(float* d, const float* s, i64 n) {
   i64 j = 0;
@@ -116,6 +116,12 @@ PK_AVX512F inline void copy_span(float* d, const float* s, i64 n) {
     if (Accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(d + j));
     _mm256_storeu_ps(d + j, v);
     j += 8;
+  }
+  if (j + 4 <= n) {
+    __m128 v = _mm_loadu_ps(s + j);
+    if (Accumulate) v = _mm_add_ps(v, _mm_loadu_ps(d + j));
+    _mm_storeu_ps(d + j, v);
+    j += 4;
   }
   if (j < n) {
     const __mmask16 m = first_lanes(n - j);
@@ -133,8 +139,11 @@ struct Im2colRowAvx512 {
   PK_AVX512F void operator()(float* d, const float* src, i64 x0) const {
     i64 lo, hi;
     inside_span(x0, width, ow, &lo, &hi);
-    if (src == nullptr || lo > 0 || hi < ow) zero_row(d, ow);
-    if (src != nullptr) copy_span<false>(d + lo, src + (x0 + lo), hi - lo);
+    if (src == nullptr) return zero_row(d, ow);
+    // Each value written once: the padding on either side, then the image.
+    zero_row(d, lo);
+    zero_row(d + hi, ow - hi);
+    copy_span<false>(d + lo, src + (x0 + lo), hi - lo);
   }
 };
 
