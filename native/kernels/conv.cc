@@ -143,7 +143,7 @@ struct Im2colRowAvx512 {
     // Each value written once: the padding on either side, then the image.
     zero_row(d, lo);
     zero_row(d + hi, ow - hi);
-    copy_span<false>(d + lo, src + (x0 + lo), hi - lo);
+    if (hi > lo) copy_span<false>(d + lo, src + (x0 + lo), hi - lo);
   }
 };
 
@@ -388,7 +388,8 @@ __attribute__((target("avx512f"))) bool unpool2x2_row_avx512(float* d0, float* d
     const i64 n = std::min<i64>(16, ow - ox);
     const __mmask16 m = first_lanes(n);
     // One read of each index: the value compared is the value used.
-    const __m512i a = _mm512_maskz_loadu_epi32(m, argmax + ox);
+    __m512i a = _mm512_maskz_loadu_epi32(m, argmax + ox);
+    asm volatile("" : "+v"(a));  // never reloaded from shared memory
     const __m512 g = _mm512_maskz_loadu_ps(m, dy + ox);
     const __m512i top_left = _mm512_add_epi32(_mm512_set1_epi32(at0 + std::int32_t(2 * ox)), even);
     const __mmask16 k00 = _mm512_cmpeq_epi32_mask(a, top_left);
@@ -396,8 +397,10 @@ __attribute__((target("avx512f"))) bool unpool2x2_row_avx512(float* d0, float* d
     const __mmask16 k10 = _mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(top_left, w));
     const __mmask16 k11 = _mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(_mm512_add_epi32(top_left, w), one));
     if (__mmask16((k00 | k01 | k10 | k11) & m) != m) return false;
-    const __m512 v00 = _mm512_maskz_mov_ps(k00, g), v01 = _mm512_maskz_mov_ps(k01, g);
-    const __m512 v10 = _mm512_maskz_mov_ps(k10, g), v11 = _mm512_maskz_mov_ps(k11, g);
+    // 0 + dy, as the scatter computes it: -0 becomes +0, bit for bit the same.
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 v00 = _mm512_maskz_add_ps(k00, zero, g), v01 = _mm512_maskz_add_ps(k01, zero, g);
+    const __m512 v10 = _mm512_maskz_add_ps(k10, zero, g), v11 = _mm512_maskz_add_ps(k11, zero, g);
     const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
     _mm512_mask_storeu_ps(d0 + 2 * ox, lo, _mm512_permutex2var_ps(v00, low, v01));
     _mm512_mask_storeu_ps(d0 + 2 * ox + 16, hi, _mm512_permutex2var_ps(v00, high, v01));

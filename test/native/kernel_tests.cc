@@ -578,12 +578,15 @@ void test_pool() {
       same = same && (y[size_t(i)] == want_y[size_t(i)] || (std::isnan(y[size_t(i)]) && std::isnan(want_y[size_t(i)])));
     check(same, "maxpool " + std::to_string(s.height) + "x" + std::to_string(s.width) + " size " + std::to_string(s.size) +
                     " stride " + std::to_string(s.stride) + " == plain loop");
-    // Backward: dx = 0, then dx[argmax] += dy, against a plain loop.
+    // Backward: dx = 0, then dx[argmax] += dy, against a plain loop, bit for
+    // bit (a -0 gradient comes out +0 on every path).
     auto dy = randn(n_out);
+    dy[0] = -0.0f;
     std::vector<float> dx(static_cast<size_t>(n_in), 7.0f), want_dx(static_cast<size_t>(n_in), 0.0f);
     for (i64 i = 0; i < n_out; ++i) want_dx[size_t(want_arg[size_t(i)])] += dy[size_t(i)];
     std::int32_t bad_value = 0;
-    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s, &bad_value) == -1 && dx == want_dx,
+    check(pk::f32_maxpool2d_backward(dx.data(), dy.data(), arg.data(), s, &bad_value) == -1 &&
+              std::memcmp(dx.data(), want_dx.data(), dx.size() * sizeof(float)) == 0,
           "maxpool backward " + std::to_string(s.height) + "x" + std::to_string(s.width) + " == plain loop");
     // Indices inside the plane but outside their own window (two outputs
     // naming one input): still dx[argmax] += dy, from the general path.
