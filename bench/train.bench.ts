@@ -1,9 +1,11 @@
 /**
  * Training throughput (samples/s at batch 128, one epoch of the embedded
  * MNIST after a warm-up epoch) for LeNet-300-100 and LeNet-5, and inference
- * latency (batch 1) and throughput (batch 256) for LeNet-300-100.
+ * latency (batch 1) and throughput (batch 256) for LeNet-300-100, through the
+ * layers (model.logits) and through the compiled plan a server runs
+ * (InferencePlan, what loadModel serves), interleaved.
  */
-import { SGD, Tensor, lenet300100, lenet5, loadMnist, train } from '../lib';
+import { InferencePlan, SGD, Tensor, lenet300100, lenet5, loadMnist, train } from '../lib';
 import { Row, interleaved, printTable, writeResults } from './harness';
 
 const { train: data } = loadMnist();
@@ -22,11 +24,18 @@ const model = lenet300100({ seed: 1 });
 const one = Tensor.zeros([1, 784]), many = Tensor.zeros([256, 784]);
 for (let i = 0; i < many.size; i++) many.data[i] = Math.random();
 one.data.set(many.data.subarray(0, 784));
-const t = interleaved({ 'batch 1': () => model.logits(one), 'batch 256': () => model.logits(many) }, { rounds: 41, sampleSeconds: 0.005 });
-const inference: Row[] = [
-  { model: 'LeNet-300-100 (dense)', batch: 1, 'µs per call': t['batch 1'].median * 1e6, 'samples/s': 1 / t['batch 1'].median },
-  { model: 'LeNet-300-100 (dense)', batch: 256, 'µs per call': t['batch 256'].median * 1e6, 'samples/s': 256 / t['batch 256'].median },
-];
+const plan = InferencePlan.compile(model);
+const t = interleaved({
+  'layers 1': () => model.logits(one), 'layers 256': () => model.logits(many),
+  'plan 1': () => plan.logits(one), 'plan 256': () => plan.logits(many),
+}, { rounds: 41, sampleSeconds: 0.005 });
+const inference: Row[] = [];
+for (const [path, key] of [['layers', 'layers'], ['compiled plan', 'plan']] as const) {
+  for (const batch of [1, 256]) {
+    const median = t[`${key} ${batch}`].median;
+    inference.push({ model: `LeNet-300-100 (dense, ${path})`, batch, 'µs per call': median * 1e6, 'samples/s': batch / median });
+  }
+}
 printTable('Training throughput (embedded MNIST, SGD with momentum)', training);
 printTable('Inference (logits)', inference);
 writeResults('train', { training, inference });
