@@ -18,7 +18,6 @@ export class Dropout implements Layer {
   /** Elements drawn so far: where the next forward's draws start. */
   private drawn = 0;
   private keep: Uint8Array | null = null;
-  private keptShape: readonly number[] = [];
   private output: Tensor | null = null;
   private dxBuffer: Tensor | null = null;
 
@@ -45,7 +44,6 @@ export class Dropout implements Layer {
     this.output = dropout(x, keep, this.p, this.seed, this.drawn, reuse(this.output, x.shape));
     this.drawn += x.size;
     this.keep = keep;
-    this.keptShape = x.shape;
     return this.output;
   }
 
@@ -54,9 +52,9 @@ export class Dropout implements Layer {
       assertTensor(`dy of ${this.name}`, dy);
       return dy;
     }
-    const keep = this.keep;
-    if (keep === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
-    assertOutputGradient(this.name, dy, this.keptShape);
+    const keep = this.keep, output = this.output;
+    if (keep === null || output === null) throw new ShapeError(`${this.name}: backward() called before a forward() in train mode`);
+    assertOutputGradient(this.name, dy, output.shape);
     this.dxBuffer = reuse(this.dxBuffer, dy.shape);
     return dropoutGrad(dy, keep, this.p, this.dxBuffer);
   }

@@ -3,7 +3,6 @@
 #include <cmath>
 
 namespace pkb {
-namespace {
 
 std::string Describe(Napi::Value v) {
   if (v.IsUndefined()) return "undefined";
@@ -26,6 +25,8 @@ std::string Describe(Napi::Value v) {
   if (v.IsFunction()) return "a function";
   return "an object";
 }
+
+namespace {
 
 // One napi_get_typedarray_info call gives type, length and data: typed
 // arrays are checked and borrowed without copying.

@@ -33,6 +33,9 @@ Borrowed<double> Float64Arg(const Napi::CallbackInfo& info, size_t i, const char
 Borrowed<float> Float32Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);
 Borrowed<uint8_t> Uint8Of(Napi::Env env, Napi::Value v, const std::string& name, bool nullable = false);
 
+// How a value reads in an error message ("the number 3", "a Float32Array").
+std::string Describe(Napi::Value v);
+
 // Integer in [min, max] (dimensions, counts).
 int64_t IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max);
 // Finite number.

@@ -78,7 +78,7 @@ double DropProbabilityArg(const Napi::CallbackInfo& info, size_t i) {
   const double p = NumberArg(info, i, "p");
   if (!(p >= 0.0 && p < 1.0))
     Throw(info.Env(), ErrorKind::argument_range,
-          Expected("a number in [0, 1)", "p", "the number " + info[i].ToString().Utf8Value()));
+          Expected("a number in [0, 1)", "p", Describe(info[i])));
   return p;
 }
 

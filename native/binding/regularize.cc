@@ -30,7 +30,7 @@ Napi::Value Penalty(const Napi::CallbackInfo& info) {
   const double scale = NumberArg(info, 3, "scale");
   const double step = NumberArg(info, 4, "step");
   if (kind == pk::Penalty::grid && !(step > 0.0))
-    Throw(env, ErrorKind::argument_range, Expected("a positive number", "step", "the number " + info[4].ToString().Utf8Value()));
+    Throw(env, ErrorKind::argument_range, Expected("a positive number", "step", Describe(info[4])));
   return Napi::Number::New(env, pk::f32_penalty(grad.data, w.data, w.length, kind, scale, step));
 }
 
