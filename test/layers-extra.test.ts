@@ -31,6 +31,17 @@ describe('Dropout', () => {
     expect(() => new Dropout(0.5, { seed: -1 })).toThrow(ArgumentRangeError);
   });
 
+  it("seeds a model's unseeded Dropout layers by position, so two of one shape draw different masks", () => {
+    const x = Tensor.from(new Array(600).fill(1), [20, 30]);
+    const model = new Sequential([new Dropout(0.5), new Dropout(0.5), new Dropout(0.5, { seed: 0 }), new Dropout(0.5)]);
+    expect(model.spec().map((s) => s.seed)).toEqual([0, 1, 0, 3]);
+    const masks = model.layers.map((l) => Array.from(l.forward(x, 'train').data));
+    expect(masks[1]).not.toEqual(masks[0]);
+    expect(masks[2]).toEqual(masks[0]);
+    expect(masks[1]).toEqual(Array.from(dropout(x, new Uint8Array(600), 0.5, 1, 0).data));
+    expect(new Dropout(0.5).spec().seed).toBe(0);
+  });
+
   it('continues one stream across batches of changing shape: batch k draws from the elements drawn before it', () => {
     const d = new Dropout(0.4, { seed: 3 });
     const x1 = Tensor.from(new Array(60).fill(1), [6, 10]), x2 = Tensor.from(new Array(35).fill(1), [5, 7]);

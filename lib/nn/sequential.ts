@@ -7,6 +7,7 @@ import { softmaxCrossEntropy } from '../kernels/elementwise';
 import { Tensor, reuse } from '../tensor';
 import { describe, expected } from '../validate';
 import { Dataset, batches } from '../data/dataset';
+import { Dropout } from './dropout';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
 import { inferenceChunk } from './sizes';
@@ -54,6 +55,7 @@ export class Sequential {
       if (!isLayer) throw new ArgumentTypeError(expected('a layer (forward, backward, parameters, spec)', `layers[${i}]`, describe(l)));
     });
     this.layers = own;
+    own.filter((l): l is Dropout => l instanceof Dropout).forEach((d, i) => d.seedFromPosition(i));
   }
 
   forward(x: Tensor, mode: Mode = 'eval'): Tensor {
