@@ -1,5 +1,6 @@
 // conv2dForward, conv2dBackward, maxpool2dForward, maxpool2dBackward.
 #include "conv.h"
+#include "pool.h"
 
 #include <string>
 #include <vector>

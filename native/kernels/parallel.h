@@ -36,6 +36,18 @@ void parallel_ranges(long long n, Fn fn) {
   parallel_for(tasks, [&](int t) { fn(split_point(n, tasks, t), split_point(n, tasks, t + 1)); });
 }
 
+// fn(i) for every i in [0, n), one contiguous range per thread (task t
+// always gets the same range for the same thread count): for items, such as
+// images, each worth a hand-off.
+template <typename Fn>
+void parallel_each(long long n, Fn fn) {
+  const int parts = int(std::min<long long>(pool_threads(), n));
+  if (parts <= 0) return;
+  parallel_for(parts, [&](int t) {
+    for (long long i = split_point(n, parts, t); i < split_point(n, parts, t + 1); ++i) fn(i);
+  });
+}
+
 // The sum of fn(lo, hi) over fixed blocks of `block` elements, added in
 // block order: the threads only choose who sums a block, so the result is
 // the same for any thread count.

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "conv.h"
 #include "elementwise.h"
+#include "pool.h"
 #include "spmm.h"
 
 namespace pk {

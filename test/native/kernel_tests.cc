@@ -18,6 +18,7 @@
 #include "gemm.h"
 #include "mask.h"
 #include "parallel.h"
+#include "pool.h"
 #include "regularize.h"
 #include "select.h"
 #include "spmm.h"
