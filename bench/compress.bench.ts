@@ -85,11 +85,11 @@ function run(r: Recipe): CompressedModel {
     stage('Huffman: the model file, loaded back', loaded.fileBytes, { val: loaded.evaluate(validation).accuracy, test: final, dataBits: descriptionLength(loaded.model, test, { modelBits: 0 }).dataBits }),
   ];
   (tables['Deep Compression per stage (ratio = dense float32 bytes ÷ bytes; the last row is the whole file)'] ??= []).push(...rows);
-  (tables['per layer, like Deep Compression Table 2 (the model files above)'] ??= []).push(...rep.layers.map((l) => ({
+  (tables["per layer, like Deep Compression Table 2 (coded bytes: the layer's sections without the file's header and section frames)"] ??= []).push(...rep.layers.map((l) => ({
     dataset: r.label, model: r.arch, layer: l.layer, 'weights kept %': pct(l.kept),
     'weight bits': l.weightBits, 'weight bits (Huffman)': l.weightBitsHuffman,
     'index bits': l.indexBits, 'index bits (Huffman)': l.indexBitsHuffman,
-    'dense bytes': l.bytes.dense, 'file bytes': l.bytes.huffman, 'compression ×': l.compression,
+    'dense bytes': l.bytes.dense, 'coded bytes': l.bytes.huffman, 'compression ×': l.compression,
   })));
   rows.forEach((row) => console.log(row));
   console.log(`${r.label} ${r.arch}: file ${loaded.fileBytes} bytes, ${rep.ratio.file.toFixed(1)}× (${seconds} s)`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   Activation, ArgumentRangeError, ArgumentTypeError, Conv2D, CorruptModelError, DataError, Dense, Flatten, InferencePlan, MaxPool2D, SGD, Sequential, Tensor,
-  compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
+  NonFiniteError, compressionReport, decodeModel, encodeModel, fineTuneCentroids, gaussianBlobs, loadModel, loadModelAsync, magnitude, mlp,
   prune, saveModel, shareWeights, train,
 } from '../lib';
 import { inferenceChunk } from '../lib/nn/sizes';
@@ -115,6 +115,41 @@ describe('the model file', () => {
     expect(enc.header.tensors.filter((t) => t.name.endsWith('.weight')).map((t) => t.encoding)).toEqual(['sparse-float32', 'sparse-float32', 'sparse-float32']);
     const back = decodeModel(enc.bytes).model;
     model.parameters().forEach((p, i) => expect(same(back.parameters()[i].value.data, p.value.data)).toBe(true));
+  });
+
+  it('keeps live -0 and +0 apart in a codebook; unstored zeros read back as +0', () => {
+    const m = new Sequential([new Dense(4, 2, { name: 'fc', seed: 1 })]);
+    const w = m.layers[0].parameters()[0];
+    w.value.data.set([-0, 0, 0.5, -0.5, 0.5, 0, -0, 0.25]);
+    w.setMask(Uint8Array.of(1, 1, 1, 1, 1, 0, 1, 1));
+    // Seven live values are stored as float32; the wide layer's 439 pay for a codebook.
+    const wide = new Sequential([new Dense(64, 8, { name: 'wide', seed: 1 })]);
+    const v = wide.layers[0].parameters()[0];
+    v.value.data.forEach((_, i) => (v.value.data[i] = [-0, 0, 0.5, -0.25][i % 4]));
+    v.setMask(Uint8Array.from(v.value.data, (_, i) => (i % 7 === 6 ? 0 : 1)));
+    for (const model of [m, wide]) {
+      const enc = encodeModel(model);
+      const back = decodeModel(enc.bytes).model.parameters()[0].value.data;
+      const p = model.parameters()[0];
+      back.forEach((x, i) => expect(Object.is(x, p.mask![i] ? p.value.data[i] : 0)).toBe(true));
+    }
+    expect(encodeModel(wide).header.tensors[0]).toMatchObject({ encoding: 'shared-sparse', codebookSize: 4 });
+    const unmasked = new Sequential([new Dense(2, 1, { name: 'u', seed: 1 })]);
+    unmasked.parameters()[0].value.data.set([-0, 1]);
+    expect(Object.is(decodeModel(encodeModel(unmasked).bytes).model.parameters()[0].value.data[0], 0)).toBe(true);
+  });
+
+  it('refuses to write a NaN or infinite stored value, which no reader would load', () => {
+    for (const [role, at, value] of [['weight', 1, Infinity], ['weight', 3, NaN], ['bias', 0, -Infinity]] as const) {
+      const m = new Sequential([new Dense(4, 2, { name: 'fc', seed: 1 })]);
+      m.parameters().find((p) => p.role === role)!.value.data[at] = value;
+      expect(() => encodeModel(m)).toThrow(NonFiniteError);
+      expect(() => encodeModel(m)).toThrow(`cannot encode fc.${role}: it stores ${value} at entry ${at}; a model file holds finite values only`);
+    }
+    const pruned = new Sequential([new Dense(4, 2, { name: 'fc', seed: 1 })]);
+    pruned.parameters()[0].value.data[5] = NaN;
+    pruned.parameters()[0].setMask(Uint8Array.from({ length: 8 }, (_, i) => (i === 5 ? 0 : 1)));
+    expect(() => encodeModel(pruned)).not.toThrow();
   });
 
   it('runs the compiled plan bit-identically to the layers, pruned layers through the sparse kernel', () => {

@@ -50,8 +50,10 @@ export function infoCommand(file: string): { layers: InfoLayer[]; fileBytes: num
   const loaded = load(file);
   if (loaded.kind === 'model') {
     const { header, layout } = loaded.model;
+    // Counted in the decoded values, as for a checkpoint: a stored entry may be zero, and a float32 tensor may hold zeros.
+    const decoded = new Map(loaded.model.model.parameters().map((p) => [p.name, p]));
     const layers = layout.map(({ header: t, sections }) => ({
-      name: t.name, shape: t.shape, nonzero: t.nonzero ?? t.shape.reduce((a, b) => a * b, 1),
+      name: t.name, shape: t.shape, nonzero: decoded.get(t.name)?.nonzero() ?? t.nonzero ?? t.shape.reduce((a, b) => a * b, 1),
       bits: t.encoding === 'shared-sparse' ? t.weightBits ?? 32 : 32, encoding: t.encoding,
       bytes: Object.values(sections).reduce((a, b) => a + b, 0),
     }));

@@ -11,7 +11,7 @@
  * slicing, every CRC before decoding, and every decoded count against the
  * architecture; it allocates at most MAX_EXPANSION times the file's size.
  */
-import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
 import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential, assertModel } from '../nn/sequential';
@@ -68,7 +68,11 @@ export interface ModelFileHeader {
 export interface EncodeOptions {
   /** Relative-index width per layer; default 8 for convolution kernels, 5 for dense weights (the paper's choice). */
   indexBits?: BitsOption;
-  /** Declared bits per weight index (≥ what the codebook needs); default the fewest that hold the codebook. */
+  /**
+   * Declared bits per weight index; default the fewest that hold the
+   * codebook. A layer whose live values take more than 2^bits distinct values
+   * is stored as float32 values instead (as are unshared layers).
+   */
   weightBits?: BitsOption;
   metadata?: Record<string, unknown>;
 }
@@ -93,12 +97,22 @@ function f32Bytes(values: Float32Array): Uint8Array {
   return new Uint8Array(copy.buffer);
 }
 
-/** The distinct values, sorted, or null when there are more than MAX_ALPHABET. */
+/** The reader refuses NaN and infinities: never write a file that cannot be read back. */
+function assertStorable(name: string, values: Float32Array): void {
+  if (Number.isFinite(native.sumSquares(values))) return;
+  const at = values.findIndex((v) => !Number.isFinite(v));
+  throw new NonFiniteError(`cannot encode ${name}: it stores ${values[at]} at entry ${at}; a model file holds finite values only`);
+}
+
+/**
+ * The distinct values, sorted (−0 before +0, both kept, so each live value
+ * reads back bit for bit), or null when there are more than MAX_ALPHABET.
+ */
 function distinctValues(live: Float32Array): Float32Array | null {
   const sorted = live.slice().sort();
   const out: number[] = [];
   for (let j = 0; j < sorted.length; j++) {
-    if (j === 0 || sorted[j] !== sorted[j - 1]) {
+    if (j === 0 || !Object.is(sorted[j], sorted[j - 1])) {
       if (out.length === MAX_ALPHABET) return null;
       out.push(sorted[j]);
     }
@@ -106,9 +120,20 @@ function distinctValues(live: Float32Array): Float32Array | null {
   return Float32Array.from(out);
 }
 
+/** Each live value's codebook entry; a +0 goes to the +0 entry, which nearest-value search would not tell from −0. */
+function codebookSymbols(live: Float32Array, codebook: Float32Array): Uint16Array {
+  const symbols = Uint16Array.from(codebook.length ? assignNearest(live, codebook) : []);
+  const positiveZero = codebook.findIndex((v) => Object.is(v, 0));
+  if (positiveZero > 0 && Object.is(codebook[positiveZero - 1], -0)) {
+    for (let i = 0; i < live.length; i++) if (Object.is(live[i], 0)) symbols[i] = positiveZero;
+  }
+  return symbols;
+}
+
 function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHeader; sections: [string, Uint8Array][] } {
   const shape = [...p.shape];
   if (p.role === 'bias' || p.shape.length < 2) {
+    assertStorable(p.name, p.value.data);
     return { header: { name: p.name, shape, encoding: 'float32' }, sections: [['values', f32Bytes(p.value.data)]] };
   }
   const layer = layerNameOf(p);
@@ -119,6 +144,7 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
   const indexSections: [string, Uint8Array][] = [['indexLengths', packLengths(indexLengths)], ['indices', huffmanEncode(runs, indexLengths).bytes]];
   const base = { name: p.name, shape, masked: p.mask !== null, nonzero: positions.length, entries: runs.length, indexBits };
   const live = gatherLive(p.value.data, positions);
+  assertStorable(p.name, live);
   const codebook = distinctValues(live);
   const declared = options.weightBits === undefined ? undefined : bitsFor(options.weightBits, layer, p, undefined, 'options.weightBits');
   // A codebook pays when its entries plus the indices cost less than float32 values (not so for unquantized weights).
@@ -126,7 +152,7 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
   if (codebook === null || (declared !== undefined && codebook.length > 2 ** declared) || (positions.length > 0 && indexCost >= positions.length * 4)) {
     return { header: { ...base, encoding: 'sparse-float32' }, sections: [['values', f32Bytes(live)], ...indexSections] };
   }
-  const symbols = Uint16Array.from(codebook.length ? assignNearest(live, codebook) : []);
+  const symbols = codebookSymbols(live, codebook);
   const weightLengths = codeLengths(symbolCounts(symbols, codebook.length));
   const weightBits = declared ?? Math.max(1, Math.ceil(Math.log2(Math.max(codebook.length, 1))));
   return {
@@ -144,7 +170,10 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
  * Encodes a model. Weights whose live values take at most 2^weightBits
  * distinct values (after shareWeights) are stored as codebook indices;
  * others as float32 values; both with relative sparse indices. Biases are
- * float32. Loading the result reproduces every value and mask exactly.
+ * float32. Loading the result reproduces every stored value (−0 included)
+ * and mask bit for bit; entries not stored (masked out, or zeros of a layer
+ * without a mask) read back as +0. A NaN or infinite stored value is a
+ * NonFiniteError: the reader would refuse the file.
  */
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
   assertModel('model', model);

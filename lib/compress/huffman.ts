@@ -7,7 +7,9 @@
  *
  * Lengths are limited to MAX_CODE_LENGTH bits by flattening the frequencies
  * (halving, keeping every used symbol at least 1) until the optimal code fits,
- * which costs nothing on the alphabets prunekit codes (≤ 4096 symbols).
+ * which runs only on very skewed counts: on Fibonacci-like counts or a
+ * 4096-symbol geometric alphabet it costs 0.005–0.015% more bits than an
+ * optimal length-limited code (package-merge) would.
  */
 import { ArgumentRangeError, ArgumentTypeError, CorruptModelError } from '../errors';
 import { native } from '../native';

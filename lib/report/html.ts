@@ -84,10 +84,10 @@ export async function renderReport(data: ReportData): Promise<string> {
   }
   if (data.layers?.length) {
     parts.push('<h2>Compression per layer</h2>', table(
-      ['layer', 'weights', 'kept', 'weight bits', 'weight bits (Huffman)', 'index bits', 'index bits (Huffman)', 'dense bytes', 'pruned bytes', 'quantized bytes', 'file bytes', 'compression'],
+      ['layer', 'weights', 'kept', 'weight bits', 'weight bits (Huffman)', 'index bits', 'index bits (Huffman)', 'dense bytes', 'pruned bytes', 'quantized bytes', 'coded bytes', 'compression'],
       data.layers.map((l) => [l.layer, int(l.weights), pct(l.kept, 1), l.weightBits, l.weightBitsHuffman.toFixed(2), l.indexBits, l.indexBitsHuffman.toFixed(2),
         int(l.bytes.dense), int(l.bytes.pruned), int(l.bytes.quantized), int(l.bytes.huffman), `${l.compression.toFixed(1)}×`]),
-      'Like Deep Compression\'s Table 2: bits per stored weight and per relative index before and after Huffman coding.',
+      'Like Deep Compression\'s Table 2: bits per stored weight and per relative index before and after Huffman coding. Coded bytes are the layer\'s sections as written; the file adds its header and 8 bytes per section.',
     ));
     const rows = data.layers.flatMap((l) => (['dense', 'pruned', 'quantized', 'huffman'] as const).map((stage) => ({ layer: l.layer, stage, bytes: l.bytes[stage] })));
     parts.push(await figure('compression-breakdown', compressionBreakdown(rows), 'Bytes of each layer when stored dense, pruned (CSR, float32), quantized (codebook indices) and Huffman-coded.'));
