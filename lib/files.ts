@@ -95,33 +95,71 @@ export function assertWritable(file: string, what: string): void {
 }
 
 /**
+ * What a path will name when written: its device and inode when it exists,
+ * else its resolved path with symbolic links in its directory followed.
+ * Null for an existing file that is not a regular file (/dev/null may take
+ * several outputs).
+ */
+export function writeTargetOf(file: string): string | null {
+  const target = existing(file);
+  if (target !== undefined) return target.isFile() ? `inode ${target.dev}:${target.ino}` : null;
+  const resolved = path.resolve(file);
+  try {
+    return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved));
+  } catch {
+    return resolved;
+  }
+}
+
+/**
+ * Writes several files as one: every regular file goes to a temporary file
+ * first and is renamed over its target only when all were written, so a
+ * failure leaves each earlier file as it was (a device or pipe is written in
+ * place, before any rename).
+ */
+export function writeFilesAtomic(files: { file: string; bytes: Uint8Array; what: string }[]): void {
+  for (const { file, what } of files) assertWritable(file, what);
+  const staged: { tmp: string; real: string; file: string; what: string }[] = [];
+  const fail = (file: string, what: string, e: unknown): never => {
+    for (const s of staged) {
+      try {
+        unlinkSync(s.tmp);
+      } catch {
+        // nothing to clean up
+      }
+    }
+    throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  };
+  for (const { file, bytes, what } of files) {
+    const target = existing(file);
+    try {
+      if (target !== undefined && !target.isFile()) {
+        writeFileSync(file, bytes);
+        continue;
+      }
+      // Through a symbolic link to the file it names: renaming over the link would replace the link.
+      const real = target === undefined ? file : realpathSync(file);
+      const tmp = `${real}.tmp-${process.pid}-${Date.now()}-${staged.length}`;
+      staged.push({ tmp, real, file, what });
+      writeFileSync(tmp, bytes);
+    } catch (e) {
+      fail(file, what, e);
+    }
+  }
+  for (const s of staged) {
+    try {
+      renameSync(s.tmp, s.real);
+    } catch (e) {
+      fail(s.file, s.what, e);
+    }
+  }
+}
+
+/**
  * Writes bytes atomically; `what` names the content in the error ("the
  * checkpoint"). A target that exists and is not a regular file (/dev/null, a
  * pipe) is written in place: renaming over it would replace the device.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array, what: string): void {
-  assertWritable(file, what);
-  const target = existing(file);
-  if (target !== undefined && !target.isFile()) {
-    try {
-      writeFileSync(file, bytes);
-      return;
-    } catch (e) {
-      throw new DataError(`${file}: cannot write ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  // Through a symbolic link to the file it names: renaming over the link would replace the link.
-  const real = target === undefined ? file : realpathSync(file);
-  const tmp = `${real}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, real);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw new DataError(`${file}: cannot write ${what} (${(e as Error).message})`);
-  }
+  writeFilesAtomic([{ file, bytes, what }]);
 }

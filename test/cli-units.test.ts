@@ -39,6 +39,7 @@ describe('recipes', () => {
     expect(parseBits('conv1=8,conv2=8,default=5')).toEqual({ conv1: 8, conv2: 8, default: 5 });
     expect(() => parseBits('conv1:8')).toThrow(UsageError);
     expect(() => parseBits('13')).toThrow(/expected an integer in \[1, 12\]/);
+    expect(() => parseBits('fc1=5,fc1=6')).toThrow('--bits fc1=5,fc1=6: fc1 is given twice');
   });
 
   it('rejects what it does not understand, naming the field', () => {
@@ -48,6 +49,12 @@ describe('recipes', () => {
     expect(() => mergeRecipe(DEFAULT_RECIPE, [1, 2])).toThrow(/expected a mapping/);
     writeFileSync(path.join(dir, 'dup.yaml'), 'seed: 1\nseed: 2\n');
     expect(() => loadRecipe(path.join(dir, 'dup.yaml'))).toThrow(/dup\.yaml is not valid YAML/);
+    writeFileSync(path.join(dir, 'dup.json'), '{"train": {"epochs": 1, "epochs": 2}}');
+    expect(() => loadRecipe(path.join(dir, 'dup.json'))).toThrow(/dup\.json is not valid JSON: Map keys must be unique/);
+    writeFileSync(path.join(dir, 'bad.json'), '{"seed": 1,}');
+    expect(() => loadRecipe(path.join(dir, 'bad.json'))).toThrow(/bad\.json is not valid JSON/);
+    // The file format's limit, checked with the recipe, not after the training it would waste.
+    expect(() => mergeRecipe(DEFAULT_RECIPE, { quantize: { indexBits: 13 } })).toThrow(/quantize\.indexBits: expected an integer in \[1, 12\], got 13/);
     // a YAML alias that contains itself cannot be shown as JSON: still a usage error, not an internal one
     writeFileSync(path.join(dir, 'cycle.yaml'), 'seed: &a [*a]\n');
     expect(() => mergeRecipe(DEFAULT_RECIPE, loadRecipe(path.join(dir, 'cycle.yaml')))).toThrow(/seed: expected .*, got an array of length 1/);
@@ -125,7 +132,7 @@ describe('recipe initializers', () => {
       out.data.forEach((v) => { sum += v; sq += v * v; });
       expect(Math.abs(sq / out.size - (sum / out.size) ** 2 - 1)).toBeLessThan(0.1); // unit variance on the first 512 samples
     }
-    expect(() => buildModel('mlp:12-32-3', data, 1, 'lsvu')).toThrow("unknown initializer 'lsvu' (use he, xavier, lecun, orthogonal, zeros, lsuv, data)");
+    expect(() => buildModel('mlp:12-32-3', data, 1, 'lsvu')).toThrow("init: unknown initializer 'lsvu' (use he, xavier, lecun, orthogonal, zeros, lsuv, data)");
   });
 
   it('train.shift augments image data and is a usage error on samples that are not images', () => {

@@ -158,14 +158,16 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['unknown command', ['frobnicate'], 1, /unknown command 'frobnicate'/],
     ['bad sparsity', ['run', '--sparsity', '1.5'], 1, /--sparsity 1\.5: expected a number in \[0, 0\.999\]/],
     ['unknown architecture', ['run', '--arch', 'resnet'], 1, /unknown architecture 'resnet'/],
-    ['unknown method', ['run', '--method', 'vibes', '--epochs', '0'], 1, /unknown pruning method 'vibes'/],
+    ['unknown method', ['run', '--method', 'vibes', '--epochs', '0'], 1, /^prunekit: prune\.method \(or --method\): unknown pruning method 'vibes'/],
     ['bad bits', ['run', '--bits', 'fc1=99'], 1, /--bits/],
+    ['N:M groups that do not divide a layer (before any training)', ['run', '--method', 'nm:3:7'], 1, /prune\.method \(or --method\) nm:3:7: fc2\.weight has rows of 300 weights, not a multiple of 7/],
+    ['compress with bits for a layer that does not exist', ['compress', 'base.safetensors', '--bits', 'conv1=8,default=5'], 1, /quantize\.bits\.conv1 \(or --bits\): no such layer/],
     ['missing recipe', ['run', '--recipe', 'nope.yaml'], 1, /nope\.yaml: cannot read \(no such file\)/],
     ['missing dataset', ['run', '--data', 'idx:/nonexistent/dir'], 2, /nonexistent/],
-    ['unknown dataset', ['run', '--data', 'cifar'], 2, /unknown dataset 'cifar'/],
+    ['unknown dataset', ['run', '--data', 'cifar'], 1, /^prunekit: data \(or --data\): unknown dataset 'cifar'/],
     ['missing model', ['eval', 'missing.prk'], 2, /missing\.prk: cannot read \(no such file\)/],
     ['bits for a layer that does not exist (before any training)', ['run', '--bits', 'fc9=5'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
-    ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /prune\.exclude: .*fc9/],
+    ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /^prunekit: prune\.exclude: unknown layer 'fc9' \(have fc1, fc2, fc3\)$/m],
     // Outputs are checked before the work: a mistyped directory costs no training run.
     ['a model file in a directory that does not exist', ['run', '--out', 'no/such/m.prk'], 2, /no\/such\/m\.prk: cannot write the model file \(the directory .*no\/such does not exist\)/],
     ['a report in a directory that does not exist', ['run', '--report', 'gone/r.html'], 2, /gone\/r\.html: cannot write the report \(the directory .*gone does not exist\)/],
@@ -173,6 +175,10 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['a model file path that ends in a slash', ['run', '--out', 'fresh/'], 2, /fresh\/: cannot write the model file \(a directory, not a file\)/],
     ['an output check that waits for the usage checks', ['run', '--bits', 'fc9=5', '--out', 'no/such/m.prk'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
     ['a sensitivity report under a file', ['sensitivity', '--report', 'exclude.yaml/r.html'], 2, /exclude\.yaml\/r\.html: cannot write the report \(.*exclude\.yaml is not a directory\)/],
+    // Outputs that would destroy another output or an input: refused before the work.
+    ['the model file and the report in one file', ['run', '--out', 'same.out', '--report', './same.out'], 1, /^prunekit: \.\/same\.out: cannot write the report over the model file$/],
+    ['a checkpoint over the recipe it was given', ['train', '--recipe', 'exclude.yaml', '--out', 'exclude.yaml'], 1, /^prunekit: exclude\.yaml: cannot write the checkpoint over the recipe$/],
+    ['a checkpoint over the checkpoint it reads', ['prune', 'base.safetensors', '--out', 'base.safetensors'], 1, /^prunekit: base\.safetensors: cannot write the checkpoint over the checkpoint it reads$/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {
     writeFileSync(path.join(dir, 'exclude.yaml'), 'prune: { exclude: [fc9] }\n');
@@ -181,6 +187,23 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(r.code).toBe(code);
     expect(r.stdout).toBe('');
     expect(oneLine(r.stderr)).toMatch(message);
+  });
+
+  it('refuses to write training data over itself, and a failed write leaves earlier outputs as they were', () => {
+    const csv = path.join(dir, 'victim.csv');
+    blobsCsv(csv);
+    const before = readFileSync(csv);
+    const r = cli(['train', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--out', csv]);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/victim\.csv: cannot write the checkpoint over the data$/);
+    expect(readFileSync(csv).equals(before)).toBe(true);
+    if (!existsSync('/dev/full')) return;
+    writeFileSync(path.join(dir, 'keep.prk'), 'previous model');
+    const failed = cli(['run', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--epochs', '1', '--out', 'keep.prk', '--report', '/dev/full', '--quiet']);
+    expect(failed.code).toBe(2);
+    expect(oneLine(failed.stderr)).toMatch(/\/dev\/full: cannot write the report \(ENOSPC\)/);
+    expect(readFileSync(path.join(dir, 'keep.prk'), 'utf8')).toBe('previous model');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('a model that does not fit the data', () => {
@@ -219,6 +242,7 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
         const r = cli([command, file]);
         expect(r.code).toBe(2);
         expect(oneLine(r.stderr)).toMatch(message);
+        expect(r.stderr).toMatch(new RegExp(`^prunekit: ${file}: `));
       }
     }
   });

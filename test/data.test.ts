@@ -256,6 +256,7 @@ describe('blobs, splits, normalisation and batches', () => {
   });
 
   it('rejects an unknown dataset spec', () => {
+    expect(() => loadDataset('cifar')).toThrow(ArgumentRangeError);
     expect(() => loadDataset('cifar')).toThrow("unknown dataset 'cifar' (use mnist, fashion, idx:DIR or csv:FILE)");
   });
 });

@@ -3,13 +3,12 @@
  * safetensors checkpoint (told apart by the file's first bytes).
  */
 import path from 'path';
-import { MAGIC } from '../compress/format';
-import { CompressedModel, loadModel } from '../compress/model-file';
-import { loadDataset } from '../data';
+import { MAGIC, decodeModel } from '../compress/format';
+import { CompressedModel } from '../compress/model-file';
 import { readFileBytes } from '../files';
 import { parseCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
-import { checkModelReads } from './pipeline';
+import { checkModelReads, datasetFor } from './pipeline';
 import { formatTable } from './table';
 
 type Loaded = { kind: 'model'; model: CompressedModel; bytes: number } | { kind: 'checkpoint'; model: Sequential; metadata: Record<string, string>; bytes: number };
@@ -17,7 +16,11 @@ type Loaded = { kind: 'model'; model: CompressedModel; bytes: number } | { kind:
 function load(file: string): Loaded {
   const bytes = readFileBytes(file);
   const isModelFile = bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
-  if (isModelFile) return { kind: 'model', model: loadModel(bytes), bytes: bytes.length };
+  if (isModelFile) {
+    // Decoded from the bytes already read, under the file's name (errors say which file).
+    const d = decodeModel(bytes, path.basename(file));
+    return { kind: 'model', model: new CompressedModel(d.model, d.header, d.layout, bytes.length, d.headerBytes), bytes: bytes.length };
+  }
   const { model, metadata } = parseCheckpoint(bytes, path.basename(file));
   return { kind: 'checkpoint', model, metadata, bytes: bytes.length };
 }
@@ -30,7 +33,7 @@ function datasetOf(loaded: Loaded): string | undefined {
 export function evalCommand(file: string, flags: { data?: string }): { accuracy: number; samples: number; loss: number; dataset: string } {
   const loaded = load(file);
   const dataset = flags.data ?? datasetOf(loaded) ?? 'mnist';
-  const { test } = loadDataset(dataset);
+  const { test } = datasetFor(dataset);
   const { model } = loaded;
   checkModelReads(model, test, path.basename(file));
   const evaluation = model.evaluate(test);

@@ -64,6 +64,9 @@ export function parseBits(text: string): BitsSetting {
     if (!m) throw new UsageError(`--bits ${text}: expected a number or layer=bits pairs such as conv1=8,default=5`);
     return [m[1], number('bits', m[2], 1, 12, true)] as const;
   });
+  const names = entries.map(([name]) => name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`--bits ${text}: ${twice} is given twice`);
   return Object.fromEntries(entries);
 }
 

@@ -5,7 +5,8 @@
  * every stage returns what the report draws.
  */
 import { Augmentation, randomShift } from '../data/augment';
-import { Dataset } from '../data/dataset';
+import { Dataset, Split } from '../data/dataset';
+import { loadDataset } from '../data';
 import { ArgumentRangeError, DataError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
 import { InitializerName, INITIALIZERS } from '../nn/init';
@@ -17,7 +18,7 @@ import {
   DynamicSparseTraining, Pruner, PruningMethod, block, collectGradients, gradientPruning, iterativePruning, lnStructured, magnitude,
   nm, oneShot, polynomialDecay, probabilisticMagnitude, randomPruning, restore, saliency, snapshot,
 } from '../prune';
-import { Target, layerOfName, selectTargets } from '../prune/targets';
+import { layerOfName, selectTargets } from '../prune/targets';
 import { SharedWeights, fineTuneCentroids, shareWeights } from '../compress/sharing';
 import { LrSchedule } from '../train/schedule';
 import { SGD } from '../train/sgd';
@@ -63,11 +64,21 @@ const DATA_INITS = {
 } as const;
 const DATA_INIT_SAMPLES = 512;
 
+/** The recipe's dataset; a name that is none of the known forms is a usage mistake naming the field. */
+export function datasetFor(spec: string): Split {
+  try {
+    return loadDataset(spec);
+  } catch (error) {
+    if (error instanceof ArgumentRangeError) throw new UsageError(`data (or --data): ${error.message}`);
+    throw error;
+  }
+}
+
 /** A network for `arch` that reads the data's samples and predicts its classes. */
 export function buildModel(arch: string, data: Dataset, seed: number, init?: string): Sequential {
   const names = [...INITIALIZERS, ...Object.keys(DATA_INITS)];
   if (init !== undefined && !names.includes(init)) {
-    throw new UsageError(`unknown initializer '${init}' (use ${names.join(', ')})`);
+    throw new UsageError(`init: unknown initializer '${init}' (use ${names.join(', ')})`);
   }
   const dataInit = init !== undefined && init in DATA_INITS ? DATA_INITS[init as keyof typeof DATA_INITS] : undefined;
   const model = buildArchitecture(arch, data, { seed, init: dataInit ? dataInit.base : (init as InitializerName | undefined) });
@@ -157,7 +168,7 @@ export function methodFor(name: string, seed: number): PruningMethod {
   if (nmMatch) return nm({ n: Number(nmMatch[1]), m: Number(nmMatch[2]) });
   const blockMatch = /^block:(\d+)x(\d+)$/.exec(name);
   if (blockMatch) return block({ rows: Number(blockMatch[1]), cols: Number(blockMatch[2]) });
-  throw new UsageError(`unknown pruning method '${name}' (use ${METHODS.join(', ')})`);
+  throw new UsageError(`prune.method (or --method): unknown pruning method '${name}' (use ${METHODS.join(', ')})`);
 }
 
 const needsGradients = (name: string) => name === 'gradient' || name === 'snip';
@@ -173,12 +184,15 @@ export interface CurvePoint {
 /** Checks the pruning section against the network before any training: the method's name and the layers it names. */
 export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
   if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
-  let targets: Target[];
-  try {
-    targets = selectTargets(model, { exclude: r.exclude });
-  } catch (error) {
-    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: ${error.message.replace(/options\.\S+ */, '')}`);
-    throw error;
+  const prunable = selectTargets(model).map((t) => t.layer);
+  for (const name of r.exclude) {
+    if (!prunable.includes(name)) throw new UsageError(`prune.exclude: unknown layer '${name}' (have ${prunable.join(', ')})`);
+  }
+  const targets = selectTargets(model, { exclude: r.exclude });
+  const nmGroup = /^nm:\d+:(\d+)$/.exec(r.method);
+  for (const { param } of nmGroup ? targets : []) {
+    const m = Number(nmGroup![1]), cols = param.size / param.shape[0];
+    if (cols % m !== 0) throw new UsageError(`prune.method (or --method) ${r.method}: ${param.name} has rows of ${cols} weights, not a multiple of ${m} (exclude the layer, or pick m dividing its row length)`);
   }
   const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
   for (const name of Object.keys(r.layers)) {
@@ -194,7 +208,7 @@ export function checkWidths(model: Sequential, q: QuantizeRecipe): void {
   for (const [field, option] of [['bits', q.bits], ['indexBits', q.indexBits]] as const) {
     if (typeof option !== 'object' || option === null) continue;
     for (const name of Object.keys(option)) {
-      if (!known.has(name)) throw new UsageError(`quantize.${field}.${name} (or --bits): no such layer (have ${weights.map((p) => layerOfName(p.name)).join(', ')}, default)`);
+      if (!known.has(name)) throw new UsageError(`quantize.${field}.${name}${field === 'bits' ? ' (or --bits)' : ''}: no such layer (have ${weights.map((p) => layerOfName(p.name)).join(', ')}, default)`);
     }
   }
 }

@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { PrunekitError } from '../errors';
 import { describe } from '../validate';
 import { readFileBytes } from '../files';
+import { MAX_INDEX_BITS } from '../compress/sparse-index';
 
 /** A mistake in how prunekit was invoked (a flag, a recipe): the CLI exits 1. */
 export class UsageError extends PrunekitError {}
@@ -128,7 +129,7 @@ const SHAPE: Shape = {
     ...trainShape, method: text, scope: oneOf('global', 'layer'), sparsity, layers: perLayer(sparsity), exclude: strings,
     schedule: oneOf('iterative', 'gradual', 'one-shot'), rounds: num(1, 100, true), strength: num(0, 1),
   }),
-  quantize: object({ bits: widths(12), indexBits: widths(16), init: oneOf('linear', 'density', 'random', 'kmeans++'), epochs: num(0, 1000, true), lr: num(0, 10) }),
+  quantize: object({ bits: widths(12), indexBits: widths(MAX_INDEX_BITS), init: oneOf('linear', 'density', 'random', 'kmeans++'), epochs: num(0, 1000, true), lr: num(0, 10) }),
 };
 
 function object(shape: Shape): Check {
@@ -177,13 +178,11 @@ export function loadRecipe(file: string): Partial<Recipe> {
   const json = path.extname(file).toLowerCase() === '.json';
   let partial: unknown;
   try {
-    if (json) {
-      partial = JSON.parse(text) as unknown;
-    } else {
-      const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-      if (doc.errors.length) throw doc.errors[0];
-      partial = doc.toJS() as unknown;
-    }
+    // JSON.parse keeps the last of duplicate keys silently: the YAML parser (JSON is YAML) refuses them.
+    if (json) JSON.parse(text);
+    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length) throw doc.errors[0];
+    partial = doc.toJS() as unknown;
   } catch (error) {
     throw new UsageError(`recipe ${name} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -6,16 +6,15 @@ import path from 'path';
 import { compressionReport } from '../compress/accounting';
 import { encodeModel } from '../compress/format';
 import { loadModel } from '../compress/model-file';
-import { Dataset, Split, loadDataset } from '../data';
+import { Dataset, Split } from '../data';
 import { Dense } from '../nn/dense';
 import { Sequential } from '../nn/sequential';
 import { descriptionLength } from '../prune/stats';
 import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
-import { assertWritable } from '../files';
-import { loadReport, writeOutputs } from './outputs';
-import { CurvePoint, buildModel, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
+import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
+import { CurvePoint, buildModel, datasetFor, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable, toolVersion } from './table';
@@ -39,15 +38,15 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const progress = progressFor(flags);
   const note = noteFor(flags);
   const started = Date.now();
-  const split = loadDataset(recipe.data);
+  const split = datasetFor(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
   checkWidths(model, recipe.quantize);
   // Before the work, after the usage checks (exit 1 comes before exit 2).
   const file = flags.out ?? 'model.prk';
   const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
-  assertWritable(file, 'the model file');
-  if (reportFile) assertWritable(reportFile, 'the report');
+  checkOutputs([{ file, what: 'the model file' }, ...(reportFile ? [{ file: reportFile, what: 'the report' }] : [])],
+    [{ file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' }]);
   note(`prunekit run: ${recipe.arch} on ${split.train.name} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;

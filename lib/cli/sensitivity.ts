@@ -4,13 +4,11 @@
  * per-layer sparsities that meet an overall budget, pruning the sensitive
  * layers least. The allocation prints as a recipe fragment.
  */
-import { loadDataset } from '../data';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
 import { CommonFlags, recipeFrom, recordedRecipe } from './options';
-import { assertWritable } from '../files';
-import { loadReport, writeOutputs } from './outputs';
-import { buildModel, checkModelReads, checkPruneRecipe, fit } from './pipeline';
+import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
+import { buildModel, checkModelReads, datasetFor, checkPruneRecipe, fit } from './pipeline';
 import { progressFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable } from './table';
@@ -32,12 +30,16 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   }
   const recipe = recipeFrom(flags, 'train', recorded);
   const report = flags.report || null;
-  const split = loadDataset(recipe.data);
+  const split = datasetFor(recipe.data);
   const trained = model !== undefined;
   if (model) checkModelReads(model, split.test, checkpoint!);
   else model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
-  if (report) assertWritable(report, 'the report');
+  if (report) {
+    checkOutputs([{ file: report, what: 'the report' }], [
+      { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' },
+    ]);
+  }
   if (!trained) fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
   const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });

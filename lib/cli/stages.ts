@@ -6,13 +6,12 @@
 import { compressionReport } from '../compress/accounting';
 import { encodeModel } from '../compress/format';
 import { loadModel } from '../compress/model-file';
-import { Split, loadDataset } from '../data';
+import { Split } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
 import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
-import { assertWritable } from '../files';
-import { writeOutputs } from './outputs';
-import { buildModel, checkModelReads, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
+import { checkOutputs, dataFileOf, writeOutputs } from './outputs';
+import { buildModel, checkModelReads, checkWidths, datasetFor, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
 import { toolVersion } from './table';
@@ -34,9 +33,11 @@ function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model
 }
 
 /** Where a command writes, checked after the usage checks and before any work. */
-function outputPath(flags: CommonFlags, defaultOut: string, what: string): string {
+function outputPath(flags: CommonFlags, recipe: Recipe, defaultOut: string, what: string, checkpoint?: string): string {
   const out = flags.out ?? defaultOut;
-  assertWritable(out, what);
+  checkOutputs([{ file: out, what }], [
+    { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' },
+  ]);
   return out;
 }
 
@@ -52,19 +53,19 @@ async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags:
 
 export async function trainCommand(flags: CommonFlags): Promise<StageResult> {
   const recipe = recipeFrom(flags, 'train');
-  const split = loadDataset(recipe.data);
+  const split = datasetFor(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
-  const out = outputPath(flags, 'baseline.safetensors', 'the checkpoint');
+  const out = outputPath(flags, recipe, 'baseline.safetensors', 'the checkpoint');
   const { samplesPerSecond } = fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'training');
   return saveStage(model, split, recipe, flags, 'trained', recipe.train.epochs, samplesPerSecond, out);
 }
 
 export async function pruneCommand(checkpoint: string, flags: CommonFlags): Promise<StageResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'prune');
-  const split = loadDataset(recipe.data);
+  const split = datasetFor(recipe.data);
   checkModelReads(model, split.test, checkpoint);
   checkPruneRecipe(model, recipe.prune);
-  const out = outputPath(flags, 'pruned.safetensors', 'the checkpoint');
+  const out = outputPath(flags, recipe, 'pruned.safetensors', 'the checkpoint', checkpoint);
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -82,9 +83,10 @@ export interface CompressResult {
 
 export async function compressCommand(checkpoint: string, flags: CommonFlags): Promise<CompressResult> {
   const { model, recipe } = fromCheckpoint(checkpoint, flags, 'quantize');
-  const split = loadDataset(recipe.data);
+  const split = datasetFor(recipe.data);
   checkModelReads(model, split.test, checkpoint);
-  const out = outputPath(flags, 'model.prk', 'the model file');
+  checkWidths(model, recipe.quantize);
+  const out = outputPath(flags, recipe, 'model.prk', 'the model file', checkpoint);
   quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progressFor(flags), recipe.prune.exclude);
   const encoded = encodeModel(model, {
     indexBits: recipe.quantize.indexBits,

@@ -3,7 +3,7 @@
  * CSV files and synthetic blobs, behind one spec string:
  *   mnist | fashion | idx:DIR | csv:FILE
  */
-import { DataError } from '../errors';
+import { ArgumentRangeError } from '../errors';
 import { assertString } from '../validate';
 import { Split } from './dataset';
 import { loadCsv } from './csv';
@@ -23,5 +23,6 @@ export function loadDataset(spec: string): Split {
   if (spec === 'fashion') return loadFashionMnist();
   if (spec.startsWith('idx:') && spec.length > 4) return loadIdxDirectory(spec.slice(4));
   if (spec.startsWith('csv:') && spec.length > 4) return loadCsv(spec.slice(4));
-  throw new DataError(`unknown dataset '${spec}' (use mnist, fashion, idx:DIR or csv:FILE)`);
+  // A mistyped name is a bad argument (the CLI's exit 1), not bad data.
+  throw new ArgumentRangeError(`unknown dataset '${spec}' (use mnist, fashion, idx:DIR or csv:FILE)`);
 }
