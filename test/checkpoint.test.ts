@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  CorruptModelError, DataError, Dense, Tensor, lenet300100, lenet5, loadCheckpoint, magnitudeThreshold, mlp, parseCheckpoint,
+  ArgumentRangeError, CorruptModelError, DataError, Dense, NonFiniteError, Sequential, Tensor, encodeModel, lenet300100, lenet5, loadCheckpoint, magnitudeThreshold, mlp, parseCheckpoint,
   saveCheckpoint, serializeCheckpoint,
 } from '../lib';
 import { randomTensor, rng } from './helpers';
@@ -70,6 +70,11 @@ describe('safetensors checkpoints', () => {
     ['a renamed tensor', withHeader(good, (h) => { h['fc9.bias'] = h['fc2.bias']; delete h['fc2.bias']; }), "tensor 'fc2.bias' is missing"],
     ['an unknown layer type', withHeader(good, (h) => ((h.__metadata__ as Record<string, string>).prunekit_architecture = '[{"type":"lstm"}]')), 'unknown layer type "lstm"'],
     ['no architecture', withHeader(good, (h) => delete (h.__metadata__ as Record<string, string>).prunekit_architecture), 'not a prunekit checkpoint'],
+    ['a NaN weight', (() => { const b = Buffer.from(good); b.writeFloatLE(NaN, b.length - 8 * 4); return b; })(), "tensor 'fc2.weight' holds NaN at index 0"],
+    ['two layers of one name', withHeader(good, (h) => {
+      const meta = h.__metadata__ as Record<string, string>;
+      meta.prunekit_architecture = meta.prunekit_architecture.replace('"name":"fc2"', '"name":"fc1"');
+    }), "two layers hold parameters named 'fc1.weight'"],
   ];
   for (const [what, bytes, message] of corrupt) {
     it(`refuses ${what} with a CorruptModelError`, () => {
@@ -92,6 +97,18 @@ describe('safetensors checkpoints', () => {
       } catch (e) {
         if (!(e instanceof CorruptModelError)) throw e;
       }
+    }
+  });
+
+  it('refuses to write what it could not read back: a NaN or infinite value, or two parameters of one name', () => {
+    const model = mlp([4, 3, 2], { seed: 1 });
+    model.parameters()[2].value.data[1] = -Infinity;
+    expect(() => serializeCheckpoint(model)).toThrow(NonFiniteError);
+    expect(() => serializeCheckpoint(model)).toThrow('cannot save fc2.weight: it holds -Infinity at index 1; a checkpoint holds finite values only');
+    const twins = new Sequential([new Dense(4, 4), new Dense(4, 4)]);
+    for (const write of [() => serializeCheckpoint(twins), () => encodeModel(twins)]) {
+      expect(write).toThrow(ArgumentRangeError);
+      expect(write).toThrow("cannot save a model with two parameters named 'dense_4_4.weight': give its layers distinct names ({ name })");
     }
   });
 

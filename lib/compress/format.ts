@@ -15,7 +15,7 @@ import { ArgumentRangeError, ArgumentTypeError, CorruptModelError, NonFiniteErro
 import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential, assertModel } from '../nn/sequential';
-import { modelFromSpec, specParameterCount } from '../nn/spec';
+import { assertSavableNames, modelFromSpec, specParameterCount } from '../nn/spec';
 import { layerNameOf } from '../prune/targets';
 import { assertString, assertUint8Array, describe, expected, optionsObject } from '../validate';
 import { bytesOf } from '../files';
@@ -177,6 +177,7 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
  */
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
   assertModel('model', model);
+  assertSavableNames(model);
   options = optionsObject('options', options);
   const known = new Set(model.parameters().flatMap((p) => [layerNameOf(p), p.name]));
   checkBitsOption(options.indexBits, known, 'options.indexBits');

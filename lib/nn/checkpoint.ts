@@ -10,11 +10,12 @@
  * then every tensor's dtype, shape and offsets against the data.
  */
 import { VERSION } from '../version';
-import { ArgumentTypeError, CorruptModelError } from '../errors';
+import { ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
+import { native } from '../native';
 import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
 import { bytesOf, readFileBytes, writeFileAtomic } from '../files';
 import { Sequential, assertModel } from './sequential';
-import { modelFromSpec, specParameterCount } from './spec';
+import { assertSavableNames, modelFromSpec, specParameterCount } from './spec';
 
 const MAX_HEADER_BYTES = 100 * 2 ** 20;
 const DTYPE_BYTES: Record<string, number> = { F32: 4, U8: 1 };
@@ -39,12 +40,21 @@ function assertMetadata(metadata: unknown): asserts metadata is Record<string, s
   }
 }
 
+/** The index of the first NaN or infinity, or -1 (one native pass when there is none). */
+function firstNonFinite(v: Float32Array): number {
+  return Number.isFinite(native.sumSquares(v)) ? -1 : v.findIndex((x) => !Number.isFinite(x));
+}
+
 export function serializeCheckpoint(model: Sequential, metadata: Record<string, string> = {}): Buffer {
   assertModel('model', model);
   assertMetadata(metadata);
+  assertSavableNames(model);
   const entries: [string, TensorEntry][] = [];
   for (const p of model.parameters()) {
     const v = p.value.data;
+    const bad = firstNonFinite(v);
+    // parseCheckpoint refuses them: never write a file that cannot be read back.
+    if (bad >= 0) throw new NonFiniteError(`cannot save ${p.name}: it holds ${v[bad]} at index ${bad}; a checkpoint holds finite values only`);
     entries.push([p.name, { dtype: 'F32', shape: [...p.shape], bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) }]);
     if (p.mask) entries.push([`${p.name}.mask`, { dtype: 'U8', shape: [...p.shape], bytes: p.mask }]);
   }
@@ -139,6 +149,9 @@ export function parseCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpo
       throw new CorruptModelError(`${name}: tensor '${p.name}' is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${p.shape.join(', ')}]`);
     }
     new Uint8Array(p.value.data.buffer, p.value.data.byteOffset, p.value.data.byteLength).set(t.bytes);
+    // A NaN or infinite weight would give every prediction as NaN (evaluated as a made-up accuracy).
+    const bad = firstNonFinite(p.value.data);
+    if (bad >= 0) throw new CorruptModelError(`${name}: tensor '${p.name}' holds ${p.value.data[bad]} at index ${bad}`);
     const m = tensors.get(`${p.name}.mask`);
     if (m) {
       if (m.dtype !== 'U8' || m.bytes.length !== p.size) throw new CorruptModelError(`${name}: mask '${p.name}.mask' does not match its parameter`);

@@ -1,5 +1,6 @@
 /** Rebuilds layers from their JSON specs (the architecture part of a checkpoint). */
-import { CorruptModelError } from '../errors';
+import { ArgumentRangeError, CorruptModelError } from '../errors';
+import { Parameter } from './parameter';
 import { Activation } from './activation';
 import { Conv2D, Flatten, ImageShape, MaxPool2D } from './conv';
 import { Dense } from './dense';
@@ -71,7 +72,31 @@ export function modelFromSpec(specs: unknown): Sequential {
     }
     previous = { name: layer.name, out: sizes.out };
   }
-  return new Sequential(layers);
+  const model = new Sequential(layers);
+  const twice = repeatedName(model.parameters());
+  if (twice !== undefined) throw new CorruptModelError(`two layers hold parameters named '${twice}': the file cannot say which values are whose`);
+  return model;
+}
+
+function repeatedName(params: readonly Parameter[]): string | undefined {
+  const names = new Set<string>();
+  for (const p of params) {
+    if (names.has(p.name)) return p.name;
+    names.add(p.name);
+  }
+  return undefined;
+}
+
+/**
+ * Checks that a model can be written and read back: parameter names, which
+ * files key the values by, are unique (two unnamed layers of one type and
+ * size share a default name).
+ */
+export function assertSavableNames(model: Sequential): void {
+  const twice = repeatedName(model.parameters());
+  if (twice !== undefined) {
+    throw new ArgumentRangeError(`cannot save a model with two parameters named '${twice}': give its layers distinct names ({ name })`);
+  }
 }
 
 /**
