@@ -142,6 +142,14 @@ describe('CSV reader', () => {
     ['', 'bad.csv: the file is empty'],
     ['label,x\n', 'bad.csv: no data rows'],
     ['label\n1\n', 'bad.csv: needs a label column and at least one feature column'],
+    // Numbers are decimal: Number() alone would read these as 16 and 1.
+    ['label,x\n1,0x10\n', "bad.csv: line 2, column 2 ('x'): '0x10' is not a number"],
+    ['label,x\n1,0b1\n', "bad.csv: line 2, column 2 ('x'): '0b1' is not a number"],
+    // A label column of class indices with one stray cell: read as names, '10' would sort before '2'.
+    ['label,x\n2,0\n10,1\n-1,2\n', "bad.csv: line 4, column 1 ('label'): label '-1' is not a class index (a non-negative integer), as other labels of the column are"],
+    ['label,x\n1,0\n1.0,1\n', "bad.csv: line 3, column 1 ('label'): label '1.0' is not a class index"],
+    ['label,x\n1,0\ncat,1\n', "bad.csv: line 3, column 1 ('label'): label 'cat' is not a class index"],
+    ['label,x\n1,0\n,1\n', "bad.csv: line 3, column 1 ('label'): the label is empty"],
   ])('rejects %p', (text, message) => {
     const call = () => parseCsv(text, 'bad.csv');
     expect(call).toThrow(DataError);
@@ -151,6 +159,14 @@ describe('CSV reader', () => {
   it('rejects an unknown label column and a missing file', () => {
     expect(() => parseCsv('a,b\n1,2\n', 'f.csv', { labelColumn: 'c' })).toThrow("f.csv: no column named 'c' (columns: a, b)");
     expect(() => loadCsv(path.join(tmp, 'missing.csv'))).toThrow(`${path.join(tmp, 'missing.csv')}: cannot read (no such file)`);
+  });
+
+  it('reads old Mac line endings (CR only), and refuses a file too small for a test split', () => {
+    expect(parseCsv('label,x\r0,1\r1,2\r', 'mac.csv').y).toEqual(Int32Array.of(0, 1));
+    const file = path.join(tmp, 'tiny.csv');
+    writeFileSync(file, 'label,x\n0,1\n1,2\n0,3\n1,4\n');
+    expect(() => loadCsv(file)).toThrow(DataError);
+    expect(() => loadCsv(file)).toThrow(`${file}: 4 rows leave the test split empty (20% of each class is held out for testing); add rows`);
   });
 
   it('splits a file into stratified train and test sets', () => {

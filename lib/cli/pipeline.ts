@@ -66,12 +66,16 @@ const DATA_INIT_SAMPLES = 512;
 
 /** The recipe's dataset; a name that is none of the known forms is a usage mistake naming the field. */
 export function datasetFor(spec: string): Split {
+  let split: Split;
   try {
-    return loadDataset(spec);
+    split = loadDataset(spec);
   } catch (error) {
     if (error instanceof ArgumentRangeError) throw new UsageError(`data (or --data): ${error.message}`);
     throw error;
   }
+  // Accuracy on no samples would print as 0%.
+  for (const part of [split.train, split.test]) if (part.y.length === 0) throw new DataError(`${part.name}: no samples`);
+  return split;
 }
 
 /** A network for `arch` that reads the data's samples and predicts its classes. */

@@ -91,6 +91,8 @@ export function defaultsFor(arch: string): Recipe {
   };
 }
 
+const MAX_RECIPE_BYTES = 2 ** 20;
+
 type Shape = { [key: string]: Check };
 type Check = (value: unknown, where: string) => unknown;
 
@@ -169,12 +171,15 @@ export function mergeRecipe(base: Recipe, partial: unknown): Recipe {
  */
 export function loadRecipe(file: string): Partial<Recipe> {
   const name = path.basename(file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileBytes(file).toString('utf8');
+    bytes = readFileBytes(file);
   } catch (error) {
     throw new UsageError(`recipe: ${(error as Error).message}`);
   }
+  // A recipe is a few lines: a huge file is a wrong path, and would not fit in one string.
+  if (bytes.length > MAX_RECIPE_BYTES) throw new UsageError(`recipe ${name}: ${bytes.length} bytes is not a recipe (at most ${MAX_RECIPE_BYTES})`);
+  const text = bytes.toString('utf8');
   const json = path.extname(file).toLowerCase() === '.json';
   let partial: unknown;
   try {

@@ -1,14 +1,19 @@
 /**
  * CSV datasets for users' own data: one label column plus numeric features.
  * A header row is detected (any non-numeric cell in the first row) or forced.
- * Labels that are all non-negative integers are class indices; otherwise the
- * distinct label strings, sorted, become the classes (see `labelNames`).
+ * Labels that are all non-negative integers are class indices; labels that
+ * are all names (not numbers) become classes in sorted order (see
+ * `labelNames`). A column that mixes the two, or holds other numbers (−1,
+ * 1.0) or empty cells, is refused: read as names, '10' would sort before '2'.
  */
 import { ArgumentRangeError, ArgumentTypeError, DataError } from '../errors';
+import { constants as bufferConstants } from 'node:buffer';
 import { readFileBytes } from '../files';
 import { Tensor } from '../tensor';
 import { assertBoolean, assertInRange, assertInteger, assertString, describe, expected, optionsObject } from '../validate';
 import { Dataset, MAX_CLASSES, Split, checkDataset, holdOut } from './dataset';
+
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 export interface CsvOptions {
   /** Label column: index or header name. Default: a column named "label", else column 0. */
@@ -18,8 +23,11 @@ export interface CsvOptions {
   delimiter?: string;
 }
 
+// Decimal numbers only: Number() would also read '0x10' as 16, '0b1' as 1 and '' as 0.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function isNumber(cell: string): boolean {
-  return cell.trim() !== '' && Number.isFinite(Number(cell));
+  return DECIMAL.test(cell.trim());
 }
 
 function checkOptions(options: CsvOptions | undefined): CsvOptions {
@@ -43,7 +51,7 @@ export function parseCsv(text: string, name: string, options?: CsvOptions): Data
   assertString('name', name);
   options = checkOptions(options);
   const delimiter = options.delimiter ?? ',';
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   const rows: { line: number; cells: string[] }[] = [];
   lines.forEach((l, i) => {
     if (l.trim() !== '') rows.push({ line: i + 1, cells: l.split(delimiter).map((c) => c.trim()) });
@@ -89,7 +97,13 @@ export function parseCsv(text: string, name: string, options?: CsvOptions): Data
     }
   });
 
-  const numeric = rawLabels.every((l) => /^\d+$/.test(l));
+  const empty = rawLabels.indexOf('');
+  if (empty >= 0) throw new DataError(`${where(body[empty].line, labelIndex)}: the label is empty`);
+  const numeric = rawLabels.some(isNumber);
+  const notIndex = numeric ? rawLabels.findIndex((l) => !/^\d+$/.test(l)) : -1;
+  if (notIndex >= 0) {
+    throw new DataError(`${where(body[notIndex].line, labelIndex)}: label '${rawLabels[notIndex]}' is not a class index (a non-negative integer), as other labels of the column are`);
+  }
   let y: Int32Array, classes: number, labelNames: string[] | undefined;
   if (numeric) {
     // Checked before Int32Array.from, which would wrap 2^32 + 1 to 1.
@@ -113,7 +127,11 @@ export function parseCsv(text: string, name: string, options?: CsvOptions): Data
 export function readCsv(file: string, options?: CsvOptions): Dataset {
   assertString('file', file, 'a file path');
   checkOptions(options);
-  return parseCsv(readFileBytes(file).toString('utf8'), file, options);
+  const bytes = readFileBytes(file);
+  if (bytes.length > MAX_STRING_LENGTH) {
+    throw new DataError(`${file}: ${bytes.length} bytes is more text than one JavaScript string holds (${MAX_STRING_LENGTH}); convert it to IDX files`);
+  }
+  return parseCsv(bytes.toString('utf8'), file, options);
 }
 
 /**
@@ -127,5 +145,8 @@ export function loadCsv(file: string, options?: CsvOptions & { testFraction?: nu
   assertInteger('options.seed', seed, 0, 2 ** 32 - 1);
   const ds = readCsv(file, options);
   const { train, validation } = holdOut(ds, testFraction, seed);
+  if (validation.y.length === 0 || train.y.length === 0) {
+    throw new DataError(`${file}: ${ds.y.length} rows leave the ${validation.y.length === 0 ? 'test' : 'training'} split empty (${Math.round(testFraction * 100)}% of each class is held out for testing); add rows`);
+  }
   return { train: { ...train, name: `${file} train` }, test: { ...validation, name: `${file} test` } };
 }
