@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
+import { holdOut, loadCheckpoint, loadMnist } from '../lib';
 import { rng } from './helpers';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -149,6 +150,19 @@ describe('train → prune → compress through checkpoints', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).report).toBeNull();
     expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
+  });
+
+  it('measures sensitivity on a validation split held out of the training data, not on the test split', () => {
+    expect(cli(['train', '--arch', 'mlp:784-16-10', '--epochs', '1', '--out', 'mnist16.safetensors', '--quiet']).code).toBe(0);
+    const r = cli(['sensitivity', 'mnist16.safetensors', '--json']);
+    expect(r.code).toBe(0);
+    const dense = JSON.parse(r.stdout).layers[0].curve[0];
+    expect(dense.sparsity).toBe(0);
+    const model = loadCheckpoint(path.join(dir, 'mnist16.safetensors')).model;
+    const { train, test } = loadMnist();
+    const validation = model.evaluate(holdOut(train, 0.1, 1).validation).accuracy;
+    expect(dense.accuracy).toBe(validation);
+    expect(validation).not.toBe(model.evaluate(test).accuracy);
   });
 });
 

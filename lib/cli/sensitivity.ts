@@ -1,9 +1,12 @@
 /**
  * `prunekit sensitivity`: prune one layer at a time to increasing
- * sparsities and measure the accuracy (on the test split), then allocate
+ * sparsities and measure the accuracy on a validation split (10% of the
+ * training data, never the test split, since the allocation it picks is a
+ * hyperparameter), then allocate
  * per-layer sparsities that meet an overall budget, pruning the sensitive
  * layers least. The allocation prints as a recipe fragment.
  */
+import { holdOut } from '../data/dataset';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
 import { CommonFlags, recipeFrom, recordedRecipe } from './options';
@@ -12,6 +15,8 @@ import { buildModel, checkModelReads, datasetFor, checkPruneRecipe, fit } from '
 import { progressFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable } from './table';
+
+const VALIDATION_FRACTION = 0.1;
 
 export interface SensitivityResult {
   layers: LayerSensitivity[];
@@ -31,22 +36,23 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   const recipe = recipeFrom(flags, 'train', recorded);
   const report = flags.report || null;
   const split = datasetFor(recipe.data);
+  const { train, validation } = holdOut(split.train, VALIDATION_FRACTION, recipe.seed);
   const trained = model !== undefined;
-  if (model) checkModelReads(model, split.test, checkpoint!);
-  else model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
+  if (model) checkModelReads(model, validation, checkpoint!);
+  else model = buildModel(recipe.arch, train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
   if (report) {
     checkOutputs([{ file: report, what: 'the report' }], [
       { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' },
     ]);
   }
-  if (!trained) fit(model, split.train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
-  const layers = sensitivity(model, split.test, { exclude: recipe.prune.exclude });
+  if (!trained) fit(model, train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
+  const layers = sensitivity(model, validation, { exclude: recipe.prune.exclude });
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
   if (report) {
     const html = await (await loadReport()).renderReport({
       title: `prunekit sensitivity: ${recipe.arch} on ${recipe.data}`,
-      facts: [['data', `${split.test.name} test split (${split.test.y.length} samples)`], ['network', recipe.arch], ['budget', `${(recipe.prune.sparsity * 100).toFixed(1)}% overall sparsity`]],
+      facts: [['data', `validation split: ${validation.y.length} samples held out of ${split.train.name} (${split.train.y.length})${trained ? ', which the checkpoint may have trained on' : ''}`], ['network', recipe.arch], ['budget', `${(recipe.prune.sparsity * 100).toFixed(1)}% overall sparsity`]],
       sensitivity: layers, allocation,
     });
     await writeOutputs([{ file: report, bytes: html, what: 'the report' }]);
