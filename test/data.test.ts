@@ -480,6 +480,20 @@ describe('bad input (found by fuzzing)', () => {
     expect(Array.from(parseIdx(new Uint8Array(idx(0x08, [2], Buffer.from([7, 9]))), 'u').data)).toEqual([7, 9]);
   });
 
+  it('IDX: refuses a test split that does not match the training split, and a label count that disagrees before converting pixels', () => {
+    let dir = writeIdxDir(idx(0x08, [2, 2, 2], Buffer.alloc(8, 9)), idx(0x08, [2], Buffer.from([0, 1])));
+    writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), idx(0x08, [2, 3, 3], Buffer.alloc(18, 9)));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 't10k-images-idx3-ubyte')}: test images of 3×3 pixels, but training images of 2×2`);
+    dir = writeIdxDir(idx(0x08, [2, 2, 2], Buffer.alloc(8, 9)), idx(0x08, [2], Buffer.from([0, 1])));
+    writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx(0x08, [2], Buffer.from([0, 10])));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 't10k-labels-idx1-ubyte')}: test labels up to 10, but training labels only up to 9`);
+    writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx(0x08, [2], Buffer.from([0, 1])));
+    expect(loadIdxDirectory(dir).test.classes).toBe(10);
+    // 3 labels for 2 images: found from the headers.
+    writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx(0x08, [3], Buffer.from([0, 1, 1])));
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 'train-labels-idx1-ubyte')}: 3 labels for the 2 images of ${path.join(dir, 'train-images-idx3-ubyte')}`);
+  });
+
   it('randomShift refuses dimensions that are not positive integers, and batches and generators of the wrong type', () => {
     expectError(() => randomShift([1.5, 3], 0), ArgumentRangeError, 'Expected an integer in [1, 9007199254740991] for sampleShape[0] but received the number 1.5');
     expectError(() => randomShift([2, -3], 0), ArgumentRangeError, 'Expected an integer in [1, 9007199254740991] for sampleShape[1] but received the number -3');

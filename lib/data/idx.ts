@@ -23,10 +23,23 @@ const ELEMENT_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c:
 /** Refuse to inflate gzip input beyond this (a corrupt or hostile file). */
 const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 
+interface IdxLayout {
+  buf: Buffer;
+  type: number;
+  dims: number[];
+  count: number;
+  header: number;
+}
+
 /** Parses IDX bytes; `name` (usually the file path) appears in every error. */
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   assertUint8Array('bytes', bytes);
   assertString('name', name);
+  return idxElements(idxLayout(bytes, name), name);
+}
+
+/** Inflates and checks the header and the length; converts nothing, so a caller can check the dimensions first. */
+function idxLayout(bytes: Uint8Array, name: string): IdxLayout {
   let buf = bytesOf(bytes);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
@@ -59,7 +72,16 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   if (buf.length > expected) {
     throw new DataError(`${name}: ${buf.length - expected} unexpected bytes after the ${count} elements of [${dims.join(', ')}]`);
   }
-  const data = new Float32Array(count);
+  return { buf, type, dims, count, header };
+}
+
+function idxElements({ buf, type, dims, count, header }: IdxLayout, name: string): IdxArray {
+  let data: Float32Array;
+  try {
+    data = new Float32Array(count);
+  } catch {
+    throw new DataError(`${name}: ${count} elements as float32 do not fit in memory`);
+  }
   const body = buf.subarray(header);
   switch (type) {
     case 0x08: for (let i = 0; i < count; i++) data[i] = body[i]; break;
@@ -103,8 +125,13 @@ export function loadIdxSplit(dir: string, prefix: string, name: string): Dataset
   assertString('name', name);
   const imagesFile = findFile(dir, `${prefix}-images-idx3-ubyte`);
   const labelsFile = findFile(dir, `${prefix}-labels-idx1-ubyte`);
-  const images = readIdx(imagesFile);
+  // The labels (small) first: a count that disagrees is found before millions of pixels are converted.
   const labels = readIdx(labelsFile);
+  const layout = idxLayout(readFileBytes(imagesFile), imagesFile);
+  if (layout.dims.length === 3 && labels.dims.length === 1 && labels.dims[0] !== layout.dims[0]) {
+    throw new DataError(`${labelsFile}: ${labels.dims[0]} labels for the ${layout.dims[0]} images of ${imagesFile}`);
+  }
+  const images = idxElements(layout, imagesFile);
   if (images.dims.length !== 3) throw new DataError(`${imagesFile}: expected 3 dimensions (n, rows, cols) but found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataError(`${labelsFile}: expected 1 dimension (n) but found ${labels.dims.length}`);
   const [n, rows, cols] = images.dims;
@@ -137,7 +164,15 @@ export function loadIdxDirectory(dir: string, name?: string): Split {
   assertString('dir', dir, 'a directory path');
   if (name === undefined) name = `idx:${dir}`;
   assertString('name', name);
-  return { train: loadIdxSplit(dir, 'train', `${name} train`), test: loadIdxSplit(dir, 't10k', `${name} test`) };
+  const train = loadIdxSplit(dir, 'train', `${name} train`), test = loadIdxSplit(dir, 't10k', `${name} test`);
+  // Checked here, not after a training run that the test split could never evaluate.
+  if (test.sampleShape.join() !== train.sampleShape.join()) {
+    throw new DataError(`${findFile(dir, 't10k-images-idx3-ubyte')}: test images of ${test.sampleShape.slice(1).join('×')} pixels, but training images of ${train.sampleShape.slice(1).join('×')}`);
+  }
+  if (test.classes > train.classes) {
+    throw new DataError(`${findFile(dir, 't10k-labels-idx1-ubyte')}: test labels up to ${test.classes - 1}, but training labels only up to ${train.classes - 1}`);
+  }
+  return { train, test: { ...test, classes: train.classes } };
 }
 
 /** Where Debian's dataset-fashion-mnist package installs Fashion-MNIST. */
