@@ -70,6 +70,8 @@ describe('safetensors checkpoints', () => {
     ['a renamed tensor', withHeader(good, (h) => { h['fc9.bias'] = h['fc2.bias']; delete h['fc2.bias']; }), "tensor 'fc2.bias' is missing"],
     ['an unknown layer type', withHeader(good, (h) => ((h.__metadata__ as Record<string, string>).prunekit_architecture = '[{"type":"lstm"}]')), 'unknown layer type "lstm"'],
     ['no architecture', withHeader(good, (h) => delete (h.__metadata__ as Record<string, string>).prunekit_architecture), 'not a prunekit checkpoint'],
+    ['an empty file', Buffer.alloc(0), 'm.safetensors: the file is empty'],
+    ['a model file', Buffer.from([0x89, 0x50, 0x52, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a, 1, 0, 0, 0]), 'm.safetensors: a prunekit model file (made by compress or run), not a safetensors checkpoint (made by train or prune)'],
     ['a NaN weight', (() => { const b = Buffer.from(good); b.writeFloatLE(NaN, b.length - 8 * 4); return b; })(), "tensor 'fc2.weight' holds NaN at index 0"],
     ['two layers of one name', withHeader(good, (h) => {
       const meta = h.__metadata__ as Record<string, string>;

@@ -329,6 +329,13 @@ describe('the model file', () => {
     const huge = withArchitecture((layers) => { (layers[0] as { input: number[] }).input = [1, 1 << 14, 1 << 14]; });
     expect(() => loadModel(huge)).toThrow(CorruptModelError);
     expect(() => loadModel(huge)).toThrow(/at most 2\^26 unrolled values per sample/);
+    // an activation first: it would load, then fail at its first prediction
+    const activationFirst = withArchitecture((layers) => layers.unshift({ type: 'relu', name: 'relu0' }));
+    expect(() => loadModel(activationFirst)).toThrow(CorruptModelError);
+    expect(() => loadModel(activationFirst)).toThrow("the architecture cannot serve: expected a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size), found layer 'relu0' (relu) first");
+    const unservable = new Sequential([new Activation('relu'), new Dense(4, 2)]);
+    expect(() => encodeModel(unservable)).toThrow(ArgumentTypeError);
+    expect(() => encodeModel(unservable)).toThrow("Expected a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size) for model but received layer 'relu' (relu) first");
     const detached = new Uint8Array(bytes);
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
     expect(() => loadModel(detached)).toThrow(/0 bytes is too short/);

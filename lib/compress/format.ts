@@ -16,6 +16,7 @@ import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential, assertModel } from '../nn/sequential';
 import { assertSavableNames, modelFromSpec, specParameterCount } from '../nn/spec';
+import { servableRule, whyUnservable } from '../nn/inference';
 import { layerNameOf } from '../prune/targets';
 import { assertString, assertUint8Array, describe, expected, optionsObject } from '../validate';
 import { bytesOf } from '../files';
@@ -178,6 +179,9 @@ function encodeTensor(p: Parameter, options: EncodeOptions): { header: TensorHea
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
   assertModel('model', model);
   assertSavableNames(model);
+  // The reader refuses what could not serve: never write a file that cannot be read back.
+  const unservable = whyUnservable(model);
+  if (unservable !== null) throw new ArgumentTypeError(expected(servableRule(), 'model', unservable));
   options = optionsObject('options', options);
   const known = new Set(model.parameters().flatMap((p) => [layerNameOf(p), p.name]));
   checkBitsOption(options.indexBits, known, 'options.indexBits');
@@ -280,6 +284,8 @@ export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel 
   } catch (e) {
     return fail(e instanceof CorruptModelError ? e.message : `invalid architecture (${(e as Error).message})`);
   }
+  const unservable = whyUnservable(model);
+  if (unservable !== null) fail(`the architecture cannot serve: expected ${servableRule()}, found ${unservable}`);
   const params = new Map(model.parameters().map((p) => [p.name, p]));
   if (header.tensors.length !== params.size) fail(`header lists ${header.tensors.length} tensors but the architecture has ${params.size} parameters`);
   let at = PREAMBLE_BYTES + headerLength;

@@ -10,6 +10,7 @@
  * then every tensor's dtype, shape and offsets against the data.
  */
 import { VERSION } from '../version';
+import { MAGIC } from '../compress/format';
 import { ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
 import { native } from '../native';
 import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
@@ -84,6 +85,10 @@ export function parseCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpo
   assertUint8Array('bytes', bytes);
   assertString('name', name);
   const buf = bytesOf(bytes);
+  if (buf.length === 0) throw new CorruptModelError(`${name}: the file is empty`);
+  if (buf.length >= MAGIC.length && MAGIC.every((b, i) => buf[i] === b)) {
+    throw new CorruptModelError(`${name}: a prunekit model file (made by compress or run), not a safetensors checkpoint (made by train or prune)`);
+  }
   if (buf.length < 8) throw new CorruptModelError(`${name}: ${buf.length} bytes is too short for a safetensors file`);
   const headerLength = buf.readBigUInt64LE(0);
   if (headerLength > BigInt(buf.length - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {

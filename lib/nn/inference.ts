@@ -63,15 +63,28 @@ function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
       throw new ArgumentTypeError(`layer '${l.name}' (${l.spec().type}) cannot be compiled for inference`);
     }
   }
-  // The plan learns its input size from its first step.
-  if (steps.length === 0 || steps[0].op === 'activation') {
-    const first = model.layers.find((l) => !(l instanceof Flatten || l instanceof Dropout));
-    throw new ArgumentTypeError(expected(
-      'a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size)', 'model',
-      first === undefined ? 'only pass-through layers' : `layer '${first.name}' (${first.spec().type}) first`,
-    ));
-  }
+  const unservable = whyUnservable(model);
+  if (unservable !== null) throw new ArgumentTypeError(expected(SERVABLE, 'model', unservable));
   return steps;
+}
+
+const SERVABLE = 'a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size)';
+
+/**
+ * Why a model cannot be compiled (its first computing layer must fix the
+ * plan's input size), or null. The model file's writer and reader check it,
+ * so no file loads that could not serve.
+ */
+export function whyUnservable(model: Sequential): string | null {
+  const first = model.layers.find((l) => !(l instanceof Flatten || l instanceof Dropout));
+  if (first === undefined) return 'only pass-through layers';
+  if (first instanceof Dense || first instanceof Conv2D || first instanceof MaxPool2D) return null;
+  return `layer '${first.name}' (${first.spec().type}) first`;
+}
+
+/** The same check as a sentence, for errors that are not about an argument. */
+export function servableRule(): string {
+  return SERVABLE;
 }
 
 export class InferencePlan {
