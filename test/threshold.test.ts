@@ -27,9 +27,9 @@ describe('pruneCount follows torch.nn.utils.prune amount semantics', () => {
 
   it.each([
     [11, 10, ArgumentRangeError, 'Expected a count of at most 10 weights for amount but received the number 11'],
-    [1.5, 10, ArgumentRangeError, 'Expected a number in [0, 1) for amount but received the number 1.5'],
-    [-0.1, 10, ArgumentRangeError, 'Expected a number in [0, 1) for amount but received the number -0.1'],
-    [NaN, 10, ArgumentRangeError, 'Expected a number in [0, 1) for amount but received NaN'],
+    [1.5, 10, ArgumentRangeError, 'Expected a fraction in [0, 1) or a whole count of weights in [1, 10] for amount but received the number 1.5'],
+    [-0.1, 10, ArgumentRangeError, 'Expected a fraction in [0, 1) or a whole count of weights in [1, 10] for amount but received the number -0.1'],
+    [NaN, 10, ArgumentRangeError, 'Expected a fraction in [0, 1) or a whole count of weights in [1, 10] for amount but received NaN'],
     ['0.5', 10, ArgumentTypeError, 'Expected a number for amount but received a string'],
   ])('rejects amount %p of %p', (amount, n, type, message) => {
     const call = () => pruneCount(amount as number, n);

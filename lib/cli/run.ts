@@ -47,7 +47,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
   checkOutputs([{ file, what: 'the model file' }, ...(reportFile ? [{ file: reportFile, what: 'the report' }] : [])],
     [{ file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' }]);
-  note(`prunekit run: ${recipe.arch} on ${split.train.name} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
+  note(`prunekit run: ${recipe.arch} on ${recipe.data} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;
   const prunable = () => selectTargets(model, { exclude });

@@ -37,7 +37,9 @@ export function pruneCount(amount: number, n: number, name = 'amount'): number {
     if (amount > n) throw new ArgumentRangeError(expected(`a count of at most ${n} weights`, name, describe(amount)));
     return amount;
   }
-  assertInRange(name, amount, 0, 1, { maxExclusive: true });
+  if (!(amount >= 0 && amount < 1)) {
+    throw new ArgumentRangeError(expected(`a fraction in [0, 1) or a whole count of weights in [1, ${n}]`, name, describe(amount)));
+  }
   return roundHalfEven(amount * n);
 }
 
