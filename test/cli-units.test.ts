@@ -11,7 +11,7 @@ import { parseBits, recipeFrom } from '../lib/cli/options';
 import { DEFAULT_RECIPE, UsageError, loadRecipe, mergeRecipe } from '../lib/cli/recipe';
 import { exitCodeFor } from '../lib/cli/main';
 import { CorruptModelError, DataError, ArgumentRangeError, Dense, Tensor, gaussianBlobs } from '../lib';
-import { buildModel, fit } from '../lib/cli/pipeline';
+import { buildModel, fit, fixedSparsityNote } from '../lib/cli/pipeline';
 import { progressFor } from '../lib/cli/progress';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-units-'));
@@ -32,6 +32,11 @@ describe('recipes', () => {
     const r = recipeFrom({ recipe: path.join(dir, 'r.yaml'), sparsity: '0.5', epochs: '3', bits: '6' }, 'prune');
     expect(r).toMatchObject({ seed: 7, prune: { method: 'nm:2:4', sparsity: 0.5, epochs: 3 }, quantize: { bits: 6 } });
     expect(r.train.epochs).toBe(DEFAULT_RECIPE.train.epochs); // --epochs applies to the command's stage
+  });
+
+  it('says when an N:M method fixes the sparsity the recipe asks for', () => {
+    expect(fixedSparsityNote({ ...DEFAULT_RECIPE.prune, method: 'nm:2:4' })).toBe('nm:2:4 keeps 2 of every 4 weights: 50.0% sparsity; prune.sparsity (0.93) does not apply');
+    expect(fixedSparsityNote(DEFAULT_RECIPE.prune)).toBeNull();
   });
 
   it('parses --bits as a number or layer=bits pairs', () => {

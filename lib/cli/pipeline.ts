@@ -205,6 +205,14 @@ export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
   return targets;
 }
 
+/** N:M methods fix their own sparsity: a line saying so, since prune.sparsity (or --sparsity) does not apply. */
+export function fixedSparsityNote(r: PruneRecipe): string | null {
+  const nmRatio = /^nm:(\d+):(\d+)$/.exec(r.method);
+  if (!nmRatio) return null;
+  const sparsity = 1 - Number(nmRatio[1]) / Number(nmRatio[2]);
+  return `${r.method} keeps ${nmRatio[1]} of every ${nmRatio[2]} weights: ${(sparsity * 100).toFixed(1)}% sparsity; prune.sparsity (${r.sparsity}) does not apply`;
+}
+
 /** Checks that per-layer bit widths name layers of the network, before any training. */
 export function checkWidths(model: Sequential, q: QuantizeRecipe): void {
   const weights = model.parameters().filter((p) => p.role === 'weight');

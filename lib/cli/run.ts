@@ -14,7 +14,7 @@ import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
 import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
-import { CurvePoint, buildModel, datasetFor, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
+import { CurvePoint, buildModel, datasetFor, fixedSparsityNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable, toolVersion } from './table';
@@ -41,12 +41,14 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const split = datasetFor(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
+  const fixedSparsity = fixedSparsityNote(recipe.prune);
   checkWidths(model, recipe.quantize);
   // Before the work, after the usage checks (exit 1 comes before exit 2).
   const file = flags.out ?? 'model.prk';
   const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
   checkOutputs([{ file, what: 'the model file' }, ...(reportFile ? [{ file: reportFile, what: 'the report' }] : [])],
     [{ file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' }]);
+  if (fixedSparsity) note(fixedSparsity);
   note(`prunekit run: ${recipe.arch} on ${recipe.data} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;

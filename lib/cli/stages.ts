@@ -11,7 +11,7 @@ import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
 import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
 import { checkOutputs, dataFileOf, writeOutputs } from './outputs';
-import { buildModel, checkModelReads, checkWidths, datasetFor, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
+import { buildModel, checkModelReads, checkWidths, datasetFor, fixedSparsityNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
 import { toolVersion } from './table';
@@ -66,6 +66,8 @@ export async function pruneCommand(checkpoint: string, flags: CommonFlags): Prom
   checkModelReads(model, split.test, checkpoint);
   checkPruneRecipe(model, recipe.prune);
   const out = outputPath(flags, recipe, 'pruned.safetensors', 'the checkpoint', checkpoint);
+  const fixedSparsity = fixedSparsityNote(recipe.prune);
+  if (fixedSparsity) noteFor(flags)(fixedSparsity);
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
