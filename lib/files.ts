@@ -87,7 +87,8 @@ export function assertWritable(file: string, what: string): void {
   };
   if (target !== undefined && !target.isFile()) return access(file, fsConstants.W_OK);
   // The temporary file is created beside the real file (through a link) and renamed over it.
-  const dir = path.dirname(target === undefined ? path.resolve(file) : realpathSync(file));
+  // Not path.resolve(file): it would fold 'link/..' as text, where the system follows the link.
+  const dir = path.dirname(target === undefined ? file : realpathSync.native(file));
   const parent = existing(dir);
   if (parent === undefined) cannot(`the directory ${dir} does not exist`);
   if (!parent.isDirectory()) cannot(`${dir} is not a directory`);
@@ -103,19 +104,20 @@ export function assertWritable(file: string, what: string): void {
 export function writeTargetOf(file: string): string | null {
   const target = existing(file);
   if (target !== undefined) return target.isFile() ? `inode ${target.dev}:${target.ino}` : null;
-  const resolved = path.resolve(file);
+  // The directory as the system walks it (realpath(3); Node's own realpathSync folds 'link/..' as text first).
   try {
-    return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved));
+    return path.join(realpathSync.native(path.dirname(file)), path.basename(file));
   } catch {
-    return resolved;
+    return path.resolve(file);
   }
 }
 
 /**
  * Writes several files as one: every regular file goes to a temporary file
  * first and is renamed over its target only when all were written, so a
- * failure leaves each earlier file as it was (a device or pipe is written in
- * place, before any rename).
+ * failed write leaves every target as it was, except a device or pipe
+ * written in place before it. (A rename that fails after others succeeded,
+ * which a disk full cannot cause, would leave those replaced.)
  */
 export function writeFilesAtomic(files: { file: string; bytes: Uint8Array; what: string }[]): void {
   for (const { file, what } of files) assertWritable(file, what);
@@ -138,7 +140,7 @@ export function writeFilesAtomic(files: { file: string; bytes: Uint8Array; what:
         continue;
       }
       // Through a symbolic link to the file it names: renaming over the link would replace the link.
-      const real = target === undefined ? file : realpathSync(file);
+      const real = target === undefined ? file : realpathSync.native(file);
       const tmp = `${real}.tmp-${process.pid}-${Date.now()}-${staged.length}`;
       staged.push({ tmp, real, file, what });
       writeFileSync(tmp, bytes);

@@ -182,6 +182,8 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['missing model', ['eval', 'missing.prk'], 2, /missing\.prk: cannot read \(no such file\)/],
     ['bits for a layer that does not exist (before any training)', ['run', '--bits', 'fc9=5'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
     ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /^prunekit: prune\.exclude: unknown layer 'fc9' \(have fc1, fc2, fc3\)$/m],
+    ['excluding every layer', ['run', '--recipe', 'exclude-all.yaml'], 1, /^prunekit: prune\.exclude: leaves no layer to prune \(of fc1, fc2, fc3\)$/m],
+    ['N:M numbers the method refuses', ['run', '--method', 'nm:5:4'], 1, /^prunekit: prune\.method \(or --method\) nm:5:4: Expected an integer in \[0, 3\] for options\.n/],
     // Outputs are checked before the work: a mistyped directory costs no training run.
     ['a model file in a directory that does not exist', ['run', '--out', 'no/such/m.prk'], 2, /no\/such\/m\.prk: cannot write the model file \(the directory .*no\/such does not exist\)/],
     ['a report in a directory that does not exist', ['run', '--report', 'gone/r.html'], 2, /gone\/r\.html: cannot write the report \(the directory .*gone does not exist\)/],
@@ -192,10 +194,11 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     // Outputs that would destroy another output or an input: refused before the work.
     ['the model file and the report in one file', ['run', '--out', 'same.out', '--report', './same.out'], 1, /^prunekit: \.\/same\.out: cannot write the report over the model file$/],
     ['a checkpoint over the recipe it was given', ['train', '--recipe', 'exclude.yaml', '--out', 'exclude.yaml'], 1, /^prunekit: exclude\.yaml: cannot write the checkpoint over the recipe$/],
-    ['a checkpoint over the checkpoint it reads', ['prune', 'base.safetensors', '--out', 'base.safetensors'], 1, /^prunekit: base\.safetensors: cannot write the checkpoint over the checkpoint it reads$/],
+    ['a model file over the checkpoint it reads', ['compress', 'base.safetensors', '--out', 'base.safetensors'], 1, /^prunekit: base\.safetensors: cannot write the model file over the checkpoint it reads$/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {
     writeFileSync(path.join(dir, 'exclude.yaml'), 'prune: { exclude: [fc9] }\n');
+    writeFileSync(path.join(dir, 'exclude-all.yaml'), 'prune: { exclude: [fc1, fc2.weight, fc3] }\n');
     const r = cli(args);
     expect(r.stderr).toMatch(/^prunekit: /);
     expect(r.code).toBe(code);
@@ -218,6 +221,14 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(oneLine(failed.stderr)).toMatch(/\/dev\/full: cannot write the report \(ENOSPC\)/);
     expect(readFileSync(path.join(dir, 'keep.prk'), 'utf8')).toBe('previous model');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('sensitivity on data too small for a validation split', () => {
+    const rows = ['label,a,b', ...Array.from({ length: 10 }, (_, i) => `${i % 2},${i},${-i}`)];
+    writeFileSync(path.join(dir, 'tiny10.csv'), rows.join('\n'));
+    const r = cli(['sensitivity', '--data', 'csv:tiny10.csv', '--arch', 'mlp:2-4-2', '--epochs', '0']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^prunekit: tiny10\.csv train: 8 samples leave the 10% validation split empty; add samples$/);
   });
 
   it('a model that does not fit the data', () => {

@@ -145,10 +145,9 @@ describe('CSV reader', () => {
     // Numbers are decimal: Number() alone would read these as 16 and 1.
     ['label,x\n1,0x10\n', "bad.csv: line 2, column 2 ('x'): '0x10' is not a number"],
     ['label,x\n1,0b1\n', "bad.csv: line 2, column 2 ('x'): '0b1' is not a number"],
-    // A label column of class indices with one stray cell: read as names, '10' would sort before '2'.
-    ['label,x\n2,0\n10,1\n-1,2\n', "bad.csv: line 4, column 1 ('label'): label '-1' is not a class index (a non-negative integer), as other labels of the column are"],
-    ['label,x\n1,0\n1.0,1\n', "bad.csv: line 3, column 1 ('label'): label '1.0' is not a class index"],
-    ['label,x\n1,0\ncat,1\n', "bad.csv: line 3, column 1 ('label'): label 'cat' is not a class index"],
+    // Names and numbers in one label column: read as names, '10' would sort before '2'.
+    ['label,x\n2,0\n10,1\ncat,2\n', "bad.csv: line 4, column 1 ('label'): label 'cat' is a name, but label '2' on line 2 is a number"],
+    ['label,x\ncat,0\n1,1\n', "bad.csv: line 3, column 1 ('label'): label '1' is a number, but label 'cat' on line 2 is a name"],
     ['label,x\n1,0\n,1\n', "bad.csv: line 3, column 1 ('label'): the label is empty"],
   ])('rejects %p', (text, message) => {
     const call = () => parseCsv(text, 'bad.csv');
@@ -159,6 +158,13 @@ describe('CSV reader', () => {
   it('rejects an unknown label column and a missing file', () => {
     expect(() => parseCsv('a,b\n1,2\n', 'f.csv', { labelColumn: 'c' })).toThrow("f.csv: no column named 'c' (columns: a, b)");
     expect(() => loadCsv(path.join(tmp, 'missing.csv'))).toThrow(`${path.join(tmp, 'missing.csv')}: cannot read (no such file)`);
+  });
+
+  it('reads whole-number labels as class indices (1.0 is 1) and other numbers as classes in numeric order', () => {
+    const floats = parseCsv('label,x\n1.0,0\n2,1\n1,2\n', 'f.csv');
+    expect([Array.from(floats.y), floats.classes, floats.labelNames]).toEqual([[1, 2, 1], 3, undefined]);
+    const libsvm = parseCsv('label,x\n1,0\n-1,1\n10,2\n-1,3\n2.5,4\n', 'l.csv');
+    expect([Array.from(libsvm.y), libsvm.labelNames]).toEqual([[1, 0, 3, 0, 2], ['-1', '1', '2.5', '10']]);
   });
 
   it('reads old Mac line endings (CR only), and refuses a file too small for a test split', () => {
@@ -486,7 +492,7 @@ describe('bad input (found by fuzzing)', () => {
     expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 't10k-images-idx3-ubyte')}: test images of 3×3 pixels, but training images of 2×2`);
     dir = writeIdxDir(idx(0x08, [2, 2, 2], Buffer.alloc(8, 9)), idx(0x08, [2], Buffer.from([0, 1])));
     writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx(0x08, [2], Buffer.from([0, 10])));
-    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 't10k-labels-idx1-ubyte')}: test labels up to 10, but training labels only up to 9`);
+    expectError(() => loadIdxDirectory(dir), DataError, `${path.join(dir, 't10k-labels-idx1-ubyte')}: test label 10 is past the 10 classes of the training split`);
     writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), idx(0x08, [2], Buffer.from([0, 1])));
     expect(loadIdxDirectory(dir).test.classes).toBe(10);
     // 3 labels for 2 images: found from the headers.

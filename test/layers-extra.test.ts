@@ -40,6 +40,9 @@ describe('Dropout', () => {
     expect(masks[2]).toEqual(masks[0]);
     expect(masks[1]).toEqual(Array.from(dropout(x, new Uint8Array(600), 0.5, 1, 0).data));
     expect(new Dropout(0.5).spec().seed).toBe(0);
+    // Another model built from the same layer object leaves the first model's seeds alone.
+    void new Sequential([model.layers[3]]);
+    expect(model.spec().map((s) => s.seed)).toEqual([0, 1, 0, 3]);
   });
 
   it('continues one stream across batches of changing shape: batch k draws from the elements drawn before it', () => {

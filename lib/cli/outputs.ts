@@ -2,7 +2,8 @@
  * Output files and interrupts: outputs are rendered in memory first and
  * written at the end, each atomically, while Ctrl-C is held back, so an
  * interrupted command leaves every output either complete or absent, and
- * a failed write leaves the files written before it as they were.
+ * a failed write (before the renames that come last) leaves every output
+ * file as it was.
  */
 import { assertWritable, writeFilesAtomic, writeTargetOf } from '../files';
 import { PrunekitError } from '../errors';

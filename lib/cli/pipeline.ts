@@ -18,7 +18,7 @@ import {
   DynamicSparseTraining, Pruner, PruningMethod, block, collectGradients, gradientPruning, iterativePruning, lnStructured, magnitude,
   nm, oneShot, polynomialDecay, probabilisticMagnitude, randomPruning, restore, saliency, snapshot,
 } from '../prune';
-import { layerOfName, selectTargets } from '../prune/targets';
+import { Target, layerOfName, selectTargets } from '../prune/targets';
 import { SharedWeights, fineTuneCentroids, shareWeights } from '../compress/sharing';
 import { LrSchedule } from '../train/schedule';
 import { SGD } from '../train/sgd';
@@ -187,12 +187,26 @@ export interface CurvePoint {
 
 /** Checks the pruning section against the network before any training: the method's name and the layers it names. */
 export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
-  if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
-  const prunable = selectTargets(model).map((t) => t.layer);
-  for (const name of r.exclude) {
-    if (!prunable.includes(name)) throw new UsageError(`prune.exclude: unknown layer '${name}' (have ${prunable.join(', ')})`);
+  try {
+    if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
+  } catch (error) {
+    // nm:N:M and block:RxC with numbers the method refuses (nm:5:4).
+    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.method (or --method) ${r.method}: ${error.message}`);
+    throw error;
   }
-  const targets = selectTargets(model, { exclude: r.exclude });
+  const all = selectTargets(model);
+  const prunable = new Set(all.flatMap((t) => [t.layer, t.param.name]));
+  for (const name of r.exclude) {
+    if (!prunable.has(name)) throw new UsageError(`prune.exclude: unknown layer '${name}' (have ${all.map((t) => t.layer).join(', ')})`);
+  }
+  let targets: Target[];
+  try {
+    targets = selectTargets(model, { exclude: r.exclude });
+  } catch (error) {
+    // The names were checked above: what is left to refuse is excluding everything.
+    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: leaves no layer to prune (of ${all.map((t) => t.layer).join(', ')})`);
+    throw error;
+  }
   const nmGroup = /^nm:\d+:(\d+)$/.exec(r.method);
   for (const { param } of nmGroup ? targets : []) {
     const m = Number(nmGroup![1]), cols = param.size / param.shape[0];

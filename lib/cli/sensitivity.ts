@@ -7,12 +7,13 @@
  * layers least. The allocation prints as a recipe fragment.
  */
 import { holdOut } from '../data/dataset';
+import { DataError } from '../errors';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
 import { CommonFlags, recipeFrom, recordedRecipe } from './options';
 import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, datasetFor, checkPruneRecipe, fit } from './pipeline';
-import { progressFor } from './progress';
+import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
 import { formatTable } from './table';
 
@@ -37,6 +38,9 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   const report = flags.report || null;
   const split = datasetFor(recipe.data);
   const { train, validation } = holdOut(split.train, VALIDATION_FRACTION, recipe.seed);
+  if (validation.y.length === 0) {
+    throw new DataError(`${split.train.name}: ${split.train.y.length} samples leave the ${VALIDATION_FRACTION * 100}% validation split empty; add samples`);
+  }
   const trained = model !== undefined;
   if (model) checkModelReads(model, validation, checkpoint!);
   else model = buildModel(recipe.arch, train, recipe.seed, recipe.init);
@@ -47,6 +51,7 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
     ]);
   }
   if (!trained) fit(model, train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');
+  else noteFor(flags)(`sensitivity: measured on ${validation.y.length} samples held out of ${split.train.name}; ${checkpoint} may have trained on them, which reads high`);
   const layers = sensitivity(model, validation, { exclude: recipe.prune.exclude });
   const allocation = allocateSparsity(layers, { sparsity: recipe.prune.sparsity });
   if (report) {

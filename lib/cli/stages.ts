@@ -65,7 +65,8 @@ export async function pruneCommand(checkpoint: string, flags: CommonFlags): Prom
   const split = datasetFor(recipe.data);
   checkModelReads(model, split.test, checkpoint);
   checkPruneRecipe(model, recipe.prune);
-  const out = outputPath(flags, recipe, 'pruned.safetensors', 'the checkpoint', checkpoint);
+  // A pruned checkpoint may replace the one it was read from (read whole, written atomically).
+  const out = outputPath(flags, recipe, 'pruned.safetensors', 'the checkpoint');
   const fixedSparsity = fixedSparsityNote(recipe.prune);
   if (fixedSparsity) noteFor(flags)(fixedSparsity);
   const started = process.hrtime.bigint();

@@ -9,7 +9,8 @@
  * and then the payload, so a section moved to another place fails its check.
  * The reader checks every length against the bytes that remain before
  * slicing, every CRC before decoding, and every decoded count against the
- * architecture; it allocates at most MAX_EXPANSION times the file's size.
+ * architecture; it allocates at most MAX_EXPANSION times the file's size
+ * plus 1 MiB.
  */
 import { ArgumentRangeError, ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
 import { LayerSpec } from '../nn/layer';
@@ -70,9 +71,11 @@ export interface EncodeOptions {
   /** Relative-index width per layer; default 8 for convolution kernels, 5 for dense weights (the paper's choice). */
   indexBits?: BitsOption;
   /**
-   * Declared bits per weight index; default the fewest that hold the
-   * codebook. A layer whose live values take more than 2^bits distinct values
-   * is stored as float32 values instead (as are unshared layers).
+   * Declared bits per weight index: a number, or per layer with an optional
+   * `default` (a layer it does not name gets 8 bits for convolutions, 5 for
+   * dense weights); left out, the fewest that hold each codebook. A layer
+   * whose live values take more than 2^bits distinct values is stored as
+   * float32 values instead (as are unshared layers).
    */
   weightBits?: BitsOption;
   metadata?: Record<string, unknown>;

@@ -1,10 +1,10 @@
 /**
  * CSV datasets for users' own data: one label column plus numeric features.
  * A header row is detected (any non-numeric cell in the first row) or forced.
- * Labels that are all non-negative integers are class indices; labels that
- * are all names (not numbers) become classes in sorted order (see
- * `labelNames`). A column that mixes the two, or holds other numbers (−1,
- * 1.0) or empty cells, is refused: read as names, '10' would sort before '2'.
+ * Labels that are all non-negative whole numbers are class indices ('1.0'
+ * is 1); other numbers (−1 and 1) become classes in numeric order, names in
+ * text order (see `labelNames`). A column that mixes names and numbers, or
+ * has an empty label, is refused: read as names, '10' would sort before '2'.
  */
 import { ArgumentRangeError, ArgumentTypeError, DataError } from '../errors';
 import { constants as bufferConstants } from 'node:buffer';
@@ -99,27 +99,33 @@ export function parseCsv(text: string, name: string, options?: CsvOptions): Data
 
   const empty = rawLabels.indexOf('');
   if (empty >= 0) throw new DataError(`${where(body[empty].line, labelIndex)}: the label is empty`);
-  const numeric = rawLabels.some(isNumber);
-  const notIndex = numeric ? rawLabels.findIndex((l) => !/^\d+$/.test(l)) : -1;
-  if (notIndex >= 0) {
-    throw new DataError(`${where(body[notIndex].line, labelIndex)}: label '${rawLabels[notIndex]}' is not a class index (a non-negative integer), as other labels of the column are`);
+  const numeric = rawLabels.map(isNumber);
+  // Names and numbers in one column: read as names, '10' would sort before '2'.
+  const odd = numeric.indexOf(!numeric[0]);
+  if (odd >= 0) {
+    const [a, b] = [rawLabels[0], rawLabels[odd]];
+    throw new DataError(`${where(body[odd].line, labelIndex)}: label '${b}' is ${numeric[0] ? 'a name' : 'a number'}, but label '${a}' on line ${body[0].line} is ${numeric[0] ? 'a number' : 'a name'}`);
   }
+  const values = numeric[0] ? rawLabels.map(Number) : [];
   let y: Int32Array, classes: number, labelNames: string[] | undefined;
-  if (numeric) {
-    // Checked before Int32Array.from, which would wrap 2^32 + 1 to 1.
-    rawLabels.forEach((l, r) => {
-      if (Number(l) >= MAX_CLASSES) {
-        throw new DataError(`${where(body[r].line, labelIndex)}: label ${l} is not a class index in [0, ${MAX_CLASSES})`);
+  if (numeric[0] && values.every((v) => Number.isInteger(v) && v >= 0)) {
+    // Class indices ('1.0' is 1). Checked before Int32Array.from, which would wrap 2^32 + 1 to 1.
+    values.forEach((v, r) => {
+      if (v >= MAX_CLASSES) {
+        throw new DataError(`${where(body[r].line, labelIndex)}: label ${rawLabels[r]} is not a class index in [0, ${MAX_CLASSES})`);
       }
     });
-    y = Int32Array.from(rawLabels, Number);
+    y = Int32Array.from(values);
     classes = y.reduce((m, v) => Math.max(m, v + 1), 0);
   } else {
-    labelNames = [...new Set(rawLabels)].sort();
-    if (labelNames.length > MAX_CLASSES) throw new DataError(`${name}: ${labelNames.length} distinct labels, more than the ${MAX_CLASSES} classes allowed`);
-    const index = new Map(labelNames.map((l, i) => [l, i]));
-    y = Int32Array.from(rawLabels, (l) => index.get(l)!);
-    classes = labelNames.length;
+    // Names in text order; other numbers (-1 and 1, as libsvm writes them) in numeric order.
+    const distinct = numeric[0] ? [...new Set(values)].sort((a, b) => a - b) : [...new Set(rawLabels)].sort();
+    if (distinct.length > MAX_CLASSES) throw new DataError(`${name}: ${distinct.length} distinct labels, more than the ${MAX_CLASSES} classes allowed`);
+    const index = new Map<string | number, number>(distinct.map((l, i) => [l, i]));
+    const keys: (string | number)[] = numeric[0] ? values : rawLabels;
+    y = Int32Array.from(keys, (l) => index.get(l)!);
+    labelNames = distinct.map(String);
+    classes = distinct.length;
   }
   return checkDataset({ name, x, y, classes, sampleShape: [features], ...(labelNames ? { labelNames } : {}) });
 }

@@ -170,7 +170,7 @@ export function loadIdxDirectory(dir: string, name?: string): Split {
     throw new DataError(`${findFile(dir, 't10k-images-idx3-ubyte')}: test images of ${test.sampleShape.slice(1).join('×')} pixels, but training images of ${train.sampleShape.slice(1).join('×')}`);
   }
   if (test.classes > train.classes) {
-    throw new DataError(`${findFile(dir, 't10k-labels-idx1-ubyte')}: test labels up to ${test.classes - 1}, but training labels only up to ${train.classes - 1}`);
+    throw new DataError(`${findFile(dir, 't10k-labels-idx1-ubyte')}: test label ${test.classes - 1} is past the ${train.classes} classes of the training split`);
   }
   return { train, test: { ...test, classes: train.classes } };
 }

@@ -38,7 +38,7 @@ export function pruneCount(amount: number, n: number, name = 'amount'): number {
     return amount;
   }
   if (!(amount >= 0 && amount < 1)) {
-    throw new ArgumentRangeError(expected(`a fraction in [0, 1) or a whole count of weights in [1, ${n}]`, name, describe(amount)));
+    throw new ArgumentRangeError(expected(`a fraction in [0, 1)${n > 0 ? ` or a whole count of weights in [1, ${n}]` : ''}`, name, describe(amount)));
   }
   return roundHalfEven(amount * n);
 }

@@ -3,8 +3,8 @@
  * probability p and the survivors scaled by 1/(1−p); in evaluation it is the
  * identity. Seeded, so runs repeat exactly: the masks are drawn natively
  * from a counter-based stream (seed, elements drawn so far), the same on any
- * thread count. Without a seed, a layer takes its position among its
- * model's Dropout layers (0 outside a model).
+ * thread count. Without a seed, a layer takes its position among the
+ * Dropout layers of the first model it joins (0 outside a model).
  */
 import { ShapeError } from '../errors';
 import { dropout, dropoutGrad } from '../kernels/elementwise';
@@ -16,7 +16,8 @@ import { Parameter } from './parameter';
 export class Dropout implements Layer {
   readonly name: string;
   private seed: number;
-  private readonly seedGiven: boolean;
+  /** Set by the caller, or fixed by the first model the layer joined: later models do not change it. */
+  private seedFixed: boolean;
   /** Elements drawn so far: where the next forward's draws start. */
   private drawn = 0;
   private keep: Uint8Array | null = null;
@@ -29,7 +30,7 @@ export class Dropout implements Layer {
   ) {
     assertInRange('p', p, 0, 1, { maxExclusive: true });
     options = optionsObject('options', options);
-    this.seedGiven = options.seed !== undefined;
+    this.seedFixed = options.seed !== undefined;
     this.seed = options.seed ?? 0;
     assertInteger('options.seed', this.seed, 0, 2 ** 32 - 1);
     this.name = layerName(options.name, `dropout${p}`);
@@ -37,11 +38,14 @@ export class Dropout implements Layer {
 
   /**
    * @internal Sequential numbers its Dropout layers: one built without a seed
-   * takes its number as the seed, so two such layers of one model never draw
-   * the same masks.
+   * takes its number in the first model it joins as the seed, so two such
+   * layers of one model never draw the same masks, and building another
+   * model from the same layer object does not change the first one's.
    */
   seedFromPosition(ordinal: number): void {
-    if (!this.seedGiven) this.seed = ordinal;
+    if (this.seedFixed) return;
+    this.seed = ordinal;
+    this.seedFixed = true;
   }
 
   forward(x: Tensor, mode: Mode): Tensor {
