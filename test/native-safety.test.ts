@@ -5,6 +5,10 @@
  */
 import { ArgumentRangeError, ArgumentTypeError, PrunekitError, ShapeError } from '../lib';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { native } from '../lib/native';
 
 const f32 = (n: number) => new Float32Array(n);
@@ -266,6 +270,34 @@ describe('native functions never crash on bad arguments', () => {
   it('softmax cross-entropy over no samples allocates nothing for its classes', () => {
     // It once sized a per-thread scratch by the class count first: 16 GB and 38 s for this call.
     expect(native.softmaxCrossEntropy(null, f32(0), new Int32Array(0), 0, 2 ** 31 - 1)).toEqual({ loss: 0, correct: 0 });
+  });
+
+  it('a worker thread that ends with async work pending takes nothing down with it', () => {
+    // Settling a promise while a worker shuts down used to throw past OnOK into std::terminate: SIGABRT for the whole process.
+    const dist = path.join(__dirname, '..', 'dist');
+    const script = `
+      const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+      if (isMainThread) {
+        (async () => {
+          for (const how of ['terminate', 'exit', 'terminate', 'exit']) {
+            const w = new Worker(__filename, { workerData: how });
+            await new Promise((resolve) => w.on('message', resolve));
+            if (how === 'terminate') await w.terminate(); else await new Promise((resolve) => w.on('exit', resolve));
+          }
+          console.log('survived');
+        })();
+      } else {
+        const pk = require(${JSON.stringify(dist)});
+        const a = pk.Tensor.zeros([384, 384]);
+        for (let i = 0; i < 4; i++) pk.gemmAsync(a, a);
+        parentPort.postMessage('started');
+        if (workerData === 'exit') process.exit(0);
+      }`;
+    const file = path.join(os.tmpdir(), `prunekit-worker-exit-${process.pid}.js`);
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toContain('terminate called');
+    expect([r.status, r.signal, r.stdout.trim()]).toEqual([0, null, 'survived']);
   });
 
   it('a stack trace from native errors points at the caller', () => {

@@ -27,19 +27,19 @@ class PromiseWorker : public Napi::AsyncWorker {
   using Done = std::function<Napi::Value(Napi::Env)>;
 
   PromiseWorker(Napi::Env env, std::vector<Napi::Value> borrowed, Work work, Done done)
-      : Napi::AsyncWorker(env, "prunekit"), deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)), done_(std::move(done)) {
+      : Napi::AsyncWorker(env, "prunekit"), work_(std::move(work)), done_(std::move(done)) {
+    NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &deferred_, &promise_));
     for (const Napi::Value& v : borrowed)
       if (!v.IsEmpty() && v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  Napi::Value Promise() { return Napi::Value(Env(), promise_); }
 
   // Queues the work and returns its promise.
   static Napi::Value Start(Napi::Env env, std::vector<Napi::Value> borrowed, Work work,
                            Done done = nullptr) {
     auto* worker = new PromiseWorker(env, std::move(borrowed), std::move(work), std::move(done));
-    Napi::Promise promise = worker->Promise();
+    Napi::Value promise = worker->Promise();
     worker->Queue();
     return promise;
   }
@@ -55,33 +55,51 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
   // Every path settles the promise: a JavaScript exception while the result
-  // is built (say, out of memory for the output array) rejects it.
+  // is built (say, out of memory for the output array) rejects it. Nothing
+  // may throw out of here: while a worker thread or the process shuts down,
+  // N-API refuses to run JavaScript, and an exception escaping OnOK would
+  // reach std::terminate and abort the whole process. The promise, which no
+  // one can observe any more, is then dropped.
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Value result;
     try {
-      result = done_ ? done_(env) : env.Undefined();
+      Napi::Value result = done_ ? done_(env) : env.Undefined();
+      bool is_error = false;
+      napi_is_error(env, result, &is_error);
+      Settle(result, !is_error);
     } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-      return;
-    } catch (const std::bad_alloc&) {
-      deferred_.Reject(MakeError(env, ErrorKind::base, "out of memory").Value());
-      return;
+      Settle(e.Value(), false);
+    } catch (...) {
+      RejectWith("out of memory");
     }
-    bool is_error = false;
-    napi_is_error(env, result, &is_error);
-    if (is_error)
-      deferred_.Reject(result);
-    else
-      deferred_.Resolve(result);
   }
   // A failure inside Execute() (SetError) rejects with the library's base error.
   void OnError(const Napi::Error& error) override {
-    deferred_.Reject(MakeError(Env(), ErrorKind::base, error.Message()).Value());
+    try {
+      RejectWith(error.Message());
+    } catch (...) {
+      // shutting down: see OnOK
+    }
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  // Through the C API, which reports a refusal as a status instead of throwing.
+  void Settle(napi_value value, bool resolve) {
+    if (settled_ || value == nullptr) return;
+    settled_ = true;
+    (void)(resolve ? napi_resolve_deferred(Env(), deferred_, value) : napi_reject_deferred(Env(), deferred_, value));
+  }
+  void RejectWith(const std::string& message) {
+    try {
+      Settle(MakeError(Env(), ErrorKind::base, message).Value(), false);
+    } catch (...) {
+      // shutting down: see OnOK
+    }
+  }
+
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
+  bool settled_ = false;
   Work work_;
   Done done_;
   std::vector<Napi::ObjectReference> refs_;
