@@ -48,6 +48,13 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     'Expected a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size) for model but received only pass-through layers'],
   ['compiling a model that starts with an activation', () => InferencePlan.compile(new Sequential([new Activation('relu'), new Dense(2, 2)])), ArgumentTypeError,
     "Expected a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size) for model but received layer 'relu' (relu) first"],
+  ['serving a Tensor whose buffer was transferred away', () => {
+    const x = t(2, 2);
+    structuredClone(x.data.buffer, { transfer: [x.data.buffer as ArrayBuffer] });
+    return InferencePlan.compile(new Sequential([new Dense(2, 3)])).predict(x);
+  }, ShapeError, 'Expected 4 values for shape [2, 2] for x but received length 0 (a detached buffer?)'],
+  ['serving a batch whose scores would not fit one Float32Array', () => InferencePlan.compile(new Sequential([new Dense(1, 100000)])).logits(new Float32Array(42950)),
+    ArgumentRangeError, 'Expected a batch whose 100000 scores per sample fit one Float32Array (at most 42949 samples) for x but received 42950 samples'],
   ['a model of characters', () => new Sequential('abc' as never), ArgumentTypeError, 'Expected an array of layers for layers but received a string'],
   ['a model with a null layer', () => new Sequential([new Dense(2, 2), null as never]), ArgumentTypeError,
     'Expected a layer (forward, backward, parameters, spec) for layers[1] but received null'],

@@ -18,6 +18,8 @@ import { Dropout } from './dropout';
 import { Sequential, argmaxRows, assertModel } from './sequential';
 
 const MAX_BATCH = 2 ** 31 - 1;
+/** The longest Float32Array the scores may take (V8's typed array limit, 2^32 − 1 elements on 64-bit). */
+const MAX_OUTPUT = 2 ** 32 - 1;
 
 export interface CompileOptions {
   /**
@@ -113,7 +115,15 @@ export class InferencePlan {
     if (perSample !== this.inputSize || data.length % this.inputSize !== 0) {
       throw new ShapeError(expected(`${this.inputSize} values per sample`, 'x', x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : `length ${data.length}`));
     }
-    return { data, batch: data.length / this.inputSize };
+    // A Tensor whose buffer was transferred away has no data left for its shape.
+    if (x instanceof Tensor && data.length !== x.shape.reduce((a, b) => a * b, 1)) {
+      throw new ShapeError(expected(`${x.shape.reduce((a, b) => a * b, 1)} values for shape [${x.shape.join(', ')}]`, 'x', `length ${data.length} (a detached buffer?)`));
+    }
+    const batch = data.length / this.inputSize;
+    if (batch * this.outputSize > MAX_OUTPUT) {
+      throw new ArgumentRangeError(expected(`a batch whose ${this.outputSize} scores per sample fit one Float32Array (at most ${Math.floor(MAX_OUTPUT / this.outputSize)} samples)`, 'x', `${batch} samples`));
+    }
+    return { data, batch };
   }
 
   /** Bytes of weights, biases and sparse layouts the compiled plan holds in memory. */
