@@ -11,7 +11,7 @@ import { assertWritable } from '../lib/files';
 import {
   Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
-  NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
+  LrSchedule, NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
 } from '../lib';
 
@@ -55,6 +55,35 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   }, ShapeError, 'Expected 4 values for shape [2, 2] for x but received length 0 (a detached buffer?)'],
   ['serving a batch whose scores would not fit one Float32Array', () => InferencePlan.compile(new Sequential([new Dense(1, 100000)])).logits(new Float32Array(42950)),
     ArgumentRangeError, 'Expected a batch whose 100000 scores per sample fit one Float32Array (at most 42949 samples) for x but received 42950 samples'],
+  // Found by an adversarial pass over the training API: each used to run and give a wrong result.
+  ['one layer object at two positions', () => { const d = new Dense(4, 4); return new Sequential([d, new Activation('relu'), d]); }, ArgumentRangeError,
+    'layers[2] is layers[0] (dense_4_4) again; build a new layer for each position'],
+  ['an optimizer listing a parameter twice', () => { const p = model().parameters()[0]; return new SGD([p, p], { lr: 0.1 }); }, ArgumentRangeError,
+    'params[1] is params[0] (fc1.weight) again; list each parameter once'],
+  ['Nesterov without momentum', () => new SGD(model().parameters(), { lr: 0.1, nesterov: true }), ArgumentRangeError,
+    'Expected a momentum above 0 for Nesterov for momentum but received the number 0'],
+  ['Nesterov as a string', () => new SGD(model().parameters(), { lr: 0.1, momentum: 0.9, nesterov: 'yes' as never }), ArgumentTypeError,
+    'Expected a boolean for nesterov but received a string'],
+  ['decoupled as a string', () => new Adam(model().parameters(), { decoupled: 'no' as never }), ArgumentTypeError,
+    'Expected a boolean for decoupled but received a string'],
+  ['an Adam step at learning rate 0', () => { const a = new Adam(model().parameters()); a.lr = 0; a.step(); }, ArgumentRangeError,
+    'Expected a number in (0, Infinity] for lr but received the number 0'],
+  ['training with an optimizer over another model', () => {
+    const other = model();
+    return train(model(), gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(other.parameters(), { lr: 0.1 }), epochs: 1 });
+  }, ArgumentRangeError, 'Expected parameters of the model being trained for options.optimizer.params[0] but received fc1.weight, which the model does not hold'],
+  ['a learning-rate schedule that reaches 0 before the last epoch', () => {
+    const m = model(), before = m.parameters()[0].value.data.slice();
+    try {
+      return train(m, gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 3, schedule: LrSchedule.cosine(0.1, 2) });
+    } finally {
+      expect(m.parameters()[0].value.data).toEqual(before); // refused before the first step
+    }
+  }, ArgumentRangeError, 'Expected a learning rate above 0 at every epoch trained for options.schedule but received 0 at epoch 3 of 3'],
+  ['a misspelt hook', () => {
+    const m = model();
+    return train(m, gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 1, hooks: { afterStep: () => undefined } as never });
+  }, ArgumentRangeError, 'options.hooks.afterStep: not a hook (hooks: beforeBatch, afterBackward, afterBatch, afterEpoch, afterError); it would never run'],
   ['a model of characters', () => new Sequential('abc' as never), ArgumentTypeError, 'Expected an array of layers for layers but received a string'],
   ['a model with a null layer', () => new Sequential([new Dense(2, 2), null as never]), ArgumentTypeError,
     'Expected a layer (forward, backward, parameters, spec) for layers[1] but received null'],

@@ -92,6 +92,19 @@ describe('DynamicSparseTraining inside train()', () => {
     expect(model.evaluate(data).accuracy).toBeGreaterThan(0.6);
   });
 
+  it('RigL puts back the masks it lifted for a dense gradient when the batch fails (afterError)', () => {
+    const model = mlp([8, 32, 16, 4], { seed: 1 });
+    const dst = new DynamicSparseTraining(model, { mode: 'rigl', sparsity: 0.8, updateEvery: 2, endStep: 40, seed: 2 });
+    const before = dst.targets.map((t) => t.param.mask!.slice());
+    const failing = { afterBackward: ({ step }: { step: number }) => { if (step === 2) throw new Error('a hook failed'); } };
+    expect(() => train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 32, hooks: combineHooks(failing, dst.hooks) }))
+      .toThrow('a hook failed');
+    dst.targets.forEach((t, i) => expect(Buffer.from(t.param.mask!).equals(Buffer.from(before[i]))).toBe(true));
+    // and training with it goes on
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 32, hooks: dst.hooks });
+    expect(dst.targets.map((t) => prunedOf(t.param))).toEqual(before.map((m) => m.length - m.reduce((s, v) => s + v, 0)));
+  });
+
   it('the initial masks are seeded', () => {
     const masks = (seed: number) => {
       const m = mlp([8, 16, 4], { seed: 1 });

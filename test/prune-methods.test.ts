@@ -27,6 +27,19 @@ function expectPrunedAreZero(p: Parameter): void {
   for (let i = 0; i < p.size; i++) if (!p.mask[i]) expect(p.value.data[i] === 0).toBe(true);
 }
 
+describe('a failed prune changes nothing', () => {
+  it.each([
+    ['NaN in a later layer', (m: Sequential) => { m.parameters()[2].value.data[5] = NaN; return () => prune(m, magnitude(), 0.5); }, NonFiniteError],
+    ['a count too large for the last layer only', (m: Sequential) => () => prune(m, magnitude(), 100), ArgumentRangeError],
+    ['structured scores with NaN in a later layer', (m: Sequential) => { m.parameters()[2].value.data[0] = NaN; return () => prune(m, lnStructured(), 0.5); }, NonFiniteError],
+  ] as const)('per layer: %s', (_what, setup, type) => {
+    const m = mlp([8, 16, 12, 3], { seed: 1 });
+    const call = setup(m);
+    expect(call).toThrow(type);
+    expect(m.parameters().map((p) => p.mask)).toEqual([null, null, null, null, null, null]);
+  });
+});
+
 describe('torch.nn.utils.prune.l1_unstructured semantics (per layer magnitude)', () => {
   it('a fraction prunes round-half-even of n: 0.5 of 5 weights prunes 2, ties lowest index first', () => {
     // |w| = 0.3 0.1 0.2 0.1 0.5 -> round(2.5) = 2 -> the two 0.1s (indices 1 and 3); round-half-up would also take 0.2

@@ -2,7 +2,7 @@
  * Sequential: layers applied in order, trained with the fused softmax +
  * cross-entropy loss on integer labels.
  */
-import { ArgumentTypeError, NonFiniteError, ShapeError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, NonFiniteError, ShapeError } from '../errors';
 import { softmaxCrossEntropy } from '../kernels/elementwise';
 import { Tensor, reuse } from '../tensor';
 import { describe, expected } from '../validate';
@@ -53,6 +53,9 @@ export class Sequential {
       const isLayer = typeof layer === 'object' && layer !== null &&
         ['forward', 'backward', 'parameters', 'spec'].every((m) => typeof layer[m] === 'function');
       if (!isLayer) throw new ArgumentTypeError(expected('a layer (forward, backward, parameters, spec)', `layers[${i}]`, describe(l)));
+      // A layer keeps its last input for the backward pass: used twice, the first use's gradient would be computed from the second's input.
+      const first = own.indexOf(l);
+      if (first < i) throw new ArgumentRangeError(`layers[${i}] is layers[${first}] (${l.name}) again; build a new layer for each position`);
     });
     this.layers = own;
     own.filter((l): l is Dropout => l instanceof Dropout).forEach((d, i) => d.seedFromPosition(i));

@@ -79,6 +79,8 @@ export class DynamicSparseTraining {
     randomPruning({ seed }).prune(this.targets, 0, { overrides });
     this.hooks = {
       beforeBatch: ({ step }) => {
+        // Masks lifted by a step that never reached afterBackward (driven outside train()) come back first.
+        this.restoreMasks();
         // RigL needs the dense gradient: run this batch's backward unmasked (pruned weights are zero, so the forward is unchanged).
         if (this.isUpdate(step) && this.options.mode === 'rigl') {
           this.stashed = this.targets.map((t) => t.param.mask!);
@@ -88,7 +90,15 @@ export class DynamicSparseTraining {
       afterBackward: ({ step }) => {
         if (this.isUpdate(step)) this.update(step);
       },
+      // A batch that failed between the two (a NaN loss, another hook's error) must not leave the model without its masks.
+      afterError: () => this.restoreMasks(),
     };
+  }
+
+  private restoreMasks(): void {
+    if (this.stashed === null) return;
+    this.targets.forEach((t, i) => t.param.setMask(this.stashed![i]));
+    this.stashed = null;
   }
 
   private isUpdate(step: number): boolean {

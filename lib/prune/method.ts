@@ -99,11 +99,6 @@ function groupMasks(scorer: Scorer, group: Target[], amount: number): Uint8Array
   return combine(select(scorer, group, raw.map((r, i) => rankable(r, live[i])), amount)).map((o) => o.mask);
 }
 
-function pruneGroup(scorer: Scorer, group: Target[], amount: number): void {
-  const masks = groupMasks(scorer, group, amount);
-  group.forEach((t, i) => t.param.setMask(masks[i]));
-}
-
 /** Groups targets for one step: overridden layers alone, the rest per layer or together. */
 export function pruningGroups(targets: Target[], amount: number, options: ScopeOptions = {}): { group: Target[]; amount: number }[] {
   assertTargets('targets', targets);
@@ -138,7 +133,10 @@ export function scoreMethod(scorer: Scorer): PruningMethod {
   return {
     name: scorer.name,
     prune(targets, amount, options = {}) {
-      for (const { group, amount: a } of pruningGroups(targets, amount, options)) pruneGroup(scorer, group, a);
+      // Every group's masks first, then set: a group that fails (NaN scores, a count too large for it) leaves none pruned.
+      const groups = pruningGroups(targets, amount, options);
+      const masks = groups.map(({ group, amount: a }) => groupMasks(scorer, group, a));
+      groups.forEach(({ group }, g) => group.forEach((t, i) => t.param.setMask(masks[g][i])));
       scorer.reset?.();
     },
     observe: scorer.observe ? (targets) => scorer.observe!(targets) : undefined,

@@ -18,10 +18,13 @@ import { PruneSource, TargetOptions, selectTargets } from './targets';
 export function pruneBelow(source: PruneSource, tolerance: number, options: TargetOptions = {}): PruneReport {
   assertInRange('tolerance', tolerance, 0, Infinity);
   const targets = selectTargets(source, options);
+  // Every layer checked before any is pruned.
+  for (const { param } of targets) {
+    const nan = param.value.data.findIndex((v) => Number.isNaN(v));
+    if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
+  }
   for (const { param } of targets) {
     const w = param.value.data;
-    const nan = w.findIndex((v) => Number.isNaN(v));
-    if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
     const mask = param.mask ? param.mask.slice() : new Uint8Array(w.length).fill(1);
     for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) <= tolerance) mask[i] = 0;
     param.setMask(mask);

@@ -44,7 +44,12 @@ export function layerOfName(name: string): string {
 
 export function parametersOf(source: PruneSource): Parameter[] {
   if (source instanceof Sequential) return source.parameters();
-  if (Array.isArray(source) && source.every((p) => p instanceof Parameter)) return source;
+  if (Array.isArray(source) && source.every((p) => p instanceof Parameter)) {
+    // Listed twice (say, from two models that share a layer), a weight would count twice toward a global sparsity.
+    const twice = source.findIndex((p, i) => source.indexOf(p) < i);
+    if (twice >= 0) throw new ArgumentRangeError(`model[${twice}] is model[${source.indexOf(source[twice])}] (${source[twice].name}) again; list each parameter once`);
+    return source;
+  }
   throw new ArgumentTypeError(expected('a Sequential model or an array of Parameter', 'model', describe(source)));
 }
 

@@ -5,7 +5,7 @@
  */
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { assertInRange, optionsObject } from '../validate';
+import { assertBoolean, assertInRange, optionsObject } from '../validate';
 import { Optimizer, assertFiniteGradients, assertParameters } from './optimizer';
 
 export interface AdamConfig {
@@ -40,8 +40,9 @@ export class Adam implements Optimizer {
     this.beta1 = config.beta1 ?? 0.9;
     this.beta2 = config.beta2 ?? 0.999;
     this.eps = config.eps ?? 1e-8;
-    this.weightDecay = config.weightDecay ?? (config.decoupled ? 1e-2 : 0);
     this.decoupled = config.decoupled ?? false;
+    assertBoolean('decoupled', this.decoupled);
+    this.weightDecay = config.weightDecay ?? (this.decoupled ? 1e-2 : 0);
     assertInRange('lr', this.lr, 0, Infinity, { minExclusive: true });
     assertInRange('beta1', this.beta1, 0, 1, { maxExclusive: true });
     assertInRange('beta2', this.beta2, 0, 1, { maxExclusive: true });
@@ -50,6 +51,8 @@ export class Adam implements Optimizer {
   }
 
   step(): void {
+    // lr is a public field a schedule sets: checked where SGD's step checks it.
+    assertInRange('lr', this.lr, 0, Infinity, { minExclusive: true });
     assertFiniteGradients(this.params, `${this.constructor.name}.step()`);
     this.t++;
     const c1 = 1 - this.beta1 ** this.t, c2 = 1 - this.beta2 ** this.t;

@@ -1,7 +1,7 @@
 /** What the trainer needs of an optimizer, and gradient-norm clipping. */
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
-import { ArgumentTypeError, NonFiniteError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
 import { assertInRange, describe, expected } from '../validate';
 
 export interface Optimizer {
@@ -16,6 +16,9 @@ export function assertParameters(name: string, params: unknown): asserts params 
   if (!Array.isArray(params)) throw new ArgumentTypeError(expected('an array of Parameters (model.parameters())', name, describe(params)));
   params.forEach((p, i) => {
     if (!(p instanceof Parameter)) throw new ArgumentTypeError(expected('a Parameter', `${name}[${i}]`, describe(p)));
+    // Listed twice, a parameter would be stepped twice per batch.
+    const first = params.indexOf(p);
+    if (first < i) throw new ArgumentRangeError(`${name}[${i}] is ${name}[${first}] (${p.name}) again; list each parameter once`);
   });
 }
 

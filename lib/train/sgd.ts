@@ -3,9 +3,10 @@
  * through the native masked update: pruned weights and their momentum stay
  * exactly zero.
  */
+import { ArgumentRangeError } from '../errors';
 import { maskedSgdStep } from '../kernels/mask';
 import { Parameter } from '../nn/parameter';
-import { assertInRange, optionsObject } from '../validate';
+import { assertBoolean, assertInRange, expected, optionsObject } from '../validate';
 import { Optimizer, assertFiniteGradients, assertParameters } from './optimizer';
 
 export interface SgdConfig {
@@ -36,6 +37,9 @@ export class SGD implements Optimizer {
     this.weightDecay = config.weightDecay ?? 0;
     this.nesterov = config.nesterov ?? false;
     assertInRange('momentum', this.momentum, 0, 1, { maxExclusive: true });
+    assertBoolean('nesterov', this.nesterov);
+    // As in PyTorch: Nesterov's look-ahead is a momentum method.
+    if (this.nesterov && this.momentum === 0) throw new ArgumentRangeError(expected('a momentum above 0 for Nesterov', 'momentum', 'the number 0'));
     assertInRange('weightDecay', this.weightDecay, 0, Infinity);
   }
 

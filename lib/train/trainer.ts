@@ -3,7 +3,7 @@
  * attach here), progress events, evaluation each epoch, and a typed error
  * that stops training when the loss stops being finite.
  */
-import { ArgumentTypeError, NonFiniteError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
 import { Augmentation } from '../data/augment';
 import { Dataset, batches, checkDataset } from '../data/dataset';
 import { native } from '../native';
@@ -55,6 +55,12 @@ export interface TrainerHooks {
   /** After the optimizer step. */
   afterBatch?(result: BatchResult): void;
   afterEpoch?(result: EpochResult, model: Sequential): void;
+  /**
+   * When a batch fails (a NaN loss, a hook's or the optimizer's error),
+   * before train() rethrows it: a hook set undoes what its beforeBatch
+   * started (dynamic sparse training restores the masks it lifted).
+   */
+  afterError?(ctx: BatchContext, error: unknown): void;
 }
 
 export interface TrainOptions {
@@ -81,12 +87,17 @@ export interface TrainOptions {
   augment?: Augmentation;
 }
 
-const HOOKS = ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch'] as const;
+const HOOKS = ['beforeBatch', 'afterBackward', 'afterBatch', 'afterEpoch', 'afterError'] as const;
 
-/** A hook set: an object whose hooks, where given, are functions. */
+/** A hook set: an object whose hooks, where given, are functions; a function under another name is a misspelt hook. */
 function checkHooks(name: string, hooks: TrainerHooks | undefined): TrainerHooks {
   const given = optionsObject(name, hooks);
   for (const hook of HOOKS) assertOptionalFunction(`${name}.${hook}`, given[hook]);
+  for (const [key, value] of Object.entries(given)) {
+    if (typeof value === 'function' && !(HOOKS as readonly string[]).includes(key)) {
+      throw new ArgumentRangeError(`${name}.${key}: not a hook (hooks: ${HOOKS.join(', ')}); it would never run`);
+    }
+  }
   return given;
 }
 
@@ -99,6 +110,12 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertObject('options.optimizer', optimizer, 'an optimizer (SGD, Adam, AdamW)');
   assertFunction('options.optimizer.step', optimizer.step);
   assertParameters('options.optimizer.params', optimizer.params);
+  // An optimizer over another model's parameters would step that model with stale gradients and leave this one as it is.
+  const own = new Set(model.parameters());
+  const stranger = optimizer.params.findIndex((p) => !own.has(p));
+  if (stranger >= 0) {
+    throw new ArgumentRangeError(expected('parameters of the model being trained', `options.optimizer.params[${stranger}]`, `${optimizer.params[stranger].name}, which the model does not hold`));
+  }
   if (augment !== undefined && typeof augment !== 'function') throw new ArgumentTypeError(expected('a function (batch, rng) => void', 'augment', describe(augment)));
   assertInteger('epochs', epochs, 0);
   assertInteger('batchSize', batchSize, 1);
@@ -107,6 +124,13 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   checkHooks('options.hooks', hooks);
   if (schedule !== undefined && !(schedule instanceof LrSchedule)) {
     throw new ArgumentTypeError(expected('an LrSchedule', 'options.schedule', describe(schedule)));
+  }
+  // A rate that reaches 0 (a cosine over fewer epochs than trained) would fail at that epoch, after the others changed the model.
+  for (let epoch = 0; schedule !== undefined && epoch < epochs; epoch++) {
+    const lr = schedule.at(epoch);
+    if (!(lr > 0 && Number.isFinite(lr))) {
+      throw new ArgumentRangeError(expected('a learning rate above 0 at every epoch trained', 'options.schedule', `${lr} at epoch ${epoch + 1} of ${epochs}`));
+    }
   }
   if (clipNorm !== undefined) assertInRange('clipNorm', clipNorm, 0, Infinity, { minExclusive: true });
   if (!Array.isArray(regularizers)) throw new ArgumentTypeError(expected('an array of regularizers', 'options.regularizers', describe(regularizers)));
@@ -136,30 +160,39 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
     // Its own stream: augmenting does not change the shuffling.
     const augmentRng = augment ? new Random(((seed + epoch) * 0x9e3779b1 + 0x2545f491) >>> 0) : null;
     for (const b of batches(data, batchSize, { seed: (seed + epoch) % 2 ** 32, reuse: true })) {
-      if (augment && augmentRng) augment(b.x, augmentRng);
       const ctx = { epoch, batch, step, model };
-      hooks.beforeBatch?.(ctx);
-      const r = model.lossAndGradients(b.x, b.y);
-      if (!Number.isFinite(r.loss)) {
-        throw new NonFiniteError(`training loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data`);
-      }
-      penalty = 0;
-      for (const r of regularizers) penalty += r.addGradient(optimizer.params);
-      if (!Number.isFinite(penalty)) {
-        throw new NonFiniteError(`regularization penalty became ${penalty} at epoch ${epoch + 1}, batch ${batch + 1}; lower its strength or the learning rate`);
-      }
-      if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
-      hooks.afterBackward?.(ctx);
       try {
-        if (!checksItsGradients) assertFiniteGradients(optimizer.params, 'train()');
-        optimizer.step();
-      } catch (e) {
-        if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message} (epoch ${epoch + 1}, batch ${batch + 1}); lower the learning rate or check the data`);
-        throw e;
+        if (augment && augmentRng) augment(b.x, augmentRng);
+        hooks.beforeBatch?.(ctx);
+        const r = model.lossAndGradients(b.x, b.y);
+        if (!Number.isFinite(r.loss)) {
+          throw new NonFiniteError(`training loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data`);
+        }
+        penalty = 0;
+        for (const r of regularizers) penalty += r.addGradient(optimizer.params);
+        if (!Number.isFinite(penalty)) {
+          throw new NonFiniteError(`regularization penalty became ${penalty} at epoch ${epoch + 1}, batch ${batch + 1}; lower its strength or the learning rate`);
+        }
+        if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
+        hooks.afterBackward?.(ctx);
+        try {
+          if (!checksItsGradients) assertFiniteGradients(optimizer.params, 'train()');
+          optimizer.step();
+        } catch (e) {
+          if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message} (epoch ${epoch + 1}, batch ${batch + 1}); lower the learning rate or check the data`);
+          throw e;
+        }
+        hooks.afterBatch?.({ ...ctx, loss: r.loss });
+        lossSum += r.loss * b.y.length;
+        correct += r.correct;
+      } catch (error) {
+        try {
+          hooks.afterError?.(ctx, error);
+        } catch {
+          // the batch's own error is the one to report
+        }
+        throw error;
       }
-      hooks.afterBatch?.({ ...ctx, loss: r.loss });
-      lossSum += r.loss * b.y.length;
-      correct += r.correct;
       seen += b.y.length;
       batch++;
       step++;
@@ -190,5 +223,13 @@ export function combineHooks(...sets: TrainerHooks[]): TrainerHooks {
     afterBackward: (ctx) => sets.forEach((h) => h.afterBackward?.(ctx)),
     afterBatch: (r) => sets.forEach((h) => h.afterBatch?.(r)),
     afterEpoch: (r, m) => sets.forEach((h) => h.afterEpoch?.(r, m)),
+    // Every set gets to clean up, even when another's cleanup fails.
+    afterError: (ctx, error) => sets.forEach((h) => {
+      try {
+        h.afterError?.(ctx, error);
+      } catch {
+        // train() reports the batch's own error
+      }
+    }),
   };
 }
