@@ -354,6 +354,21 @@ describe('lotteryTicket', () => {
     expect(call).toBe(2);
   });
 
+  it('the random-mask control prunes each layer as much as the ticket, a fully pruned layer included', () => {
+    const pruned: string[] = [];
+    lotteryTicket({
+      build: (seed) => new Sequential([new Dense(8, 6, { seed, name: 'h' }), new Dense(6, 1, { seed: seed + 1, name: 'out' })]),
+      rounds: 1, perRound: 0.5, outputRate: 0.95,
+      trainModel: () => undefined,
+      evaluate: (m) => {
+        pruned.push(m.parameters().filter((p) => p.role === 'weight').map((p) => `${p.mask ? p.mask.reduce((s, v) => s + (v ? 0 : 1), 0) : 0}/${p.size}`).join(' '));
+        return 0;
+      },
+    });
+    // dense, ticket, reinit, random mask: the output layer's 6 weights all pruned (outputRate 0.95 of 6 rounds to 6)
+    expect(pruned).toEqual(['0/48 0/6', '24/48 6/6', '24/48 6/6', '24/48 6/6']);
+  });
+
   it('rejects bad options', () => {
     const base = { build: (s: number) => mlp([4, 4, 2], { seed: s }), trainModel: () => undefined, evaluate: () => 0 };
     expect(() => lotteryTicket({ ...base, rounds: 0 })).toThrow(ArgumentRangeError);

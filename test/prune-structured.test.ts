@@ -255,6 +255,11 @@ describe('thin(): the thinned model computes the masked model', () => {
     expect(Array.from(t2.value.data)).toEqual([2]);
     expect(tb2.value.data[0]).toBeCloseTo(0.25 - 3 / (1 + Math.exp(1)), 6);
     expect(maxAbsDiff(model, thinned, inputs(4, 2, 2))).toBeLessThan(1e-6);
+    // With that bias pruned the constant has nowhere to go: the unit stays, and the outputs still agree.
+    b2.setMask(Uint8Array.of(0));
+    const kept = thin(model);
+    expect(kept.spec().filter((s) => s.type === 'dense').map((s) => [s.in, s.out])).toEqual([[2, 2], [2, 1]]);
+    expect(maxAbsDiff(model, kept, inputs(4, 2, 2))).toBeLessThan(1e-6);
   });
 
   it('removes dead-out units: zeroed columns of the next layer remove the unit even though its row is intact', () => {

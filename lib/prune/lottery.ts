@@ -105,7 +105,8 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
       const shuffled = build(seed);
       rewind(shuffled, rewindTo);
       const t2 = selectTargets(shuffled, options);
-      const perLayer = Object.fromEntries(pruned.layers.map((l) => [l.name, l.sparsity]));
+      // Counts, not fractions: a fully pruned layer's sparsity 1 would read as a count of one weight.
+      const perLayer = Object.fromEntries(pruned.layers.map((l) => [l.name, l.pruned]));
       randomPruning({ seed: seed + r }).prune(t2, 0, { overrides: perLayer });
       trainModel(shuffled, {});
       row.randomMask = evaluate(shuffled);

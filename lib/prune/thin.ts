@@ -77,7 +77,10 @@ function planInterface(layers: Layer[], p: number, c: number, forceKeep = -1): I
     if (unread) continue;
     if (deadIn) {
       const constant = passThroughConstant(between, b[u]);
-      if (constant === 0 || !padded) {
+      // A pruned bias entry stays zero: a constant folded into it would be lost, so such a unit stays.
+      const biasMask = consumer.bias.mask;
+      const foldable = !biasMask || readers.every(({ index, out }) => constant * cw[index] === 0 || biasMask[out] !== 0);
+      if (foldable && (constant === 0 || !padded)) {
         for (const { index, out } of readers) fold[out] += constant * cw[index];
         continue;
       }
