@@ -11,7 +11,7 @@ import { assertWritable } from '../lib/files';
 import {
   Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
-  LrSchedule, NonFiniteError, PrunekitError, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
+  LrSchedule, NonFiniteError, PrunekitError, Pruner, descriptionLength, magnitude, oneShot, polynomialDecay, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
 } from '../lib';
 
@@ -80,6 +80,12 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
       expect(m.parameters()[0].value.data).toEqual(before); // refused before the first step
     }
   }, ArgumentRangeError, 'Expected a learning rate above 0 at every epoch trained for options.schedule but received 0 at epoch 3 of 3'],
+  ['a polynomial pruning schedule of power 0 (it would never prune)', () => polynomialDecay({ final: 0.8, end: 100, power: 0 }), ArgumentRangeError,
+    'Expected a number in (0, 100] for options.power but received the number 0'],
+  ['a Pruner with an unknown scope, refused when built rather than at its first prune', () => new Pruner(model(), { method: magnitude(), schedule: oneShot(0.5), scope: 'net' as never }),
+    ArgumentRangeError, "Expected 'layer' or 'global' for options.scope but received 'net'"],
+  ['a description length of labels past the model\'s outputs', () => descriptionLength(model(), gaussianBlobs({ samples: 8, features: 4, classes: 4, seed: 1 })),
+    ArgumentRangeError, "Expected a class in [0, 3) (the model's outputs) for the labels of data"],
   ['a misspelt hook', () => {
     const m = model();
     return train(m, gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 1, hooks: { afterStep: () => undefined } as never });

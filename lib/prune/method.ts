@@ -99,15 +99,19 @@ function groupMasks(scorer: Scorer, group: Target[], amount: number): Uint8Array
   return combine(select(scorer, group, raw.map((r, i) => rankable(r, live[i])), amount)).map((o) => o.mask);
 }
 
+/** Any scope but these would silently prune per layer. */
+export function assertScope(scope: unknown): void {
+  if (scope !== undefined && scope !== 'layer' && scope !== 'global') {
+    throw new ArgumentRangeError(expected("'layer' or 'global'", 'options.scope', quoted(scope)));
+  }
+}
+
 /** Groups targets for one step: overridden layers alone, the rest per layer or together. */
 export function pruningGroups(targets: Target[], amount: number, options: ScopeOptions = {}): { group: Target[]; amount: number }[] {
   assertTargets('targets', targets);
   assertAmount('amount', amount);
   options = optionsObject('options', options);
-  // Any other scope would silently prune per layer.
-  if (options.scope !== undefined && options.scope !== 'layer' && options.scope !== 'global') {
-    throw new ArgumentRangeError(expected("'layer' or 'global'", 'options.scope', quoted(options.scope)));
-  }
+  assertScope(options.scope);
   checkOverrides(targets, options.overrides);
   const groups: { group: Target[]; amount: number }[] = [];
   const shared: Target[] = [];

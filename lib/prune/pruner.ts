@@ -8,7 +8,7 @@ import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { optionsObject } from '../validate';
 import { assertMethod, assertSchedule } from './checks';
-import { PruneReport, PruningMethod, report } from './method';
+import { PruneReport, PruningMethod, assertScope, report } from './method';
 import { PruningSchedule } from './schedules';
 import { ScopeOptions, Target, checkOverrides, rampOverrides, selectTargets } from './targets';
 
@@ -30,6 +30,7 @@ export class Pruner {
     // method and schedule are first used inside training hooks: a bad one must fail here, not mid-training.
     assertMethod('options.method', options.method);
     assertSchedule('options.schedule', options.schedule);
+    assertScope(options.scope);
     this.targets = selectTargets(model, options);
     checkOverrides(this.targets, options.overrides);
     const { method, schedule } = options;

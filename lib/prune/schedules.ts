@@ -68,7 +68,8 @@ export function polynomialDecay(options: PolynomialDecayOptions): PruningSchedul
   assertInteger('options.begin', begin, 0);
   assertInteger('options.end', end, begin + 1);
   assertInteger('options.every', every, 1);
-  assertInRange('options.power', power, 0, 100);
+  // Power 0 would hold the initial sparsity to the end and never prune.
+  assertInRange('options.power', power, 0, 100, { minExclusive: true });
   return {
     name: `polynomial ${initial}→${final}`,
     final,
@@ -85,7 +86,8 @@ export function decayingFrequency(options: { initial?: number; final: number; ev
   assertSparsity('options.initial', initial);
   assertSparsity('options.final', final);
   assertInteger('options.events', events, 1, 52);
-  assertInRange('options.power', power, 0, 100);
+  // Power 0 would hold the initial sparsity to the end and never prune.
+  assertInRange('options.power', power, 0, 100, { minExclusive: true });
   // Event j happens once 2^(j+1) − 1 steps are done: gaps of 1, 2, 4, … steps.
   return {
     name: `decaying frequency ${initial}→${final}`,

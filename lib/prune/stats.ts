@@ -10,7 +10,8 @@ import { Dataset, batches, checkDataset } from '../data/dataset';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential, assertModel } from '../nn/sequential';
-import { assertInRange, assertInteger, optionsObject } from '../validate';
+import { assertInRange, assertInteger, expected, optionsObject } from '../validate';
+import { ArgumentRangeError } from '../errors';
 
 /** Sizes, work and storage of one layer or of the whole model. */
 export interface Footprint {
@@ -108,6 +109,10 @@ export function descriptionLength(model: Sequential, data: Dataset, options: { m
     const z = model.logits(b.x);
     const classes = z.shape[1];
     for (let i = 0; i < b.y.length; i++) {
+      // The same refusal evaluate() and train() make: a class the model has no score for has no code length.
+      if (b.y[i] >= classes) {
+        throw new ArgumentRangeError(expected(`a class in [0, ${classes}) (the model's outputs)`, `the labels of data (sample ${b.indices[i]})`, `class ${b.y[i]}`));
+      }
       const row = z.data.subarray(i * classes, (i + 1) * classes);
       let max = -Infinity;
       for (let c = 0; c < classes; c++) max = Math.max(max, row[c]);
