@@ -19,6 +19,16 @@ describe('gradients against finite differences', () => {
     });
   }
 
+  it('setMask keeps its own copy: changing the caller\'s array later cannot un-prune or half-prune a weight', () => {
+    const layer = new Dense(4, 2, { seed: 1 });
+    const mask = Uint8Array.of(1, 0, 1, 1, 1, 1, 1, 0);
+    layer.weight.setMask(mask);
+    mask.fill(0);
+    expect(Array.from(layer.weight.mask!)).toEqual([1, 0, 1, 1, 1, 1, 1, 0]);
+    expect(layer.weight.value.data[1]).toBe(0);
+    expect(layer.weight.value.data[0]).not.toBe(0);
+  });
+
   it('the sparse path of a pruned Dense layer gives the dense path\'s outputs and gradients', () => {
     const next = rng(6);
     const dense = new Dense(40, 30, { seed: 3 });

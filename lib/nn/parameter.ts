@@ -37,14 +37,20 @@ export class Parameter {
     return this.maskValue;
   }
 
-  /** Sets (or clears, with null) the mask and zeroes the pruned values. */
+  /**
+   * Sets (or clears, with null) the mask and zeroes the pruned values. The
+   * mask is copied: the caller's array changing later (or being a view of a
+   * whole file) cannot leave a pruned weight non-zero or pin that memory.
+   */
   setMask(mask: Uint8Array | null): void {
+    let own: Uint8Array | null = null;
     if (mask !== null) {
       assertUint8Array(`mask of ${this.name}`, mask);
       assertLength(`mask of ${this.name}`, mask.length, this.size);
-      applyMask(this.value.data, mask);
+      own = new Uint8Array(mask);
+      applyMask(this.value.data, own);
     }
-    this.maskValue = mask;
+    this.maskValue = own;
     this.version++;
     this.maskVersion++;
   }
