@@ -71,7 +71,7 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   ['training with an optimizer over another model', () => {
     const other = model();
     return train(model(), gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(other.parameters(), { lr: 0.1 }), epochs: 1 });
-  }, ArgumentRangeError, 'Expected parameters of the model being trained for options.optimizer.params[0] but received fc1.weight, which the model does not hold'],
+  }, ArgumentRangeError, 'Expected an optimizer over parameters of the model being trained (or an afterBackward hook that gives its own parameters gradients) for options.optimizer.params but received fc1.weight and others, none of which the model holds'],
   ['a learning-rate schedule that reaches 0 before the last epoch', () => {
     const m = model(), before = m.parameters()[0].value.data.slice();
     try {

@@ -110,11 +110,15 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertObject('options.optimizer', optimizer, 'an optimizer (SGD, Adam, AdamW)');
   assertFunction('options.optimizer.step', optimizer.step);
   assertParameters('options.optimizer.params', optimizer.params);
-  // An optimizer over another model's parameters would step that model with stale gradients and leave this one as it is.
+  // An optimizer over none of the model's parameters (another model's, say) would leave this one as it is, unless an
+  // afterBackward hook gives its parameters gradients (fineTuneCentroids' codebooks).
   const own = new Set(model.parameters());
-  const stranger = optimizer.params.findIndex((p) => !own.has(p));
-  if (stranger >= 0) {
-    throw new ArgumentRangeError(expected('parameters of the model being trained', `options.optimizer.params[${stranger}]`, `${optimizer.params[stranger].name}, which the model does not hold`));
+  const hooksGiven = optionsObject('options.hooks', hooks);
+  if (optimizer.params.length > 0 && !optimizer.params.some((p) => own.has(p)) && typeof hooksGiven.afterBackward !== 'function') {
+    throw new ArgumentRangeError(expected(
+      'an optimizer over parameters of the model being trained (or an afterBackward hook that gives its own parameters gradients)',
+      'options.optimizer.params', `${optimizer.params[0].name}${optimizer.params.length > 1 ? ' and others' : ''}, none of which the model holds`,
+    ));
   }
   if (augment !== undefined && typeof augment !== 'function') throw new ArgumentTypeError(expected('a function (batch, rng) => void', 'augment', describe(augment)));
   assertInteger('epochs', epochs, 0);
