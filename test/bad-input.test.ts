@@ -11,7 +11,7 @@ import { assertWritable } from '../lib/files';
 import {
   Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
-  LrSchedule, NonFiniteError, PrunekitError, Pruner, descriptionLength, magnitude, oneShot, polynomialDecay, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
+  LrSchedule, NonFiniteError, PrunekitError, Pruner, allocateSparsity, descriptionLength, magnitude, oneShot, polynomialDecay, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
   gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
 } from '../lib';
 
@@ -86,6 +86,10 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     ArgumentRangeError, "Expected 'layer' or 'global' for options.scope but received 'net'"],
   ['a description length of labels past the model\'s outputs', () => descriptionLength(model(), gaussianBlobs({ samples: 8, features: 4, classes: 4, seed: 1 })),
     ArgumentRangeError, "Expected a class in [0, 3) (the model's outputs) for the labels of data"],
+  ['allocating sparsity over two curves of one layer', () => allocateSparsity([
+    { layer: 'fc1', size: 10, curve: [{ sparsity: 0, accuracy: 1 }, { sparsity: 0.5, accuracy: 0.9 }] },
+    { layer: 'fc1', size: 10, curve: [{ sparsity: 0, accuracy: 1 }, { sparsity: 0.5, accuracy: 0.8 }] },
+  ], { sparsity: 0.25 }), ArgumentRangeError, "curves[1] repeats layer 'fc1'; give each layer one curve"],
   ['a misspelt hook', () => {
     const m = model();
     return train(m, gaussianBlobs({ samples: 8, features: 4, classes: 3, seed: 1 }), { optimizer: new SGD(m.parameters(), { lr: 0.1 }), epochs: 1, hooks: { afterStep: () => undefined } as never });

@@ -84,6 +84,9 @@ function describeBudget(budget: SparsityBudget): string {
 export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBudget): Record<string, number> {
   if (!Array.isArray(curves) || curves.length === 0) throw new ArgumentRangeError('allocateSparsity needs at least one sensitivity curve');
   curves.forEach((c, i) => checkCurve(`curves[${i}]`, c));
+  // The allocation is keyed by layer name: two curves of one name would collapse into one entry.
+  const twice = curves.findIndex((c, i) => curves.findIndex((d) => d.layer === c.layer) < i);
+  if (twice >= 0) throw new ArgumentRangeError(`curves[${twice}] repeats layer '${curves[twice].layer}'; give each layer one curve`);
   const total = curves.reduce((s, c) => s + c.size, 0);
   assertObject('budget', budget, 'a budget ({ sparsity } or { parameters })');
   let keep: number;
