@@ -155,6 +155,9 @@ export function fit(model: Sequential, data: Dataset, r: TrainRecipe, seed: numb
   return { samplesPerSecond: (r.epochs * data.y.length) / seconds };
 }
 
+/** `nm:N:M`: keep N of every M consecutive weights. */
+const NM_METHOD = /^nm:(\d+):(\d+)$/;
+
 /** The pruning method a name on the command line stands for (set, rigl, l1 and group-lasso are drivers, handled by pruneModel). */
 export function methodFor(name: string, seed: number): PruningMethod {
   const fixed: Record<string, () => PruningMethod> = {
@@ -168,7 +171,7 @@ export function methodFor(name: string, seed: number): PruningMethod {
     'group-lasso': () => lnStructured({ n: 2 }),
   };
   if (fixed[name]) return fixed[name]();
-  const nmMatch = /^nm:(\d+):(\d+)$/.exec(name);
+  const nmMatch = NM_METHOD.exec(name);
   if (nmMatch) return nm({ n: Number(nmMatch[1]), m: Number(nmMatch[2]) });
   const blockMatch = /^block:(\d+)x(\d+)$/.exec(name);
   if (blockMatch) return block({ rows: Number(blockMatch[1]), cols: Number(blockMatch[2]) });
@@ -207,9 +210,9 @@ export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
     if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: leaves no layer to prune (of ${all.map((t) => t.layer).join(', ')})`);
     throw error;
   }
-  const nmGroup = /^nm:\d+:(\d+)$/.exec(r.method);
+  const nmGroup = NM_METHOD.exec(r.method);
   for (const { param } of nmGroup ? targets : []) {
-    const m = Number(nmGroup![1]), cols = param.size / param.shape[0];
+    const m = Number(nmGroup![2]), cols = param.size / param.shape[0];
     if (cols % m !== 0) throw new UsageError(`prune.method (or --method) ${r.method}: ${param.name} has rows of ${cols} weights, not a multiple of ${m} (exclude the layer, or pick m dividing its row length)`);
   }
   const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
@@ -221,7 +224,7 @@ export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
 
 /** N:M methods fix their own sparsity: a line saying so, since prune.sparsity (or --sparsity) does not apply. */
 export function fixedSparsityNote(r: PruneRecipe): string | null {
-  const nmRatio = /^nm:(\d+):(\d+)$/.exec(r.method);
+  const nmRatio = NM_METHOD.exec(r.method);
   if (!nmRatio) return null;
   const sparsity = 1 - Number(nmRatio[1]) / Number(nmRatio[2]);
   return `${r.method} keeps ${nmRatio[1]} of every ${nmRatio[2]} weights: ${(sparsity * 100).toFixed(1)}% sparsity; prune.sparsity (${r.sparsity}) does not apply`;

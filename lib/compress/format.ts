@@ -17,7 +17,9 @@ import { LayerSpec } from '../nn/layer';
 import { Parameter } from '../nn/parameter';
 import { Sequential, assertModel } from '../nn/sequential';
 import { assertSavableNames, modelFromSpec, specParameterCount } from '../nn/spec';
-import { servableRule, whyUnservable } from '../nn/inference';
+import { SERVABLE_MODEL, whyUnservable } from '../nn/inference';
+import { firstNonFinite } from '../kernels/elementwise';
+import { MAGIC } from '../version';
 import { layerNameOf } from '../prune/targets';
 import { assertString, assertUint8Array, describe, expected, optionsObject } from '../validate';
 import { bytesOf } from '../files';
@@ -28,7 +30,7 @@ import { BitsOption, bitsFor, checkBitsOption } from './sharing';
 import { MAX_INDEX_BITS, decodeRelativeIndices, encodeRelativeIndices, gatherLive, livePositions } from './sparse-index';
 import { native } from '../native';
 
-export const MAGIC = Uint8Array.of(0x89, 0x50, 0x52, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a);
+export { MAGIC };
 export const FORMAT_VERSION = 1;
 /** The reader refuses files whose model would take more than this many times the file's size (plus 1 MiB). */
 export const MAX_EXPANSION = 256;
@@ -103,9 +105,8 @@ function f32Bytes(values: Float32Array): Uint8Array {
 
 /** The reader refuses NaN and infinities: never write a file that cannot be read back. */
 function assertStorable(name: string, values: Float32Array): void {
-  if (Number.isFinite(native.sumSquares(values))) return;
-  const at = values.findIndex((v) => !Number.isFinite(v));
-  throw new NonFiniteError(`cannot encode ${name}: it stores ${values[at]} at entry ${at}; a model file holds finite values only`);
+  const at = firstNonFinite(values);
+  if (at >= 0) throw new NonFiniteError(`cannot encode ${name}: it stores ${values[at]} at entry ${at}; a model file holds finite values only`);
 }
 
 /**
@@ -184,7 +185,7 @@ export function encodeModel(model: Sequential, options: EncodeOptions = {}): Enc
   assertSavableNames(model);
   // The reader refuses what could not serve: never write a file that cannot be read back.
   const unservable = whyUnservable(model);
-  if (unservable !== null) throw new ArgumentTypeError(expected(servableRule(), 'model', unservable));
+  if (unservable !== null) throw new ArgumentTypeError(expected(SERVABLE_MODEL, 'model', unservable));
   options = optionsObject('options', options);
   const known = new Set(model.parameters().flatMap((p) => [layerNameOf(p), p.name]));
   checkBitsOption(options.indexBits, known, 'options.indexBits');
@@ -288,7 +289,7 @@ export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel 
     return fail(e instanceof CorruptModelError ? e.message : `invalid architecture (${(e as Error).message})`);
   }
   const unservable = whyUnservable(model);
-  if (unservable !== null) fail(`the architecture cannot serve: expected ${servableRule()}, found ${unservable}`);
+  if (unservable !== null) fail(`the architecture cannot serve: expected ${SERVABLE_MODEL}, found ${unservable}`);
   const params = new Map(model.parameters().map((p) => [p.name, p]));
   if (header.tensors.length !== params.size) fail(`header lists ${header.tensors.length} tensors but the architecture has ${params.size} parameters`);
   let at = PREAMBLE_BYTES + headerLength;

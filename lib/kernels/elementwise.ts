@@ -1,7 +1,8 @@
 /**
  * The elementwise and row-wise parts of a network's passes, in native code:
  * bias add and gradient, activations and their gradients, dropout, and the
- * fused, numerically stable softmax + cross-entropy.
+ * fused, numerically stable softmax + cross-entropy; and the finiteness
+ * check the optimizers and the file writers and readers share.
  */
 import { ArgumentRangeError, ShapeError } from '../errors';
 import {
@@ -9,6 +10,15 @@ import {
 } from '../validate';
 import { native } from '../native';
 import { Tensor, assertTensor } from '../tensor';
+
+/**
+ * The index of the first NaN or infinity in values, or −1: one native pass
+ * (the sum of squares, in double, is finite exactly when every value is),
+ * and a search only when there is one to name.
+ */
+export function firstNonFinite(values: Float32Array): number {
+  return Number.isFinite(native.sumSquares(values)) ? -1 : values.findIndex((v) => !Number.isFinite(v));
+}
 
 export type ActivationKind = 'relu' | 'tanh' | 'sigmoid';
 const KIND: Record<ActivationKind, number> = { relu: 0, tanh: 1, sigmoid: 2 };

@@ -9,10 +9,9 @@
  * Reading checks the header length against the file size before allocating,
  * then every tensor's dtype, shape and offsets against the data.
  */
-import { VERSION } from '../version';
-import { MAGIC } from '../compress/format';
+import { MAGIC, VERSION } from '../version';
 import { ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
-import { native } from '../native';
+import { firstNonFinite } from '../kernels/elementwise';
 import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
 import { bytesOf, readFileBytes, writeFileAtomic } from '../files';
 import { Sequential, assertModel } from './sequential';
@@ -39,11 +38,6 @@ function assertMetadata(metadata: unknown): asserts metadata is Record<string, s
     // safetensors metadata maps strings to strings
     if (typeof value !== 'string') throw new ArgumentTypeError(expected('a string', `metadata.${key}`, describe(value)));
   }
-}
-
-/** The index of the first NaN or infinity, or -1 (one native pass when there is none). */
-function firstNonFinite(v: Float32Array): number {
-  return Number.isFinite(native.sumSquares(v)) ? -1 : v.findIndex((x) => !Number.isFinite(x));
 }
 
 export function serializeCheckpoint(model: Sequential, metadata: Record<string, string> = {}): Buffer {

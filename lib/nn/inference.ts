@@ -66,11 +66,12 @@ function stepsOf(model: Sequential, options: CompileOptions): NativePlanStep[] {
     }
   }
   const unservable = whyUnservable(model);
-  if (unservable !== null) throw new ArgumentTypeError(expected(SERVABLE, 'model', unservable));
+  if (unservable !== null) throw new ArgumentTypeError(expected(SERVABLE_MODEL, 'model', unservable));
   return steps;
 }
 
-const SERVABLE = 'a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size)';
+/** What a model must be to compile (and to be written to a model file). */
+export const SERVABLE_MODEL = 'a model whose first computing layer is Dense, Conv2D or MaxPool2D (it fixes the input size)';
 
 /**
  * Why a model cannot be compiled (its first computing layer must fix the
@@ -82,11 +83,6 @@ export function whyUnservable(model: Sequential): string | null {
   if (first === undefined) return 'only pass-through layers';
   if (first instanceof Dense || first instanceof Conv2D || first instanceof MaxPool2D) return null;
   return `layer '${first.name}' (${first.spec().type}) first`;
-}
-
-/** The same check as a sentence, for errors that are not about an argument. */
-export function servableRule(): string {
-  return SERVABLE;
 }
 
 export class InferencePlan {
@@ -116,8 +112,9 @@ export class InferencePlan {
       throw new ShapeError(expected(`${this.inputSize} values per sample`, 'x', x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : `length ${data.length}`));
     }
     // A Tensor whose buffer was transferred away has no data left for its shape.
-    if (x instanceof Tensor && data.length !== x.shape.reduce((a, b) => a * b, 1)) {
-      throw new ShapeError(expected(`${x.shape.reduce((a, b) => a * b, 1)} values for shape [${x.shape.join(', ')}]`, 'x', `length ${data.length} (a detached buffer?)`));
+    const shapeSize = x instanceof Tensor ? x.shape.reduce((a, b) => a * b, 1) : data.length;
+    if (x instanceof Tensor && data.length !== shapeSize) {
+      throw new ShapeError(expected(`${shapeSize} values for shape [${x.shape.join(', ')}]`, 'x', `length ${data.length} (a detached buffer?)`));
     }
     const batch = data.length / this.inputSize;
     if (batch * this.outputSize > MAX_OUTPUT) {

@@ -1,4 +1,5 @@
 /** What the trainer needs of an optimizer, and gradient-norm clipping. */
+import { firstNonFinite } from '../kernels/elementwise';
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
 import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
@@ -29,11 +30,8 @@ export function assertParameters(name: string, params: unknown): asserts params 
  */
 export function assertFiniteGradients(params: Parameter[], who: string): void {
   for (const p of params) {
-    const g = p.grad.data;
-    // The native sum (in double) is finite exactly when every value is.
-    if (Number.isFinite(native.sumSquares(g))) continue;
-    const at = g.findIndex((v) => !Number.isFinite(v));
-    throw new NonFiniteError(`${who}: the gradient of ${p.name} is ${g[at]} at index ${at}; no weight was changed`);
+    const at = firstNonFinite(p.grad.data);
+    if (at >= 0) throw new NonFiniteError(`${who}: the gradient of ${p.name} is ${p.grad.data[at]} at index ${at}; no weight was changed`);
   }
 }
 

@@ -6,7 +6,7 @@
 import { ArgumentRangeError, ArgumentTypeError, NonFiniteError } from '../errors';
 import { Augmentation } from '../data/augment';
 import { Dataset, batches, checkDataset } from '../data/dataset';
-import { native } from '../native';
+import { firstNonFinite } from '../kernels/elementwise';
 import { Random } from '../random';
 import { Evaluation, Sequential, assertModel } from '../nn/sequential';
 import {
@@ -113,8 +113,8 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   // An optimizer over none of the model's parameters (another model's, say) would leave this one as it is, unless an
   // afterBackward hook gives its parameters gradients (fineTuneCentroids' codebooks).
   const own = new Set(model.parameters());
-  const hooksGiven = optionsObject('options.hooks', hooks);
-  if (optimizer.params.length > 0 && !optimizer.params.some((p) => own.has(p)) && typeof hooksGiven.afterBackward !== 'function') {
+  const givenHooks = checkHooks('options.hooks', hooks);
+  if (optimizer.params.length > 0 && !optimizer.params.some((p) => own.has(p)) && givenHooks.afterBackward === undefined) {
     throw new ArgumentRangeError(expected(
       'an optimizer over parameters of the model being trained (or an afterBackward hook that gives its own parameters gradients)',
       'options.optimizer.params', `${optimizer.params[0].name}${optimizer.params.length > 1 ? ' and others' : ''}, none of which the model holds`,
@@ -125,7 +125,6 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertInteger('batchSize', batchSize, 1);
   assertInteger('seed', seed, 0, 2 ** 32 - 1);
   if (validation !== undefined) checkDataset(validation, 'options.validation');
-  checkHooks('options.hooks', hooks);
   if (schedule !== undefined && !(schedule instanceof LrSchedule)) {
     throw new ArgumentTypeError(expected('an LrSchedule', 'options.schedule', describe(schedule)));
   }
@@ -143,8 +142,7 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
 
 function assertFiniteWeights(model: Sequential, epoch: number): void {
   for (const p of model.parameters()) {
-    // The native sum (in double) is finite exactly when every weight is.
-    if (!Number.isFinite(native.sumSquares(p.value.data))) {
+    if (firstNonFinite(p.value.data) >= 0) {
       throw new NonFiniteError(`weights of ${p.name} became non-finite during epoch ${epoch + 1}; lower the learning rate or check the data`);
     }
   }

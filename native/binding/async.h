@@ -69,8 +69,10 @@ class PromiseWorker : public Napi::AsyncWorker {
       Settle(result, !is_error);
     } catch (const Napi::Error& e) {
       Settle(e.Value(), false);
-    } catch (...) {
+    } catch (const std::bad_alloc&) {
       RejectWith("out of memory");
+    } catch (...) {
+      RejectWith("the result could not be built");
     }
   }
   // A failure inside Execute() (SetError) rejects with the library's base error.
