@@ -38,10 +38,11 @@ std::vector<int64_t> DimsOf(Napi::Env env, Napi::Object step, const std::string&
   return dims;
 }
 
-std::vector<float> CopyF32(Napi::Env env, Napi::Object step, const char* key, const std::string& name, int64_t length) {
+template <class Floats = std::vector<float>>
+Floats CopyF32(Napi::Env env, Napi::Object step, const char* key, const std::string& name, int64_t length) {
   auto a = Float32Of(env, step.Get(key), name + "." + key);
   ExpectLength(env, name + "." + key, a.length, length);
-  return std::vector<float>(a.data, a.data + a.length);
+  return Floats(a.data, a.data + a.length);
 }
 
 pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
@@ -80,7 +81,11 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
         Throw(env, ErrorKind::argument_range,
               Expected("at most 256 distinct stored weight values for codebook execution", name + ".weights", "more"));
     }
-    if (s.sparse_max_batch < kMaxDim) s.weights = CopyF32(env, o, "weights", name, n);
+    if (s.sparse_max_batch < kMaxDim) {
+      auto w = Float32Of(env, o.Get("weights"), name + ".weights");
+      ExpectLength(env, name + ".weights", w.length, n);
+      pk::set_dense_weights(s, w.data);
+    }
   } else if (op == "activation") {
     s.kind = pk::PlanStep::Kind::activation;
     s.activation = pk::Activation(IntOf(env, o.Get("kind"), name + ".kind", 0, 2));
@@ -91,7 +96,7 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
     if (d[0] < 1 || d[1] < 1 || d[2] < 1 || d[3] < 1 || d[4] < 1 || d[5] < 1 || d[6] < 1)
       Throw(env, ErrorKind::argument_range, Expected("positive sizes, kernel and stride", name + ".dims", "a zero"));
     CheckConvShape(env, s.conv, name + ".");
-    s.weights = CopyF32(env, o, "weights", name, CheckedProduct(env, d[3], d[0] * d[4] * d[5], name + ".weights"));
+    s.weights = CopyF32<pk::AlignedFloats>(env, o, "weights", name, CheckedProduct(env, d[3], d[0] * d[4] * d[5], name + ".weights"));
     s.bias = CopyF32(env, o, "bias", name, d[3]);
     s.in_size = CheckedProduct(env, d[0], d[1] * d[2], name + " input");
     s.out_size = CheckedProduct(env, d[3], s.conv.out_h() * s.conv.out_w(), name + " output");

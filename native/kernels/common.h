@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <vector>
 
 namespace pk {
 
@@ -36,6 +38,22 @@ using i64 = std::int64_t;
 inline std::uint16_t first_lanes(i64 n) {
   return n >= 16 ? std::uint16_t(0xFFFF) : n <= 0 ? std::uint16_t(0) : std::uint16_t((1u << n) - 1);
 }
+
+// Storage that starts on a cache line: a vector load from it never spans
+// two lines (a split load costs up to 2x on data streamed from L2).
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, kAlign); }
+  friend bool operator==(CacheLineAllocator, CacheLineAllocator) { return true; }
+  friend bool operator!=(CacheLineAllocator, CacheLineAllocator) { return false; }
+};
+using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;
 
 struct BlockedEll;  // spmm_ell.h
 

@@ -48,6 +48,13 @@ void run_tiles(const Plan& plan, const float* x, i64 batch, float* out, i64 wide
 
 }  // namespace
 
+void set_dense_weights(PlanStep& s, const float* w) {
+  const i64 padded = (s.cols + 15) / 16 * 16;
+  s.ld = (padded - s.cols) * 8 <= s.cols ? padded : s.cols;
+  s.weights.assign(std::size_t(s.rows * s.ld), 0.0f);
+  for (i64 r = 0; r < s.rows; ++r) std::copy(w + r * s.cols, w + (r + 1) * s.cols, s.weights.data() + r * s.ld);
+}
+
 std::size_t Plan::resident_bytes() const {
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
   std::size_t total = 0;
@@ -76,7 +83,7 @@ namespace {
 // The steps one after another on a chunk of samples, through two per-thread
 // buffers (a server calling run() in a loop allocates nothing).
 void run_steps(const Plan& plan, const float* x, i64 batch, float* out) {
-  thread_local std::vector<float> ping, pong;
+  thread_local AlignedFloats ping, pong;
   thread_local std::vector<std::int32_t> argmax;
   const std::size_t floats = std::size_t(plan.widest() * batch);
   // Both are checked: a resize that failed (bad_alloc) may have grown only ping.
@@ -93,7 +100,9 @@ void run_steps(const Plan& plan, const float* x, i64 batch, float* out) {
         if (batch <= s.sparse_max_batch) {
           f32_spmm_xwt(y, h, s.bias.data(), s.csr.view(), batch);
         } else {
-          f32_gemm(gemm_packed(y, h, s.weights.data(), false, true, batch, s.rows, s.cols, 1.0f, 0.0f));
+          GemmArgs g = gemm_packed(y, h, s.weights.data(), false, true, batch, s.rows, s.cols, 1.0f, 0.0f);
+          g.ldb = s.ld;
+          f32_gemm(g);
           f32_bias_add(y, s.bias.data(), batch, s.rows);
         }
         break;
