@@ -84,10 +84,26 @@ describe('IDX reader', () => {
     ['a huge declared size', idx(0x08, [0xffffffff, 0xffffffff], Buffer.alloc(4)), 'f: truncated: dimensions [4294967295, 4294967295] need'],
     ['trailing bytes', idx(0x08, [2], Buffer.alloc(5)), 'f: 3 unexpected bytes after the 2 elements of [2]'],
     ['a broken gzip stream', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), 'f: not a valid gzip file'],
+    ['a gzip stream cut short', gzipSync(idx(0x08, [4000], Buffer.alloc(4000, 7))).subarray(0, 20), 'f: not a valid gzip file (unexpected end of file)'],
+    ['a gzip with a bad IDX header', gzipSync(Buffer.from([1, 2, 8, 1, 0, 0, 0, 0])), 'f: bad magic number 0x01020801'],
+    // 40 KB that inflate to 40 MB past a header of 2 bytes: refused before the 40 MB are allocated
+    ['a gzip that inflates past its header', gzipSync(idx(0x08, [2], Buffer.alloc(40e6))), 'f: inflates to more than the 10 bytes its dimensions [2] need'],
   ])('rejects %s with a DataError', (_what, bytes, message) => {
     const call = () => parseIdx(bytes, 'f');
     expect(call).toThrow(DataError);
     expect(call).toThrow(message);
+  });
+
+  it('reads a gzip file whose own header fields outgrow the prefix it first inflates for the IDX header', () => {
+    const file = idx(0x08, [3], Buffer.from([1, 2, 3]));
+    const plain = gzipSync(file);
+    // FLG.FEXTRA with 65,535 bytes of extra field between gzip's header and the deflate stream
+    const extra = Buffer.alloc(2 + 65535, 0x41);
+    extra.writeUInt16LE(65535, 0);
+    const head = Buffer.from(plain.subarray(0, 10));
+    head[3] |= 4;
+    const gz = Buffer.concat([head, extra, plain.subarray(10)]);
+    expect(Array.from(parseIdx(gz, 'x').data)).toEqual([1, 2, 3]);
   });
 
   it('rejects a label/image count mismatch, naming the files', () => {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { DataError } from '../errors';
 import { bytesOf, readFileBytes } from '../files';
 import { Tensor } from '../tensor';
@@ -22,6 +22,11 @@ export interface IdxArray {
 const ELEMENT_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
 /** Refuse to inflate gzip input beyond this (a corrupt or hostile file). */
 const MAX_INFLATED_BYTES = 2 ** 31 - 1;
+/**
+ * Compressed bytes inflated first, for the header: deflate expands at most
+ * about 1032:1, so this costs at most 64 MiB however the file was made.
+ */
+const HEADER_PREFIX_BYTES = 64 * 1024;
 
 interface IdxLayout {
   buf: Buffer;
@@ -41,13 +46,52 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
 /** Inflates and checks the header and the length; converts nothing, so a caller can check the dimensions first. */
 function idxLayout(bytes: Uint8Array, name: string): IdxLayout {
   let buf = bytesOf(bytes);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });
-    } catch (e) {
-      throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
-    }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = inflate(buf, name);
+  const { type, dims, count, header, expected } = idxHeader(buf, name);
+  if (buf.length < expected) {
+    throw new DataError(`${name}: truncated: dimensions [${dims.join(', ')}] need ${expected} bytes but the file has ${buf.length}`);
   }
+  if (buf.length > expected) {
+    throw new DataError(`${name}: ${buf.length - expected} unexpected bytes after the ${count} elements of [${dims.join(', ')}]`);
+  }
+  return { buf, type, dims, count, header };
+}
+
+/**
+ * Inflates a gzip file no further than its IDX header says the file holds:
+ * the header comes from a bounded prefix first, so a small file that
+ * inflates to gigabytes is refused before they are allocated.
+ */
+function inflate(gz: Buffer, name: string): Buffer {
+  let limit = MAX_INFLATED_BYTES;
+  let head: Buffer;
+  try {
+    // Z_SYNC_FLUSH returns what a truncated stream holds instead of failing.
+    head = gunzipSync(gz.subarray(0, HEADER_PREFIX_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (e) {
+    throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
+  }
+  let layout: { dims: number[]; expected: number } | undefined;
+  try {
+    layout = idxHeader(head, name);
+    limit = Math.min(limit, layout.expected);
+  } catch (e) {
+    // A header the prefix holds whole is wrong whatever follows; one cut
+    // short (by the prefix, or by a broken stream) is read from the whole file.
+    if (head.length >= 4 && head.length >= 4 + 4 * head[3]) throw e;
+  }
+  try {
+    return gunzipSync(gz, { maxOutputLength: limit });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' && layout !== undefined) {
+      throw new DataError(`${name}: inflates to more than the ${layout.expected} bytes its dimensions [${layout.dims.join(', ')}] need`);
+    }
+    throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
+  }
+}
+
+/** The header's fields and the file size they imply; throws on a malformed header. */
+function idxHeader(buf: Buffer, name: string): { type: number; dims: number[]; count: number; header: number; expected: number } {
   if (buf.length < 4) throw new DataError(`${name}: too short for an IDX header (${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new DataError(`${name}: bad magic number 0x${buf.subarray(0, 4).toString('hex')} (an IDX file starts with 0x0000)`);
@@ -65,14 +109,7 @@ function idxLayout(bytes: Uint8Array, name: string): IdxLayout {
     dims.push(dim);
     count *= dim;
   }
-  const expected = header + count * size;
-  if (buf.length < expected) {
-    throw new DataError(`${name}: truncated: dimensions [${dims.join(', ')}] need ${expected} bytes but the file has ${buf.length}`);
-  }
-  if (buf.length > expected) {
-    throw new DataError(`${name}: ${buf.length - expected} unexpected bytes after the ${count} elements of [${dims.join(', ')}]`);
-  }
-  return { buf, type, dims, count, header };
+  return { type, dims, count, header, expected: header + count * size };
 }
 
 function idxElements({ buf, type, dims, count, header }: IdxLayout, name: string): IdxArray {
