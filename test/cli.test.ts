@@ -5,7 +5,7 @@
  * Ctrl-C. Small recipes keep each run to seconds.
  */
 import { spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { holdOut, loadCheckpoint, loadMnist } from '../lib';
@@ -214,6 +214,26 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/victim\.csv: cannot write the checkpoint over the data$/);
     expect(readFileSync(csv).equals(before)).toBe(true);
+    // an IDX directory's files are data too
+    const idxDir = path.join(dir, 'idx-victim');
+    mkdirSync(idxDir, { recursive: true });
+    const idxFile = (dims: number[], body: number[]) => {
+      const head = Buffer.alloc(4 + 4 * dims.length);
+      head.writeUInt8(0x08, 2);
+      head.writeUInt8(dims.length, 3);
+      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([head, Buffer.from(body)]);
+    };
+    for (const prefix of ['train', 't10k']) {
+      writeFileSync(path.join(idxDir, `${prefix}-images-idx3-ubyte`), idxFile([30, 2, 3], Array.from({ length: 180 }, (_, i) => (i * 37) % 256)));
+      writeFileSync(path.join(idxDir, `${prefix}-labels-idx1-ubyte`), idxFile([30], Array.from({ length: 30 }, (_, i) => i % 3)));
+    }
+    const labels = path.join(idxDir, 't10k-labels-idx1-ubyte');
+    const labelsBefore = readFileSync(labels);
+    const idx = cli(['train', '--data', `idx:${idxDir}`, '--arch', 'mlp:6-8-10', '--out', labels]);
+    expect(idx.code).toBe(1);
+    expect(oneLine(idx.stderr)).toMatch(/t10k-labels-idx1-ubyte: cannot write the checkpoint over the data$/);
+    expect(readFileSync(labels).equals(labelsBefore)).toBe(true);
     if (!existsSync('/dev/full')) return;
     writeFileSync(path.join(dir, 'keep.prk'), 'previous model');
     const failed = cli(['run', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--epochs', '1', '--out', 'keep.prk', '--report', '/dev/full', '--quiet']);

@@ -5,6 +5,7 @@
  * a failed write (before the renames that come last) leaves every output
  * file as it was.
  */
+import { FASHION_MNIST_DIR, idxDirectoryFiles } from '../data/idx';
 import { assertWritable, writeFilesAtomic, writeTargetOf } from '../files';
 import { PrunekitError } from '../errors';
 import { UsageError } from './recipe';
@@ -49,9 +50,12 @@ export function checkOutputs(outputs: { file: string; what: string }[], inputs: 
   }
 }
 
-/** The dataset file a data spec reads (csv:FILE), if any. */
-export function dataFileOf(spec: string): string | undefined {
-  return spec.startsWith('csv:') ? spec.slice(4) : undefined;
+/** The files a data spec reads (csv:FILE, the IDX files of idx:DIR or of Fashion-MNIST), as inputs for checkOutputs. */
+export function dataInputsOf(spec: string): { file: string; what: string }[] {
+  const files = spec.startsWith('csv:') ? [spec.slice(4)]
+    : spec.startsWith('idx:') ? idxDirectoryFiles(spec.slice(4))
+      : spec === 'fashion' ? idxDirectoryFiles(FASHION_MNIST_DIR) : [];
+  return files.map((file) => ({ file, what: 'the data' }));
 }
 
 /** The report module, loaded only when a report is written (Vega takes a quarter of a second to load). */

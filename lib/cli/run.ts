@@ -13,7 +13,7 @@ import { descriptionLength } from '../prune/stats';
 import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom } from './options';
-import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
+import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs';
 import { CurvePoint, buildModel, datasetFor, fixedSparsityNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { Recipe } from './recipe';
@@ -47,7 +47,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const file = flags.out ?? 'model.prk';
   const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
   checkOutputs([{ file, what: 'the model file' }, ...(reportFile ? [{ file: reportFile, what: 'the report' }] : [])],
-    [{ file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' }]);
+    [{ file: flags.recipe, what: 'the recipe' }, ...dataInputsOf(recipe.data)]);
   if (fixedSparsity) note(fixedSparsity);
   note(`prunekit run: ${recipe.arch} on ${recipe.data} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;

@@ -11,7 +11,7 @@ import { DataError } from '../errors';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
 import { CommonFlags, recipeFrom, recordedRecipe } from './options';
-import { checkOutputs, dataFileOf, loadReport, writeOutputs } from './outputs';
+import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, datasetFor, checkPruneRecipe, fit } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
@@ -47,7 +47,7 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
   checkPruneRecipe(model, recipe.prune);
   if (report) {
     checkOutputs([{ file: report, what: 'the report' }], [
-      { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' },
+      { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, ...dataInputsOf(recipe.data),
     ]);
   }
   if (!trained) fit(model, train, recipe.train, recipe.seed, progressFor(flags), 'baseline training');

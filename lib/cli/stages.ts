@@ -10,7 +10,7 @@ import { Split } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
 import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
-import { checkOutputs, dataFileOf, writeOutputs } from './outputs';
+import { checkOutputs, dataInputsOf, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkWidths, datasetFor, fixedSparsityNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe } from './recipe';
@@ -36,7 +36,7 @@ function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model
 function outputPath(flags: CommonFlags, recipe: Recipe, defaultOut: string, what: string, checkpoint?: string): string {
   const out = flags.out ?? defaultOut;
   checkOutputs([{ file: out, what }], [
-    { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, { file: dataFileOf(recipe.data), what: 'the data' },
+    { file: checkpoint, what: 'the checkpoint it reads' }, { file: flags.recipe, what: 'the recipe' }, ...dataInputsOf(recipe.data),
   ]);
   return out;
 }

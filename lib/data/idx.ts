@@ -152,6 +152,20 @@ function findFile(dir: string, base: string): string {
   throw new DataError(`${path.join(dir, base)}: no such file (nor ${base}.gz)`);
 }
 
+/** The files loadIdxDirectory(dir) would read, of those that exist. */
+export function idxDirectoryFiles(dir: string): string[] {
+  assertString('dir', dir, 'a directory path');
+  const files: string[] = [];
+  for (const prefix of ['train', 't10k']) {
+    for (const kind of ['images-idx3', 'labels-idx1']) {
+      const base = path.join(dir, `${prefix}-${kind}-ubyte`);
+      const found = [base, `${base}.gz`].find((file) => existsSync(file));
+      if (found !== undefined) files.push(found);
+    }
+  }
+  return files;
+}
+
 /**
  * One split of an MNIST-format directory: `<prefix>-images-idx3-ubyte[.gz]`
  * and `<prefix>-labels-idx1-ubyte[.gz]`. Pixels are scaled to [0, 1].
