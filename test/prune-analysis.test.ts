@@ -28,10 +28,18 @@ describe('sensitivity()', () => {
     expect(bits(model)).toEqual(before);
     expect(masksOf(model)).toEqual(masks);
     expect(curves.map((c) => [c.layer, c.size])).toEqual([['fc1.weight', 72], ['fc2.weight', 36]]);
-    for (const c of curves) {
-      expect(c.curve.map((p) => p.sparsity)).toEqual([0, 0.5, 0.9]); // sorted
-      expect(c.curve[0].accuracy).toBe(baseline);
-    }
+    expect(curves[0].curve.map((p) => p.sparsity)).toEqual([0, 0.5, 0.9]); // sorted
+    expect(curves[1].curve.map((p) => p.sparsity)).toEqual([7 / 36, 0.5, 0.9]); // from where fc2 already is
+    for (const c of curves) expect(c.curve[0].accuracy).toBe(baseline);
+  });
+
+  it("starts a pruned layer's curve at its sparsity and measures no level it already has", () => {
+    const model = trained();
+    prune(model, magnitude(), 0.75, { layers: ['fc1'] });
+    const curves = sensitivity(model, data, { sparsities: [0.3, 0.5, 0.75, 0.9], layers: ['fc1'] });
+    // 0.3 and 0.5 would leave the 54 of 72 weights pruned and were reported at those levels with the baseline accuracy
+    expect(curves[0].curve.map((p) => p.sparsity)).toEqual([0.75, 0.9]);
+    expect(curves[0].curve[0].accuracy).toBe(model.evaluate(data).accuracy);
   });
 
   it('each point is the accuracy with only that layer magnitude-pruned', () => {
@@ -147,6 +155,14 @@ describe('allocateSparsity', () => {
     expect(() => allocateSparsity(curves(), { parameters: -1 })).toThrow(ArgumentRangeError);
     expect(() => allocateSparsity(curves(), { parameters: 201 })).toThrow('budget.parameters');
     expect(() => allocateSparsity([], { sparsity: 0.5 })).toThrow(ArgumentRangeError);
+  });
+
+  it('never gives a layer less than the sparsity its curve starts at (a pruned checkpoint)', () => {
+    const cs = curves();
+    cs[0].curve = cs[0].curve.slice(1); // A is already at 0.5
+    expect(allocateSparsity(cs, { sparsity: 0.2 })).toEqual({ A: 0.5, B: 0 }); // was A 0.4, below where it is
+    const alloc = allocateSparsity(cs, { sparsity: 0.6 });
+    expect(alloc).toEqual({ A: 0.9, B: expect.closeTo(0.3, 12) });
   });
 
   // BUG (lib/prune/sensitivity.ts, allocateSparsity, lines 83-84): two consecutive curve points with the same

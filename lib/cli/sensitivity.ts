@@ -63,10 +63,15 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
     await writeOutputs([{ file: report, bytes: html, what: 'the report' }]);
   }
   if (!flags.json) {
-    const levels = layers[0].curve.map((p) => p.sparsity);
+    // A layer of a pruned checkpoint starts at its own sparsity, so the columns are every layer's levels.
+    const levels = [...new Set(layers.flatMap((l) => l.curve.map((p) => p.sparsity)))].sort((a, b) => a - b);
+    const cell = (l: LayerSensitivity, s: number) => {
+      const point = l.curve.find((p) => p.sparsity === s);
+      return point ? (point.accuracy * 100).toFixed(1) : '';
+    };
     process.stdout.write(formatTable(
-      ['layer', 'weights', ...levels.map((s) => `${Math.round(s * 100)}%`), 'allocated'],
-      layers.map((l) => [l.layer, l.size.toLocaleString('en-US'), ...l.curve.map((p) => `${(p.accuracy * 100).toFixed(1)}`), `${((allocation[l.layer] ?? 0) * 100).toFixed(1)}%`]),
+      ['layer', 'weights', ...levels.map((s) => `${+(s * 100).toFixed(1)}%`), 'allocated'],
+      layers.map((l) => [l.layer, l.size.toLocaleString('en-US'), ...levels.map((s) => cell(l, s)), `${((allocation[l.layer] ?? 0) * 100).toFixed(1)}%`]),
     ));
     process.stdout.write(`\nrecipe fragment (prune.layers) for ${(recipe.prune.sparsity * 100).toFixed(1)}% overall:\n${JSON.stringify({ prune: { layers: allocation } })}\n`);
   }

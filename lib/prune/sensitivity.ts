@@ -10,6 +10,7 @@
  */
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { Dataset, checkDataset } from '../data/dataset';
+import { countZeros } from '../kernels/mask';
 import { Sequential } from '../nn/sequential';
 import { assertInRange, assertInteger, assertObject, describe, expected, optionsObject } from '../validate';
 import { assertMethod } from './checks';
@@ -21,7 +22,12 @@ import { TargetOptions, assertSparsity, selectTargets } from './targets';
 export interface LayerSensitivity {
   layer: string;
   size: number;
-  /** Accuracy with only this layer pruned, per sparsity (sparsity 0 is the baseline). */
+  /**
+   * Accuracy with only this layer pruned, per sparsity. The first point is
+   * the baseline at the layer's current sparsity (0 unless it already has a
+   * mask); levels at or below that are not measured (pruning to them would
+   * change nothing).
+   */
   curve: { sparsity: number; accuracy: number }[];
 }
 
@@ -45,8 +51,9 @@ export function sensitivity(
   const baseline = model.evaluate(data).accuracy;
   try {
     return targets.map((t) => {
-      const curve = [{ sparsity: 0, accuracy: baseline }];
-      for (const s of levels) {
+      const current = t.param.mask ? countZeros(t.param.mask) / t.param.size : 0;
+      const curve = [{ sparsity: current, accuracy: baseline }];
+      for (const s of levels.filter((level) => level > current)) {
         method.prune([t], s);
         curve.push({ sparsity: s, accuracy: model.evaluate(data).accuracy });
         restore(model, saved);
@@ -80,7 +87,12 @@ function describeBudget(budget: SparsityBudget): string {
   return 'sparsity' in budget ? `sparsity ${budget.sparsity}` : `${budget.parameters} parameters`;
 }
 
-/** Per-layer sparsities from sensitivity curves that meet the budget over the analysed layers. */
+/**
+ * Per-layer sparsities from sensitivity curves that meet the budget over the
+ * analysed layers. Each layer starts at its curve's lowest point (where
+ * sensitivity() found it: 0, or a pruned layer's sparsity) and is never
+ * given less; a budget the starting points already meet returns them.
+ */
 export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBudget): Record<string, number> {
   if (!Array.isArray(curves) || curves.length === 0) throw new ArgumentRangeError('allocateSparsity needs at least one sensitivity curve');
   curves.forEach((c, i) => checkCurve(`curves[${i}]`, c));
@@ -97,9 +109,10 @@ export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBud
     assertInRange('budget.parameters', budget.parameters, 0, total);
     keep = budget.parameters;
   }
-  // One point per distinct sparsity (the lowest accuracy among repeats), from 0 up.
+  // One point per distinct sparsity (the lowest accuracy among repeats), from
+  // the layer's first point up: a layer already pruned cannot be given less.
   curves = curves.map((c) => {
-    const points = new Map<number, number>([[0, c.curve[0]?.accuracy ?? 0]]);
+    const points = new Map<number, number>(c.curve.length ? [] : [[0, 0]]);
     for (const p of c.curve) points.set(p.sparsity, Math.min(points.get(p.sparsity) ?? Infinity, p.accuracy));
     return { ...c, curve: [...points].sort((a, b) => a[0] - b[0]).map(([sparsity, accuracy]) => ({ sparsity, accuracy })) };
   });
@@ -109,9 +122,9 @@ export function allocateSparsity(curves: LayerSensitivity[], budget: SparsityBud
     return c.curve.map((p) => (worst = Math.max(worst, c.curve[0].accuracy - p.accuracy)));
   });
   const level = curves.map(() => 0);
-  let removed = 0;
-  const needed = total - keep;
   const sparsityOf = (i: number, l: number) => curves[i].curve[l].sparsity;
+  let removed = curves.reduce((sum, c, i) => sum + sparsityOf(i, 0) * c.size, 0);
+  const needed = total - keep;
   while (removed < needed - 1e-9) {
     let best = -1, bestCost = Infinity;
     curves.forEach((c, i) => {
