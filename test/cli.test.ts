@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
+import { gzipSync } from 'zlib';
 import { holdOut, loadCheckpoint, loadMnist } from '../lib';
 import { rng } from './helpers';
 
@@ -163,6 +164,19 @@ describe('train → prune → compress through checkpoints', () => {
     const validation = model.evaluate(holdOut(train, 0.1, 1).validation).accuracy;
     expect(dense.accuracy).toBe(validation);
     expect(validation).not.toBe(model.evaluate(test).accuracy);
+    // a pruned checkpoint: each layer's curve starts where it is, in a column of its own
+    expect(cli(['prune', 'mnist16.safetensors', '--schedule', 'one-shot', '--sparsity', '0.6', '--epochs', '1', '--out', 'mnist16-pruned.safetensors', '--quiet']).code).toBe(0);
+    const pruned = cli(['sensitivity', 'mnist16-pruned.safetensors', '--quiet']);
+    expect(pruned.code).toBe(0);
+    const layers = JSON.parse(cli(['sensitivity', 'mnist16-pruned.safetensors', '--json']).stdout).layers as { layer: string; curve: { sparsity: number }[] }[];
+    const masks = loadCheckpoint(path.join(dir, 'mnist16-pruned.safetensors')).model.parameters().filter((p) => p.mask);
+    expect(layers.map((l) => l.curve[0].sparsity)).toEqual(masks.map((p) => p.mask!.filter((m) => m === 0).length / p.size));
+    const [head, , ...rows] = pruned.stdout.split('\n');
+    const columns = head.trim().split(/\s+/);
+    layers.forEach((l, i) => {
+      expect(columns).toContain(`${+(l.curve[0].sparsity * 100).toFixed(1)}%`);
+      expect(rows[i].trim().split(/\s+/)).toHaveLength(3 + l.curve.length); // name, weights, its points, allocated
+    });
   });
 });
 
@@ -234,6 +248,14 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(idx.code).toBe(1);
     expect(oneLine(idx.stderr)).toMatch(/t10k-labels-idx1-ubyte: cannot write the checkpoint over the data$/);
     expect(readFileSync(labels).equals(labelsBefore)).toBe(true);
+    // beside a .gz, the raw name would be read instead of it next time
+    const gzDir = path.join(dir, 'idx-gz');
+    mkdirSync(gzDir, { recursive: true });
+    for (const f of readdirSync(idxDir)) writeFileSync(path.join(gzDir, `${f}.gz`), gzipSync(readFileSync(path.join(idxDir, f))));
+    const shadow = cli(['train', '--data', `idx:${gzDir}`, '--arch', 'mlp:6-8-10', '--out', path.join(gzDir, 'train-images-idx3-ubyte')]);
+    expect(shadow.code).toBe(1);
+    expect(oneLine(shadow.stderr)).toMatch(/idx-gz\/train-images-idx3-ubyte: cannot write the checkpoint over the data$/);
+    expect(existsSync(path.join(gzDir, 'train-images-idx3-ubyte'))).toBe(false);
     if (!existsSync('/dev/full')) return;
     writeFileSync(path.join(dir, 'keep.prk'), 'previous model');
     const failed = cli(['run', '--data', `csv:${csv}`, '--arch', 'mlp:6-32-3', '--epochs', '1', '--out', 'keep.prk', '--report', '/dev/full', '--quiet']);

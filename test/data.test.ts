@@ -88,6 +88,11 @@ describe('IDX reader', () => {
     ['a gzip with a bad IDX header', gzipSync(Buffer.from([1, 2, 8, 1, 0, 0, 0, 0])), 'f: bad magic number 0x01020801'],
     // 40 KB that inflate to 40 MB past a header of 2 bytes: refused before the 40 MB are allocated
     ['a gzip that inflates past its header', gzipSync(idx(0x08, [2], Buffer.alloc(40e6))), 'f: inflates to more than the 10 bytes its dimensions [2] need'],
+    // the same behind 80 KB of empty gzip members, which once pushed the header out of the prefix read first
+    ['a gzip bomb behind empty members', Buffer.concat([...Array<Buffer>(4000).fill(gzipSync(Buffer.alloc(0))), gzipSync(idx(0x08, [2], Buffer.alloc(40e6)))]), 'f: inflates to more than the 10 bytes its dimensions [2] need'],
+    ['a gzip with no IDX header in its first MiB', Buffer.concat(Array<Buffer>(60000).fill(gzipSync(Buffer.alloc(0)))), 'f: no IDX header in the first 1048576 bytes of the gzip stream'],
+    ['trailing bytes in a gzip', gzipSync(idx(0x08, [2], Buffer.alloc(5))), 'f: 3 unexpected bytes after the 2 elements of [2]'],
+    ['a gzip too large to inflate', gzipSync(idx(0x08, [3e9], Buffer.alloc(0))), 'f: dimensions [3000000000] need 3000000008 bytes, more than the 2147483647 prunekit inflates'],
   ])('rejects %s with a DataError', (_what, bytes, message) => {
     const call = () => parseIdx(bytes, 'f');
     expect(call).toThrow(DataError);

@@ -165,6 +165,15 @@ describe('allocateSparsity', () => {
     expect(alloc).toEqual({ A: 0.9, B: expect.closeTo(0.3, 12) });
   });
 
+  it('allocates over the curve of a fully pruned layer, which starts at sparsity 1', () => {
+    const data = gaussianBlobs({ samples: 60, features: 4, classes: 3, seed: 2 });
+    const model = mlp([4, 6, 3], { seed: 1 });
+    model.parameters()[0].setMask(new Uint8Array(24));
+    const curves = sensitivity(model, data, { sparsities: [0.5, 0.9] });
+    expect(curves[0].curve.map((p) => p.sparsity)).toEqual([1]);
+    expect(allocateSparsity(curves, { sparsity: 0.5 })).toEqual({ 'fc1.weight': 1, 'fc2.weight': 0 });
+  });
+
   // BUG (lib/prune/sensitivity.ts, allocateSparsity, lines 83-84): two consecutive curve points with the same
   // sparsity give gain 0 and cost 0/0 = NaN, which never compares below bestCost, so the layer can never advance
   // past that point. sensitivity() produces exactly such a curve when options.sparsities contains 0 (it accepts 0

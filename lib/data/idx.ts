@@ -23,10 +23,16 @@ const ELEMENT_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c:
 /** Refuse to inflate gzip input beyond this (a corrupt or hostile file). */
 const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 /**
- * Compressed bytes inflated first, for the header: deflate expands at most
- * about 1032:1, so this costs at most 64 MiB however the file was made.
+ * The header is looked for in growing prefixes of the compressed bytes, a
+ * step at a time: a prefix that ends without a whole header inflated to
+ * under 1 KiB, so the one that holds it inflates to at most 1 KiB plus
+ * what a step can expand to (deflate's limit is about 1032:1, 16 MiB).
  */
-const HEADER_PREFIX_BYTES = 64 * 1024;
+const HEADER_STEP_BYTES = 16 * 1024;
+/** Gzip framing before the IDX header (names, extra fields, empty members) beyond this is refused. */
+const HEADER_SEARCH_BYTES = 1024 * 1024;
+/** Trailing bytes inflated past the header's size, so that the error can count them as for a raw file. */
+const TRAILING_BYTES_SHOWN = 64 * 1024;
 
 interface IdxLayout {
   buf: Buffer;
@@ -58,27 +64,36 @@ function idxLayout(bytes: Uint8Array, name: string): IdxLayout {
 }
 
 /**
- * Inflates a gzip file no further than its IDX header says the file holds:
- * the header comes from a bounded prefix first, so a small file that
- * inflates to gigabytes is refused before they are allocated.
+ * Inflates a gzip file no further than its IDX header says the file holds
+ * (plus a little, to count trailing bytes): the header comes from a bounded
+ * prefix first, so a small file that inflates to gigabytes is refused
+ * before they are allocated.
  */
 function inflate(gz: Buffer, name: string): Buffer {
-  let limit = MAX_INFLATED_BYTES;
+  const whole = (b: Buffer) => b.length >= 4 && b.length >= 4 + 4 * b[3];
   let head: Buffer;
-  try {
-    // Z_SYNC_FLUSH returns what a truncated stream holds instead of failing.
-    head = gunzipSync(gz.subarray(0, HEADER_PREFIX_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
-  } catch (e) {
-    throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
+  for (let prefix = HEADER_STEP_BYTES; ; prefix += HEADER_STEP_BYTES) {
+    try {
+      // Z_SYNC_FLUSH returns what a truncated stream holds instead of failing.
+      head = gunzipSync(gz.subarray(0, prefix), { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new DataError(`${name}: not a valid gzip file (${(e as Error).message})`);
+    }
+    if (whole(head) || prefix >= gz.length) break;
+    if (prefix >= HEADER_SEARCH_BYTES) {
+      throw new DataError(`${name}: no IDX header in the first ${HEADER_SEARCH_BYTES} bytes of the gzip stream`);
+    }
   }
+  let limit = MAX_INFLATED_BYTES;
   let layout: { dims: number[]; expected: number } | undefined;
-  try {
+  // Without a whole header the file ends early; inflating it all (under
+  // 1 KiB) names what is wrong, the gzip stream or the header.
+  if (whole(head)) {
     layout = idxHeader(head, name);
-    limit = Math.min(limit, layout.expected);
-  } catch (e) {
-    // A header the prefix holds whole is wrong whatever follows; one cut
-    // short (by the prefix, or by a broken stream) is read from the whole file.
-    if (head.length >= 4 && head.length >= 4 + 4 * head[3]) throw e;
+    if (layout.expected > MAX_INFLATED_BYTES) {
+      throw new DataError(`${name}: dimensions [${layout.dims.join(', ')}] need ${layout.expected} bytes, more than the ${MAX_INFLATED_BYTES} prunekit inflates`);
+    }
+    limit = Math.min(MAX_INFLATED_BYTES, layout.expected + TRAILING_BYTES_SHOWN);
   }
   try {
     return gunzipSync(gz, { maxOutputLength: limit });
@@ -152,15 +167,18 @@ function findFile(dir: string, base: string): string {
   throw new DataError(`${path.join(dir, base)}: no such file (nor ${base}.gz)`);
 }
 
-/** The files loadIdxDirectory(dir) would read, of those that exist. */
+/**
+ * The files loadIdxDirectory(dir) reads, of those that exist, and the raw
+ * name beside a .gz it reads (a file written there would be read instead).
+ */
 export function idxDirectoryFiles(dir: string): string[] {
   assertString('dir', dir, 'a directory path');
   const files: string[] = [];
   for (const prefix of ['train', 't10k']) {
     for (const kind of ['images-idx3', 'labels-idx1']) {
       const base = path.join(dir, `${prefix}-${kind}-ubyte`);
-      const found = [base, `${base}.gz`].find((file) => existsSync(file));
-      if (found !== undefined) files.push(found);
+      if (existsSync(base)) files.push(base);
+      else if (existsSync(`${base}.gz`)) files.push(`${base}.gz`, base);
     }
   }
   return files;

@@ -76,7 +76,10 @@ function checkCurve(name: string, c: unknown): void {
   if (!Array.isArray(curve)) throw new ArgumentTypeError(expected('an array of { sparsity, accuracy }', `${name}.curve`, describe(curve)));
   curve.forEach((p, j) => {
     assertObject(`${name}.curve[${j}]`, p, 'a point ({ sparsity, accuracy })');
-    assertSparsity(`${name}.curve[${j}].sparsity`, p.sparsity);
+    // 1 too: sensitivity() starts a fully pruned layer's curve there.
+    const sparsity: unknown = p.sparsity, at = `${name}.curve[${j}].sparsity`;
+    if (typeof sparsity !== 'number') throw new ArgumentTypeError(expected('a number', at, describe(sparsity)));
+    assertInRange(at, sparsity, 0, 1);
     const a: unknown = p.accuracy, where = `${name}.curve[${j}].accuracy`;
     if (typeof a !== 'number') throw new ArgumentTypeError(expected('a finite number', where, describe(a)));
     if (!Number.isFinite(a)) throw new ArgumentRangeError(expected('a finite number', where, describe(a)));

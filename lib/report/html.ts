@@ -100,7 +100,7 @@ export async function renderReport(data: ReportData): Promise<string> {
     ));
   }
   if (data.sensitivity?.length) {
-    parts.push('<h2>Sensitivity</h2>', await figure('sensitivity', sensitivityCurves(data.sensitivity.flatMap((s) => s.curve.map((p) => ({ layer: s.layer, ...p })))), 'Each layer pruned alone by magnitude, the others dense.'));
+    parts.push('<h2>Sensitivity</h2>', await figure('sensitivity', sensitivityCurves(data.sensitivity.flatMap((s) => s.curve.map((p) => ({ layer: s.layer, ...p })))), 'Each layer pruned alone by magnitude from the sparsity it has, the others as they are.'));
     if (data.allocation) {
       parts.push(table(['layer', 'allocated sparsity'], Object.entries(data.allocation).map(([k, v]) => [k, pct(v, 1)]), 'Per-layer sparsities allocated from the curves.'));
     }
