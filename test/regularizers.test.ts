@@ -151,6 +151,21 @@ describe('regularizer values', () => {
     expect(quantization(2, { grid: 2 }).penalty([w])).toBeCloseTo(2, 10); // 3 -> 2 and 1 -> 2 are 1 away: (2/2)·(1 + 1)
   });
 
+  it('leaves pruned weights out of a codebook without 0: no penalty, no gradient (hand-worked)', () => {
+    const p = new Parameter('fc.weight', Tensor.from([0.5, 0.5, 0.5, 0.5], [1, 4]), 'weight');
+    p.setMask(Uint8Array.from([1, 1, 0, 0]));
+    p.grad.data.fill(0);
+    const reg = quantization(1, { codebook: [-0.4, 0.4] });
+    // the two live weights are 0.1 from 0.4: (1/2)·(0.01 + 0.01); the pruned ones, at 0, were counted 0.4 away
+    expect(reg.penalty([p])).toBeCloseTo(0.01, 7);
+    expect(reg.addGradient([p])).toBeCloseTo(0.01, 7);
+    expect(Array.from(p.grad.data).map((g) => +g.toFixed(6))).toEqual([0.1, 0.1, 0, 0]);
+    // a codebook with 0 and the other per-weight penalties give pruned weights nothing either way
+    p.grad.data.fill(0);
+    expect(quantization(1, { codebook: [-0.4, 0, 0.4] }).addGradient([p])).toBeCloseTo(0.01, 7);
+    expect(Array.from(p.grad.data).map((g) => +g.toFixed(6))).toEqual([0.1, 0.1, 0, 0]);
+  });
+
   it('breaks ties as documented: half up on a grid, the lower codebook entry', () => {
     const ties = new Parameter('t', Tensor.from([0.375, -0.375, 0.25], [1, 3]), 'weight');
     quantization(1, { grid: 0.25 }).addGradient([ties]); // 1.5 -> 2 steps, -1.5 -> -1 step, 1 step exactly

@@ -16,6 +16,7 @@
  * (native/kernels/regularize.cc), the same on any thread count.
  */
 import { ArgumentRangeError, ArgumentTypeError } from '../errors';
+import { applyMask, countZeros } from '../kernels/mask';
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
 import { assertInRange, describe, expected, isArrayOrTypedArray, quoted } from '../validate';
@@ -58,9 +59,20 @@ function checkStrength(strength: number): void {
  * derivative to the gradient.
  */
 function perWeight(name: string, scale: number, pass: (grad: Float32Array | null, w: Float32Array) => number): Regularizer {
+  // A pruned weight is held at 0 by its mask. Where 0 itself is penalised (a
+  // codebook without 0), its term and gradient are left out: counted, they
+  // inflated the penalty and a clipping norm, and reached afterBackward hooks.
+  const atZero = pass(null, new Float32Array(1));
   const run = (params: Parameter[], grad: boolean) => {
     let total = 0;
-    for (const p of weightsOnly(params)) total += pass(grad ? p.grad.data : null, p.value.data);
+    for (const p of weightsOnly(params)) {
+      let term = pass(grad ? p.grad.data : null, p.value.data);
+      if (atZero !== 0 && p.mask) {
+        term = Math.max(0, term - atZero * countZeros(p.mask));
+        if (grad) applyMask(p.grad.data, p.mask);
+      }
+      total += term;
+    }
     return scale * total;
   };
   return { name, penalty: (ps) => run(ps, false), addGradient: (ps) => run(ps, true) };

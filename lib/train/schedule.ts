@@ -4,6 +4,7 @@
  *   constant  lr
  *   step      lr · gamma^floor(epoch / every)
  *   cosine    min + (lr − min) · (1 + cos(π · epoch / epochs)) / 2   (Loshchilov & Hutter, arXiv 1608.03983, without restarts)
+ *             and min past `epochs` (torch's CosineAnnealingLR climbs back up the cosine there)
  */
 import { ArgumentRangeError } from '../errors';
 import { assertInRange, assertInteger, expected, quoted } from '../validate';

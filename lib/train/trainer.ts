@@ -35,7 +35,7 @@ export interface EpochResult {
   epoch: number;
   /** Mean training loss (data term) over the epoch's batches. */
   loss: number;
-  /** The regularizers' penalty at the end of the epoch (0 without regularizers). */
+  /** The regularizers' penalty at the epoch's last batch, before its optimizer step (0 without regularizers). */
   penalty: number;
   /** Training accuracy over the epoch (as the weights moved). */
   accuracy: number;
