@@ -77,6 +77,8 @@ describe('DynamicSparseTraining inside train()', () => {
         for (const { param } of dst.targets) for (let j = 0; j < param.size; j++) if (!param.mask![j] && param.value.data[j] !== 0) nonzeroPruned++;
         expect(nonzeroPruned).toBe(0);
         const now = dst.targets.map((t) => t.param.mask!.slice());
+        // connections grown at this step end it at zero (the step ran before the masks moved, as in RigL's code)
+        dst.targets.forEach((t, i) => now[i].forEach((m, j) => (m && !masks[i][j] && t.param.value.data[j] !== 0 ? expect({ step, grown: t.param.value.data[j] }).toEqual({ step, grown: 0 }) : undefined)));
         if (now.some((m, i) => !Buffer.from(m).equals(Buffer.from(masks[i])))) changedAt.push(step);
         masks = now;
       },
@@ -142,6 +144,11 @@ describe('DynamicSparseTraining inside train()', () => {
     const g = Float32Array.from({ length: 20 }, (_, i) => (((i * 7) % 20) + 1) * 0.1 * (i % 3 ? 1 : -1));
     fc.weight.grad.data.set(g);
     dst.hooks.afterBackward!(ctx(model, 4));
+    // the optimizer then steps under the old mask, on the masked gradient
+    expect(Array.from(fc.weight.mask!)).toEqual(Array.from(before));
+    expect(Array.from(fc.weight.grad.data)).toEqual(Array.from(g, (v, i) => (before[i] ? v : 0)));
+    expect(dst.updates).toEqual([]);
+    dst.hooks.afterBatch!({ ...ctx(model, 4), loss: 1 });
     // reference: count = round(α_t · active); drop the `count` smallest active |w|; grow the `count` largest |g| among the rest
     const count = Math.round(dst.dropFractionAt(4) * 10);
     expect(count).toBe(3); // 0.25·(1 + cos(0.4π)) · 10 = 3.27
@@ -174,6 +181,7 @@ describe('DynamicSparseTraining inside train()', () => {
     dst.hooks.beforeBatch!(ctx(model, 3));
     expect(fc.weight.mask).not.toBeNull(); // SET needs no dense gradient
     dst.hooks.afterBackward!(ctx(model, 3));
+    dst.hooks.afterBatch!({ ...ctx(model, 3), loss: 1 });
     const dropped = [...active].sort((a, b) => Math.abs(w[a]) - Math.abs(w[b])).slice(0, 3);
     const now = fc.weight.mask!;
     for (const i of active) expect(now[i]).toBe(dropped.includes(i) ? now[i] : 1);
@@ -182,8 +190,10 @@ describe('DynamicSparseTraining inside train()', () => {
     expect(dst.updates).toEqual([{ step: 3, moved: newcomers.length }]);
     expect(newcomers.length).toBeGreaterThan(0);
     // no update off the grid or from endStep on
-    dst.hooks.afterBackward!(ctx(model, 4));
-    dst.hooks.afterBackward!(ctx(model, 0));
+    for (const step of [4, 0]) {
+      dst.hooks.afterBackward!(ctx(model, step));
+      dst.hooks.afterBatch!({ ...ctx(model, step), loss: 1 });
+    }
     expect(dst.updates).toHaveLength(1);
   });
 
@@ -308,6 +318,17 @@ describe('lotteryTicket', () => {
     expect(result.dense).toBeLessThanOrEqual(1);
     // the round-2 mask contains the round-1 mask (magnitude pruning never revives)
     calls[1].masks.forEach((m, p) => m?.forEach((v, j) => (v === 0 ? expect(calls[4].masks[p]![j]).toBe(0) : undefined)));
+  });
+
+  it('gives outputRate to the output layer only: with it excluded, every pruned layer takes 1 − 0.8^r', () => {
+    const result = lotteryTicket({
+      build: (seed) => mlp([8, 16, 12, 4], { seed }),
+      seed: 3, rounds: 2, exclude: ['fc3'], controls: [],
+      trainModel: (m, hooks) => recipe(m, hooks),
+      evaluate: (m) => m.evaluate(data).accuracy,
+    });
+    // fc1 128 and fc2 192 weights; fc2 was pruned at the output layer's half rate (0.9^r) when fc3 was excluded
+    expect(result.rounds[1].sparsity).toBeCloseTo((roundHalfEven((1 - 0.8 ** 2) * 128) + roundHalfEven((1 - 0.8 ** 2) * 192)) / 320, 12);
   });
 
   it('the controls: reinit keeps the mask with a fresh initialization; random-mask keeps the sparsities with the original one', () => {

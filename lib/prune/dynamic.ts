@@ -7,11 +7,14 @@
  *   RigL (Evci et al., arXiv 1911.11134): drops the same way and regrows the
  *        inactive connections with the largest |dense gradient|; α decays as
  *        α/2 · (1 + cos(π t / endStep)).
- * Regrown weights start at zero. Layer sparsities are uniform or
+ * The masks move after the update step's optimizer step (as RigL's
+ * reference code does): drops see the stepped weights, and regrown weights
+ * and their optimizer state end the step at zero. Layer sparsities are uniform or
  * Erdős–Rényi-Kernel (ERK: density ∝ Σ dims / Π dims, dense layers capped),
  * and the initial masks are random.
  */
 import { ArgumentRangeError } from '../errors';
+import { applyMask } from '../kernels/mask';
 import { globalMagnitudeThreshold } from '../kernels/threshold';
 import { Random } from '../random';
 import { Sequential } from '../nn/sequential';
@@ -61,6 +64,8 @@ export class DynamicSparseTraining {
   readonly hooks: TrainerHooks;
   private readonly rng: Random;
   private stashed: Uint8Array[] | null = null;
+  /** An update step between its backward pass and its optimizer step; RigL's dense |gradient| per target. */
+  private pending: { step: number; growScores: Float32Array[] | null } | null = null;
   private readonly options: Required<Omit<DynamicSparseOptions, keyof TargetOptions>>;
 
   constructor(model: Sequential, options: DynamicSparseOptions) {
@@ -81,6 +86,7 @@ export class DynamicSparseTraining {
       beforeBatch: ({ step }) => {
         // Masks lifted by a step that never reached afterBackward (driven outside train()) come back first.
         this.restoreMasks();
+        this.pending = null;
         // RigL needs the dense gradient: run this batch's backward unmasked (pruned weights are zero, so the forward is unchanged).
         if (this.isUpdate(step) && this.options.mode === 'rigl') {
           this.stashed = this.targets.map((t) => t.param.mask!);
@@ -88,10 +94,23 @@ export class DynamicSparseTraining {
         }
       },
       afterBackward: ({ step }) => {
-        if (this.isUpdate(step)) this.update(step);
+        if (!this.isUpdate(step)) return;
+        // The grow scores are kept; the optimizer then steps under the old masks.
+        const growScores = this.options.mode === 'rigl' ? this.targets.map((t) => Float32Array.from(t.param.grad.data, Math.abs)) : null;
+        const lifted = this.stashed !== null;
+        this.restoreMasks();
+        if (lifted) for (const t of this.targets) applyMask(t.param.grad.data, t.param.mask!);
+        this.pending = { step, growScores };
       },
-      // A batch that failed between the two (a NaN loss, another hook's error) must not leave the model without its masks.
-      afterError: () => this.restoreMasks(),
+      afterBatch: ({ step }) => {
+        if (this.pending?.step === step) this.update(step, this.pending.growScores);
+        this.pending = null;
+      },
+      // A batch that failed must not leave the model without its masks, nor move them on the next batch.
+      afterError: () => {
+        this.restoreMasks();
+        this.pending = null;
+      },
     };
   }
 
@@ -111,18 +130,14 @@ export class DynamicSparseTraining {
     return mode === 'set' ? dropFraction : (dropFraction / 2) * (1 + Math.cos((Math.PI * Math.min(step, endStep)) / endStep));
   }
 
-  private update(step: number): void {
+  private update(step: number, growScores: Float32Array[] | null): void {
     const fraction = this.dropFractionAt(step);
     let moved = 0;
-    this.targets.forEach((t, i) => {
-      const mask = this.stashed ? this.stashed[i] : t.param.mask!;
-      moved += this.moveLayer(t, mask, fraction);
-    });
-    this.stashed = null;
+    this.targets.forEach((t, i) => (moved += this.moveLayer(t, t.param.mask!, fraction, growScores?.[i] ?? null)));
     this.updates.push({ step, moved });
   }
 
-  private moveLayer(t: Target, mask: Uint8Array, fraction: number): number {
+  private moveLayer(t: Target, mask: Uint8Array, fraction: number, gradient: Float32Array | null): number {
     const w = t.param.value.data, n = w.length;
     let active = 0;
     for (let i = 0; i < n; i++) active += mask[i] ? 1 : 0;
@@ -136,14 +151,13 @@ export class DynamicSparseTraining {
     for (let i = 0; i < n; i++) dropScores[i] = mask[i] ? Math.max(Math.abs(w[i]), 2 ** -149) : 0;
     const afterDrop = globalMagnitudeThreshold([dropScores], n - active + count).masks[0];
     // Grow: the `count` best inactive candidates (active ones rank above every candidate, so they are never chosen to drop here).
-    const g = t.param.grad.data;
     const growScores = new Float32Array(n);
     let candidates = 0;
     for (let i = 0; i < n; i++) {
       if (afterDrop[i]) growScores[i] = 3.4e38;
       else {
         candidates++;
-        const s = this.options.mode === 'rigl' ? Math.abs(g[i]) : 1 - this.rng.next();
+        const s = gradient ? gradient[i] : 1 - this.rng.next();
         growScores[i] = Math.min(Math.max(s, 2 ** -149), 3e38);
       }
     }

@@ -5,7 +5,10 @@
  * optimizer steps, Frankle et al. arXiv 1903.01611) and retrained. Two
  * controls show the initialization matters: the same mask with a fresh
  * random initialization ('reinit') and a random mask of the same per-layer
- * sparsity with the original initialization ('random-mask').
+ * sparsity from the ticket's own starting values: the original
+ * initialization, or the rewind point with `rewindStep` ('random-mask').
+ * The output layer (pruned at `outputRate`) is the model's last weighted
+ * layer, when it is among the layers pruned.
  */
 import { Sequential, assertModel } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
@@ -74,7 +77,10 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   const model = build(seed);
   assertModel('the model options.build returned', model);
   const targets = selectTargets(model, options);
-  const output = targets[targets.length - 1];
+  // The model's output layer, when it is pruned at all: not the last layer
+  // pruned (with the output layer excluded, a hidden layer got its rate).
+  const outputName = selectTargets(model, {}).at(-1)!.param.name;
+  const output = targets.find((t) => t.param.name === outputName);
   let start: Snapshot | null = rewindStep === 0 ? snapshot(model) : null;
   const capture: TrainerHooks = {
     afterBatch: ({ step }) => {
@@ -88,7 +94,7 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   const method = magnitude();
   const results: LotteryRound[] = [];
   for (let r = 1; r <= rounds; r++) {
-    const overrides = { [output.param.name]: layerSparsity(outputRate, r) };
+    const overrides = output ? { [output.param.name]: layerSparsity(outputRate, r) } : {};
     method.prune(targets, layerSparsity(perRound, r), { overrides });
     const pruned = report(method.name, targets);
     rewind(model, rewindTo);
