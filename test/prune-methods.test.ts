@@ -523,12 +523,17 @@ describe('bad configurations raise typed errors naming the option', () => {
     ['probabilistic', () => probabilisticMagnitude()],
     ['l2 neurons', () => lnStructured()],
     ['block', () => block({ rows: 1, cols: 2 })],
+    // their scores never read the weights: they kept a NaN weight
+    ['random', () => randomPruning({ seed: 1 })],
+    ['gradient', () => gradientPruning()],
   ])('NaN weights raise NonFiniteError naming the parameter (%s)', (_n, make) => {
     const m = model();
     (m.layers[2] as Dense).weight.value.data[3] = NaN;
-    const call = () => prune(m, make(), 0.5);
+    const method = make();
+    const call = () => prune(m, method, 0.5);
     expect(call).toThrow(NonFiniteError);
-    expect(call).toThrow('fc2.weight');
+    expect(call).toThrow('Expected finite values for fc2.weight but received NaN at index 3');
+    expect((m.layers[2] as Dense).weight.mask).toBeNull(); // nothing pruned
   });
 
   it('NaN weights are reported even when the layer already has a mask', () => {
