@@ -48,8 +48,8 @@ export interface TrainerHooks {
   beforeBatch?(ctx: BatchContext): void;
   /**
    * After back-propagation (and the regularizers and clipping), before the
-   * optimizer step: gradients are current. Dynamic sparse training regrows
-   * connections here.
+   * optimizer step: gradients are current. Dynamic sparse training takes
+   * RigL's grow scores here and moves connections in afterBatch.
    */
   afterBackward?(ctx: BatchContext): void;
   /** After the optimizer step. */
