@@ -97,4 +97,17 @@ describe('clipGradNorm', () => {
     expect(b.grad.data[0]).toBeCloseTo(0.8, 5);
     expect(Dense).toBeDefined();
   });
+
+  it('train() clips the gradients the optimizer steps on, after the afterBackward hooks', () => {
+    const data = gaussianBlobs({ samples: 16, features: 3, classes: 2, seed: 1 });
+    const model = mlp([3, 2], { seed: 1 });
+    const params = model.parameters();
+    const before = params.map((p) => p.value.data.slice());
+    // a hook that gives gradients of its own (as fineTuneCentroids gives its codebooks'), far above the clip norm
+    const hooks = { afterBackward: () => params.forEach((p) => p.grad.data.fill(100)) };
+    train(model, data, { optimizer: new SGD(params, { lr: 0.1 }), epochs: 1, batchSize: 16, clipNorm: 1, hooks });
+    // one SGD step without momentum: the weights moved by lr · (gradient clipped to norm 1)
+    const moved = Math.hypot(...params.flatMap((p, i) => Array.from(p.value.data, (v, j) => v - before[i][j])));
+    expect(moved).toBeCloseTo(0.1, 5);
+  });
 });

@@ -47,9 +47,10 @@ export interface EpochResult {
 export interface TrainerHooks {
   beforeBatch?(ctx: BatchContext): void;
   /**
-   * After back-propagation (and the regularizers and clipping), before the
-   * optimizer step: gradients are current. Dynamic sparse training takes
-   * RigL's grow scores here and moves connections in afterBatch.
+   * After back-propagation and the regularizers, before gradient clipping
+   * and the optimizer step: gradients are current, and what a hook does to
+   * them is clipped too. Dynamic sparse training takes RigL's grow scores
+   * here and moves connections in afterBatch.
    */
   afterBackward?(ctx: BatchContext): void;
   /** After the optimizer step. */
@@ -175,9 +176,11 @@ export function train(model: Sequential, data: Dataset, options: TrainOptions): 
         if (!Number.isFinite(penalty)) {
           throw new NonFiniteError(`regularization penalty became ${penalty} at epoch ${epoch + 1}, batch ${batch + 1}; lower its strength or the learning rate`);
         }
-        if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
         hooks.afterBackward?.(ctx);
         try {
+          // Clipped last, as the optimizer will see them: after the hooks, which may give
+          // gradients (fineTuneCentroids' codebooks) or mask them again (RigL's update batches).
+          if (clipNorm !== undefined) clipGradNorm(optimizer.params, clipNorm);
           if (!checksItsGradients) assertFiniteGradients(optimizer.params, 'train()');
           optimizer.step();
         } catch (e) {
