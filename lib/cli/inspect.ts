@@ -3,8 +3,8 @@
  * safetensors checkpoint (told apart by the file's first bytes).
  */
 import path from 'path';
-import { MAGIC, decodeModel } from '../compress/format';
-import { CompressedModel } from '../compress/model-file';
+import { MAGIC } from '../compress/format';
+import { CompressedModel, modelFromBytes } from '../compress/model-file';
 import { readFileBytes } from '../files';
 import { parseCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
@@ -16,11 +16,8 @@ type Loaded = { kind: 'model'; model: CompressedModel; bytes: number } | { kind:
 function load(file: string): Loaded {
   const bytes = readFileBytes(file);
   const isModelFile = bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
-  if (isModelFile) {
-    // Decoded from the bytes already read, under the file's name (errors say which file).
-    const d = decodeModel(bytes, path.basename(file));
-    return { kind: 'model', model: new CompressedModel(d.model, d.header, d.layout, bytes.length, d.headerBytes), bytes: bytes.length };
-  }
+  // Decoded from the bytes already read, under the file's name (errors say which file).
+  if (isModelFile) return { kind: 'model', model: modelFromBytes(bytes, path.basename(file)), bytes: bytes.length };
   const { model, metadata } = parseCheckpoint(bytes, path.basename(file));
   return { kind: 'checkpoint', model, metadata, bytes: bytes.length };
 }

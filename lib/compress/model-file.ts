@@ -90,7 +90,8 @@ export class CompressedModel {
   }
 }
 
-function fromBytes(bytes: Uint8Array, name: string, options: LoadOptions): CompressedModel {
+/** A model file's bytes already read, decoded under `name` (the file errors name); loadModel's core. */
+export function modelFromBytes(bytes: Uint8Array, name: string, options: LoadOptions = {}): CompressedModel {
   if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
   const { model, header, layout, headerBytes } = decodeModel(bytes, name);
   return new CompressedModel(model, header, layout, bytes.length, headerBytes, options);
@@ -101,13 +102,13 @@ export type LoadOptions = CompileOptions;
 
 /** Loads a compressed model from a path or from the file's bytes. */
 export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): CompressedModel {
-  if (source instanceof Uint8Array) return fromBytes(source, 'model buffer', options);
+  if (source instanceof Uint8Array) return modelFromBytes(source, 'model buffer', options);
   if (typeof source !== 'string') throw new ArgumentTypeError(expected('a path or a Uint8Array/Buffer', 'source', describe(source)));
-  return fromBytes(readFileBytes(source), source, options);
+  return modelFromBytes(readFileBytes(source), source, options);
 }
 
 /** loadModel() with the file read asynchronously. */
 export async function loadModelAsync(source: string | Uint8Array, options: LoadOptions = {}): Promise<CompressedModel> {
   if (typeof source !== 'string') return loadModel(source, options);
-  return fromBytes(await readFileBytesAsync(source), source, options);
+  return modelFromBytes(await readFileBytesAsync(source), source, options);
 }

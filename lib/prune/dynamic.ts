@@ -133,19 +133,16 @@ export class DynamicSparseTraining {
   private update(step: number, growScores: Float32Array[] | null): void {
     const fraction = this.dropFractionAt(step);
     let moved = 0;
-    this.targets.forEach((t, i) => (moved += this.moveLayer(t, t.param.mask!, fraction, growScores?.[i] ?? null)));
+    this.targets.forEach((t, i) => (moved += this.moveLayer(t, fraction, growScores?.[i] ?? null)));
     this.updates.push({ step, moved });
   }
 
-  private moveLayer(t: Target, mask: Uint8Array, fraction: number, gradient: Float32Array | null): number {
-    const w = t.param.value.data, n = w.length;
+  private moveLayer(t: Target, fraction: number, gradient: Float32Array | null): number {
+    const w = t.param.value.data, n = w.length, mask = t.param.mask!;
     let active = 0;
     for (let i = 0; i < n; i++) active += mask[i] ? 1 : 0;
     const count = Math.round(fraction * active);
-    if (count === 0 || active === n) {
-      t.param.setMask(mask);
-      return 0;
-    }
+    if (count === 0 || active === n) return 0;
     // Drop: the `count` active weights of smallest |w| (inactive ones rank below every active one).
     const dropScores = new Float32Array(n);
     for (let i = 0; i < n; i++) dropScores[i] = mask[i] ? Math.max(Math.abs(w[i]), 2 ** -149) : 0;

@@ -11,11 +11,10 @@
  * count, as torch.nn.utils.prune interprets it.
  */
 import { ArgumentRangeError, NonFiniteError } from '../errors';
-import { firstNonFinite } from '../kernels/elementwise';
 import { countZeros, maskAnd } from '../kernels/mask';
 import { globalMagnitudeThreshold, pruneCount } from '../kernels/threshold';
 import { assertFunction, assertObject, assertOptionalFunction, expected, optionsObject, quoted } from '../validate';
-import { assertMethod } from './checks';
+import { assertFiniteWeights, assertMethod } from './checks';
 import {
   PruneSource, ScopeOptions, Target, assertAmount, assertTargets, checkOverrides, overrideFor, selectTargets,
 } from './targets';
@@ -140,11 +139,7 @@ export function scoreMethod(scorer: Scorer): PruningMethod {
     prune(targets, amount, options = {}) {
       // Every group's masks first, then set: a group that fails (NaN scores, a count too large for it) leaves none pruned.
       const groups = pruningGroups(targets, amount, options);
-      // Weights too, not only scores: random and gradient scores never read them, and kept a NaN weight.
-      for (const { param } of targets) {
-        const bad = firstNonFinite(param.value.data);
-        if (bad >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received ${param.value.data[bad]} at index ${bad}`);
-      }
+      assertFiniteWeights(targets);
       const masks = groups.map(({ group, amount: a }) => groupMasks(scorer, group, a));
       groups.forEach(({ group }, g) => group.forEach((t, i) => t.param.setMask(masks[g][i])));
       scorer.reset?.();

@@ -5,11 +5,11 @@
  * pruneDeadUnits() — and thin() the result: the network has learned how many
  * neurons it needs.
  */
-import { NonFiniteError } from '../errors';
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential, assertModel } from '../nn/sequential';
 import { assertInRange } from '../validate';
+import { assertFiniteWeights } from './checks';
 import { PruneReport, report } from './method';
 import { unitGeometry, unitNorms } from './structured';
 import { PruneSource, TargetOptions, selectTargets } from './targets';
@@ -18,11 +18,7 @@ import { PruneSource, TargetOptions, selectTargets } from './targets';
 export function pruneBelow(source: PruneSource, tolerance: number, options: TargetOptions = {}): PruneReport {
   assertInRange('tolerance', tolerance, 0, Infinity);
   const targets = selectTargets(source, options);
-  // Every layer checked before any is pruned.
-  for (const { param } of targets) {
-    const nan = param.value.data.findIndex((v) => Number.isNaN(v));
-    if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
-  }
+  assertFiniteWeights(targets);
   for (const { param } of targets) {
     const w = param.value.data;
     const mask = param.mask ? param.mask.slice() : new Uint8Array(w.length).fill(1);

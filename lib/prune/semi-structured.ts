@@ -9,8 +9,9 @@
  *                          view pruned together by mean |w|; edge blocks may
  *                          be smaller.
  */
-import { ArgumentRangeError, NonFiniteError } from '../errors';
+import { ArgumentRangeError } from '../errors';
 import { assertInteger, expected, optionsObject } from '../validate';
+import { assertFiniteWeights } from './checks';
 import { PruningMethod, UnitLayout, scoreMethod } from './method';
 import { Target, assertTargets } from './targets';
 
@@ -22,9 +23,8 @@ export function nm(options: { n: number; m: number }): PruningMethod {
     name: `${n}:${m}`,
     prune(targets: Target[]) {
       assertTargets('targets', targets);
+      assertFiniteWeights(targets);
       for (const { param } of targets) {
-        const nan = param.value.data.findIndex((v) => Number.isNaN(v));
-        if (nan >= 0) throw new NonFiniteError(`Expected finite values for ${param.name} but received NaN at index ${nan}`);
         const cols = param.size / param.shape[0];
         if (cols % m !== 0) {
           throw new ArgumentRangeError(

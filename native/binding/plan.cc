@@ -60,19 +60,19 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
     s.out_size = s.rows;
     s.kind = pk::PlanStep::Kind::dense;
     s.sparse_max_batch = IntOf(env, o.Get("sparseMaxBatch"), name + ".sparseMaxBatch", 0, kMaxDim);
+    // Every property is read before any buffer is borrowed: a getter runs
+    // JavaScript, which could detach a buffer already borrowed. The CSR and
+    // the dense copy come from the one borrowed array.
+    Napi::Value weights = o.Get("weights"), mask_value = o.Get("mask"), codebook = o.Get("codebook");
+    if (!codebook.IsUndefined() && !codebook.IsBoolean())
+      Throw(env, ErrorKind::argument_type, Expected("a boolean", name + ".codebook", "another value"));
+    auto w = Float32Of(env, weights, name + ".weights");
+    ExpectLength(env, name + ".weights", w.length, n);
     if (s.sparse_max_batch > 0) {
-      // Both properties are read before either is borrowed: a getter runs
-      // JavaScript, which could detach a buffer already borrowed.
-      Napi::Value weights = o.Get("weights"), mask_value = o.Get("mask");
-      auto w = Float32Of(env, weights, name + ".weights");
       auto mask = Uint8Of(env, mask_value, name + ".mask", true);
-      ExpectLength(env, name + ".weights", w.length, n);
       if (mask.present()) ExpectLength(env, name + ".mask", mask.length, n);
       s.csr = pk::csr_from_dense(w.data, mask.data, s.rows, s.cols);
     }
-    Napi::Value codebook = o.Get("codebook");
-    if (!codebook.IsUndefined() && !codebook.IsBoolean())
-      Throw(env, ErrorKind::argument_type, Expected("a boolean", name + ".codebook", "another value"));
     if (codebook.IsBoolean() && codebook.As<Napi::Boolean>().Value()) {
       if (s.sparse_max_batch != kMaxDim)
         Throw(env, ErrorKind::argument_range,
@@ -81,11 +81,7 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
         Throw(env, ErrorKind::argument_range,
               Expected("at most 256 distinct stored weight values for codebook execution", name + ".weights", "more"));
     }
-    if (s.sparse_max_batch < kMaxDim) {
-      auto w = Float32Of(env, o.Get("weights"), name + ".weights");
-      ExpectLength(env, name + ".weights", w.length, n);
-      pk::set_dense_weights(s, w.data);
-    }
+    if (s.sparse_max_batch < kMaxDim) pk::set_dense_weights(s, w.data);
   } else if (op == "activation") {
     s.kind = pk::PlanStep::Kind::activation;
     s.activation = pk::Activation(IntOf(env, o.Get("kind"), name + ".kind", 0, 2));
