@@ -13,14 +13,25 @@ import {
   ShapeError,
 } from './errors';
 
+/** What the addon reports of itself (info() adds whether prunekit chose the kernel set). */
 export interface NativeInfo {
+  /** 'openblas' when the addon was built against OpenBLAS, else 'builtin'. */
   backend: 'openblas' | 'builtin';
+  /** The GEMM kernel set in use: OpenBLAS's core name (e.g. SkylakeX), or builtin-<simd>. */
   kernelSet: string;
   blasConfig: string;
+  /** Vector width of prunekit's own kernels (sparse, selection, masking). */
   simd: 'avx512' | 'avx2' | 'generic';
+  /**
+   * True on AVX-512 CPUs, where prunekit's own AVX-512 GEMM runs the products
+   * it is faster on: every product without OpenBLAS; beside OpenBLAS, those of
+   * 2^21 to 2^29 multiply-adds with every side at least 64 (the training shapes).
+   */
   tiledGemm: boolean;
+  /** Threads the kernels use (prunekit drives single-threaded BLAS calls from its own pool). */
   threads: number;
   hardwareThreads: number;
+  /** The addon's version (the package version it was built from). */
   version: string;
 }
 
