@@ -108,6 +108,24 @@ describe('the model file', () => {
     expect(readdirSync(dir)).toEqual(['m.prk']); // the atomic write left no temporary file
   });
 
+  it('a served model holds no gradients and no CSR copies of its layers until training or a layer-by-layer pass asks', () => {
+    const written = encodeModel(compressed(trainedMlp(), 0.85, 4));
+    const loaded = loadModel(written.bytes);
+    const input = randomTensor([3, 20], rng(4));
+    loaded.logits(input);
+    const internals = (o: object) => o as unknown as { gradValue: Tensor | null; sparse: object | null };
+    const params = loaded.model.parameters();
+    expect(params.map((p) => internals(p).gradValue)).toEqual(params.map(() => null));
+    const dense = loaded.model.layers.filter((l): l is Dense => l instanceof Dense);
+    expect(dense.every((l) => l.usesSparseKernel && internals(l).sparse === null)).toBe(true);
+    // Asked for, they appear: zero gradients of the parameter's shape, and the CSR copy the forward pass runs on.
+    expect(Array.from(params[0].grad.data)).toEqual(new Array(params[0].size).fill(0));
+    expect(params[0].grad).toBe(params[0].grad);
+    expect(params[0].grad.shape).toEqual(params[0].shape);
+    expect(same(loaded.model.logits(input).data, loaded.logits(input).data)).toBe(true);
+    expect(dense.every((l) => internals(l).sparse !== null)).toBe(true);
+  });
+
   it('stores weights that were pruned but not quantized as sparse float32, exactly', () => {
     const model = trainedMlp();
     prune(model, magnitude(), 0.5, { scope: 'global' });

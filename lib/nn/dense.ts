@@ -12,7 +12,7 @@ import { ShapeError } from '../errors';
 import { biasAdd, biasGrad } from '../kernels/elementwise';
 import { info } from '../kernels/system';
 import { gemm } from '../kernels/gemm';
-import { applyMask } from '../kernels/mask';
+import { applyMask, countZeros } from '../kernels/mask';
 import { SparseMatrix, sparseLinear, sparseMatmul, sparseWeightGrad } from '../kernels/sparse';
 import { Random } from '../random';
 import { Tensor, assertTensor, reuse } from '../tensor';
@@ -33,9 +33,15 @@ export const SPARSE_BACKWARD_MIN_BATCH = 64;
  */
 export function sparseKernelMaxBatchFor(sparsity: number, weights = Infinity): number {
   if (sparsity >= SPARSE_FORWARD_MIN_SPARSITY) return Infinity;
-  if (info().simd !== 'avx512' || sparsity < AVX512_SMALL.minSparsity) return 0;
+  if (!hasAvx512() || sparsity < AVX512_SMALL.minSparsity) return 0;
   if (sparsity >= AVX512_FORWARD_MIN_SPARSITY || weights <= AVX512_SMALL.smallLayerWeights) return Infinity;
   return AVX512_SMALL.maxBatch;
+}
+
+let avx512: boolean | undefined;
+/** The CPU cannot change under a running process: asked of the addon once. */
+function hasAvx512(): boolean {
+  return (avx512 ??= info().simd === 'avx512');
 }
 
 export interface DenseOptions {
@@ -74,28 +80,28 @@ export class Dense implements Layer {
     initialize(this.weight.value, options.init ?? 'he', inFeatures, outFeatures, new Random(options.seed ?? 0));
   }
 
-  /** Rebuilds the CSR copy and its batch limit after the mask changed. */
+  /** Re-reads the mask's sparsity and batch limit after the mask changed (the CSR copy is rebuilt when next used). */
   private refreshSparsePattern(): void {
     const w = this.weight;
     const mask = w.mask;
     if (this.sparseMaskVersion === w.maskVersion) return;
-    let kept = 0;
-    if (mask !== null) for (let i = 0; i < mask.length; i++) kept += mask[i] ? 1 : 0;
-    this.sparsity = mask === null ? 0 : 1 - kept / mask.length;
+    this.sparsity = mask === null ? 0 : countZeros(mask) / mask.length;
     this.sparseMaxBatch = mask === null ? 0 : sparseKernelMaxBatchFor(this.sparsity, mask.length);
-    this.sparse = mask !== null && this.sparseMaxBatch > 0 ? SparseMatrix.fromDense(w.value, mask) : null;
+    this.sparse = null;
     this.sparseMaskVersion = w.maskVersion;
-    this.sparseVersion = w.version;
   }
 
   /** The CSR copy of the masked weight, current, when a batch of this size runs through it; else null. */
   private sparseWeight(batch: number): SparseMatrix | null {
     this.refreshSparsePattern();
-    if (this.sparse === null || batch > this.sparseMaxBatch) return null;
-    if (this.sparseVersion !== this.weight.version) {
+    const mask = this.weight.mask;
+    if (mask === null || batch > this.sparseMaxBatch) return null;
+    if (this.sparse === null) {
+      this.sparse = SparseMatrix.fromDense(this.weight.value, mask);
+    } else if (this.sparseVersion !== this.weight.version) {
       this.sparse.updateValues(this.weight.value);
-      this.sparseVersion = this.weight.version;
     }
+    this.sparseVersion = this.weight.version;
     return this.sparse;
   }
 

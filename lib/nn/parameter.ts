@@ -10,7 +10,7 @@ import { assertLength, assertUint8Array } from '../validate';
 export type ParameterRole = 'weight' | 'bias';
 
 export class Parameter {
-  readonly grad: Tensor;
+  private gradValue: Tensor | null = null;
   private maskValue: Uint8Array | null = null;
   /** Bumped whenever the value changes, so layers can refresh derived state (e.g. CSR copies). */
   version = 0;
@@ -21,8 +21,11 @@ export class Parameter {
     readonly name: string,
     readonly value: Tensor,
     readonly role: ParameterRole,
-  ) {
-    this.grad = Tensor.zeros(value.shape);
+  ) {}
+
+  /** The gradient, allocated when first asked for: a model that only serves never holds one. */
+  get grad(): Tensor {
+    return (this.gradValue ??= Tensor.zeros(this.value.shape));
   }
 
   get shape(): readonly number[] {
