@@ -13,6 +13,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
 import {
   BitsOption, CompressedModel, Dataset, InferencePlan, LrSchedule, Pruner, SGD, Sequential, Split, Tensor, TrainerHooks,
   codeLengths, compressionReport, descriptionLength, fineTuneCentroids, holdOut, huffmanDecode, huffmanEncode, kmeans1d, lenet300100, lenet5,
@@ -21,6 +23,28 @@ import {
 import { Row, interleaved, measure, printTable, writeResults } from './harness';
 
 const sections = process.argv.slice(2);
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+function memoryPerLoadedModel(bytes: Uint8Array, count = 40): Row {
+  const settle = () => {
+    for (let i = 0; i < 5; i++) collectGarbage();
+    return process.memoryUsage();
+  };
+  const input = new Float32Array(loadModel(bytes).inputSize);
+  const before = settle();
+  const kept = Array.from({ length: count }, () => {
+    const m = loadModel(bytes);
+    m.predict(input);
+    return m;
+  });
+  const after = settle();
+  return {
+    'plan resident bytes': kept[0].residentBytes,
+    'RSS KiB': (after.rss - before.rss) / count / 1024,
+    'JavaScript buffers KiB': (after.arrayBuffers - before.arrayBuffers) / count / 1024,
+  };
+}
 const want = (s: string) => sections.length === 0 || sections.includes(s);
 const tables: Record<string, Row[]> = {};
 const pct = (x: number) => Math.round(x * 1000) / 10 + 0;
@@ -153,7 +177,7 @@ async function speed(): Promise<void> {
     return { init, clusters: 2 ** bits, iterations, 'median ms': m.median * 1e3 };
   }));
   // Serving: a LeNet-300-100 pruned to 6% and shared at 5 bits, from its file, next to the dense model.
-  const files: Row[] = [];
+  const files: Row[] = [], memory: Row[] = [];
   const served: Record<string, CompressedModel> = {};
   for (const [arch, build, sparsity] of [['LeNet-300-100', () => lenet300100({ seed: 1 }), 0.94], ['LeNet-5', () => lenet5({ seed: 1 }), 0.92]] as const) {
     const m = build();
@@ -166,8 +190,10 @@ async function speed(): Promise<void> {
     const loadFile = measure(() => loadModel(file), { rounds: 15, sampleSeconds: 0.02 });
     served[arch] = loadModel(file);
     files.push({ model: arch, 'file bytes': bytes.length, 'load from Buffer ms': load.median * 1e3, 'load from path ms': loadFile.median * 1e3 });
+    memory.push({ model: arch, ...memoryPerLoadedModel(bytes) });
   }
-  tables['model file load time (decode + build; first prediction compiles the plan)'] = files;
+  tables['model file load time (decode, build and compile the plan)'] = files;
+  tables['memory a server pays per loaded model (40 loaded, one prediction each; after full GCs)'] = memory;
   const dense = lenet300100({ seed: 1 });
   const densePlan = InferencePlan.compile(dense);
   const model = served['LeNet-300-100'];

@@ -108,22 +108,34 @@ describe('the model file', () => {
     expect(readdirSync(dir)).toEqual(['m.prk']); // the atomic write left no temporary file
   });
 
-  it('a served model holds no gradients and no CSR copies of its layers until training or a layer-by-layer pass asks', () => {
-    const written = encodeModel(compressed(trainedMlp(), 0.85, 4));
-    const loaded = loadModel(written.bytes);
+  it('a served model holds only its plan until its network is asked for, then decodes it from its own copy of the bytes', () => {
+    const original = compressed(trainedMlp(), 0.85, 4);
+    const bytes = Buffer.from(encodeModel(original).bytes);
+    const loaded = loadModel(bytes);
+    bytes.fill(0); // the caller reuses its buffer
     const input = randomTensor([3, 20], rng(4));
-    loaded.logits(input);
-    const internals = (o: object) => o as unknown as { gradValue: Tensor | null; sparse: object | null };
+    const served = loaded.logits(input);
+    const data = gaussianBlobs({ samples: 50, features: 20, classes: 4, seed: 5 });
+    const evaluation = loaded.evaluate(data, 16);
+    const internals = (o: object) => o as unknown as { decoded: object | null; compiled: object; gradValue: Tensor | null; sparse: object | null };
+    expect(internals(loaded).decoded).toBeNull();
+    const plan = internals(loaded).compiled;
+    // Asked for, the network is the file's, the plan is not compiled again, and the served figures are the layers' own.
+    original.parameters().forEach((p, i) => expect(same(loaded.model.parameters()[i].value.data, p.value.data)).toBe(true));
+    expect(loaded.model).toBe(loaded.model);
+    expect(same(loaded.logits(input).data, served.data)).toBe(true);
+    expect(internals(loaded).compiled).toBe(plan);
+    // Its parameters hold no gradients, nor its Dense layers CSR copies, until training or a layer-by-layer pass asks.
     const params = loaded.model.parameters();
     expect(params.map((p) => internals(p).gradValue)).toEqual(params.map(() => null));
     const dense = loaded.model.layers.filter((l): l is Dense => l instanceof Dense);
     expect(dense.every((l) => l.usesSparseKernel && internals(l).sparse === null)).toBe(true);
-    // Asked for, they appear: zero gradients of the parameter's shape, and the CSR copy the forward pass runs on.
     expect(Array.from(params[0].grad.data)).toEqual(new Array(params[0].size).fill(0));
     expect(params[0].grad).toBe(params[0].grad);
     expect(params[0].grad.shape).toEqual(params[0].shape);
-    expect(same(loaded.model.logits(input).data, loaded.logits(input).data)).toBe(true);
+    expect(same(loaded.model.logits(input).data, served.data)).toBe(true);
     expect(dense.every((l) => internals(l).sparse !== null)).toBe(true);
+    expect(loaded.model.evaluate(data, 16)).toEqual(evaluation);
   });
 
   it('stores weights that were pruned but not quantized as sparse float32, exactly', () => {

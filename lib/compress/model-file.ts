@@ -9,7 +9,7 @@ import { readFileBytes, readFileBytesAsync, writeFileAtomic } from '../files';
 import { Dataset } from '../data/dataset';
 import { CompileOptions, InferencePlan } from '../nn/inference';
 import { Parameter } from '../nn/parameter';
-import { Evaluation, Sequential } from '../nn/sequential';
+import { Evaluation, Sequential, evaluateLogits } from '../nn/sequential';
 import { Tensor } from '../tensor';
 import { describe, expected } from '../validate';
 import { EncodeOptions, EncodedModel, ModelFileHeader, TensorLayout, decodeModel, encodeModel } from './format';
@@ -21,12 +21,20 @@ export function saveModel(model: Sequential, file: string, options: EncodeOption
   return encoded;
 }
 
+/**
+ * A model file, loaded to serve. Loading compiles the native plan and keeps
+ * only it and the file's bytes: the decoded network (float32 weights and
+ * masks, several times the plan's size) is rebuilt from those bytes when
+ * `model` is first asked for, and kept from then on.
+ */
 export class CompressedModel {
   private compiled: InferencePlan | null = null;
+  private decoded: Sequential | null = null;
+  private readonly decode: () => Sequential;
 
   constructor(
-    /** The decoded network (codebook values expanded, masks set), e.g. to fine-tune further. */
-    readonly model: Sequential,
+    /** The decoded network, or how to decode it (called once at load, and again when `model` is first asked for). */
+    model: Sequential | (() => Sequential),
     readonly header: ModelFileHeader,
     readonly layout: readonly TensorLayout[],
     readonly fileBytes: number,
@@ -34,8 +42,29 @@ export class CompressedModel {
     /** How the plan holds its Dense weights (see CompileOptions). */
     readonly compileOptions: CompileOptions = {},
   ) {
-    // Bad options and layers codebook execution cannot run fail at load time, not at the first prediction.
-    if (compileOptions.weights !== undefined) void this.plan;
+    if (typeof model === 'function') {
+      this.decode = model;
+      // Compiled from a network decoded for the purpose, then dropped; bad options fail here, at load time.
+      this.compiled = InferencePlan.compile(model(), compileOptions);
+    } else {
+      this.decode = () => model;
+      this.decoded = model;
+      // Bad options and layers codebook execution cannot run fail at load time, not at the first prediction.
+      if (compileOptions.weights !== undefined) void this.plan;
+    }
+  }
+
+  /**
+   * The decoded network (codebook values expanded, masks set), e.g. to
+   * inspect or fine-tune further: the plan follows changes to its parameters.
+   */
+  get model(): Sequential {
+    if (this.decoded === null) {
+      this.decoded = this.decode();
+      this.params = this.decoded.parameters();
+      this.compiledAt = versionOf(this.params); // the plan was compiled from these very values
+    }
+    return this.decoded;
   }
 
   get metadata(): Record<string, unknown> {
@@ -47,9 +76,9 @@ export class CompressedModel {
 
   /** The compiled plan, recompiled when the network's parameters changed since (e.g. further fine-tuning). */
   private get plan(): InferencePlan {
+    if (this.decoded === null && this.compiled !== null) return this.compiled;
     const params = (this.params ??= this.model.parameters());
-    let version = 0;
-    for (let i = 0; i < params.length; i++) version += params[i].version;
+    const version = versionOf(params);
     if (this.compiled === null || version !== this.compiledAt) {
       this.compiled = InferencePlan.compile(this.model, this.compileOptions);
       this.compiledAt = version;
@@ -85,16 +114,31 @@ export class CompressedModel {
     return this.plan.predictAsync(x);
   }
 
+  /** Accuracy and mean cross-entropy over a dataset, through the plan that serves. */
   evaluate(data: Dataset, batchSize = 1000): Evaluation {
-    return this.model.evaluate(data, batchSize);
+    return evaluateLogits(data, batchSize, (x) => this.plan.logits(x));
   }
+}
+
+function versionOf(params: readonly Parameter[]): number {
+  let version = 0;
+  for (let i = 0; i < params.length; i++) version += params[i].version;
+  return version;
 }
 
 /** A model file's bytes already read, decoded under `name` (the file errors name); loadModel's core. */
 export function modelFromBytes(bytes: Uint8Array, name: string, options: LoadOptions = {}): CompressedModel {
   if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(expected('an options object', 'options', describe(options)));
   const { model, header, layout, headerBytes } = decodeModel(bytes, name);
-  return new CompressedModel(model, header, layout, bytes.length, headerBytes, options);
+  // The first call hands over this decoding for the plan; later ones decode a copy (the caller may reuse its buffer).
+  const own = Uint8Array.prototype.slice.call(bytes);
+  let first: Sequential | null = model;
+  const decode = (): Sequential => {
+    const decoded = first ?? decodeModel(own, name).model;
+    first = null;
+    return decoded;
+  };
+  return new CompressedModel(decode, header, layout, bytes.length, headerBytes, options);
 }
 
 /** How the served plan holds its weights: `{ weights: 'codebook' }` runs Dense layers from their codebook indices. */

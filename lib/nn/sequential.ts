@@ -18,6 +18,18 @@ export interface Evaluation {
   samples: number;
 }
 
+/** Accuracy and mean cross-entropy of the scores `logits` gives for a dataset, batch by batch. */
+export function evaluateLogits(ds: Dataset, batchSize: number, logits: (x: Tensor) => Tensor): Evaluation {
+  let correct = 0, lossSum = 0;
+  for (const b of batches(ds, batchSize, { reuse: true })) {
+    const r = softmaxCrossEntropy(logits(b.x), b.y);
+    correct += r.correct;
+    lossSum += r.loss * b.y.length;
+  }
+  const n = ds.y.length;
+  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, samples: n };
+}
+
 /**
  * The index of each row's largest score (ties to the lower index). A NaN
  * score (from NaN or infinite input) is a NonFiniteError: no class would be
@@ -125,14 +137,7 @@ export class Sequential {
 
   /** Accuracy and mean cross-entropy over a dataset. */
   evaluate(ds: Dataset, batchSize = 1000): Evaluation {
-    let correct = 0, lossSum = 0;
-    for (const b of batches(ds, batchSize, { reuse: true })) {
-      const r = softmaxCrossEntropy(this.logits(b.x), b.y);
-      correct += r.correct;
-      lossSum += r.loss * b.y.length;
-    }
-    const n = ds.y.length;
-    return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, samples: n };
+    return evaluateLogits(ds, batchSize, (x) => this.logits(x));
   }
 
   parameters(): Parameter[] {
