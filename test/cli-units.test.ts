@@ -11,7 +11,7 @@ import { parseBits, recipeFrom } from '../lib/cli/options';
 import { DEFAULT_RECIPE, UsageError, loadRecipe, mergeRecipe } from '../lib/cli/recipe';
 import { exitCodeFor } from '../lib/cli/main';
 import { CorruptModelError, DataError, ArgumentRangeError, Dense, Tensor, gaussianBlobs } from '../lib';
-import { buildModel, fit, fixedSparsityNote } from '../lib/cli/pipeline';
+import { buildModel, fit, methodNote } from '../lib/cli/pipeline';
 import { progressFor } from '../lib/cli/progress';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-units-'));
@@ -34,9 +34,15 @@ describe('recipes', () => {
     expect(r.train.epochs).toBe(DEFAULT_RECIPE.train.epochs); // --epochs applies to the command's stage
   });
 
-  it('says when an N:M method fixes the sparsity the recipe asks for', () => {
-    expect(fixedSparsityNote({ ...DEFAULT_RECIPE.prune, method: 'nm:2:4' })).toBe('nm:2:4 keeps 2 of every 4 weights: 50.0% sparsity; prune.sparsity (0.93) does not apply');
-    expect(fixedSparsityNote(DEFAULT_RECIPE.prune)).toBeNull();
+  it('says how a method reads the recipe where it differs from the others', () => {
+    const prune = DEFAULT_RECIPE.prune;
+    expect(methodNote({ ...prune, method: 'nm:2:4' })).toBe('nm:2:4 keeps 2 of every 4 weights: 50.0% sparsity; prune.sparsity (0.93) does not apply');
+    expect(methodNote(prune)).toBeNull();
+    expect(methodNote({ ...prune, method: 'structured', scope: 'layer' })).toBe('structured removes whole neurons or filters: each hidden layer loses 93% of them, and so of its weights; the output layer keeps its classes');
+    expect(methodNote({ ...prune, method: 'group-lasso' })).toBe('group-lasso removes whole neurons or filters: each hidden layer loses 93% of them, and so of its weights; the output layer keeps its classes; prune.scope (global) does not apply; prune.schedule (iterative) does not apply');
+    expect(methodNote({ ...prune, method: 'l1' })).toBe('l1 trains with the penalty, then cuts; prune.schedule (iterative) does not apply');
+    expect(methodNote({ ...prune, method: 'rigl', schedule: 'gradual' })).toBe('rigl moves connections while it trains; prune.schedule (gradual) does not apply');
+    expect(methodNote({ ...prune, method: 'set', epochs: 0 })).toBeNull(); // no fine-tuning: pruned straight to the target, as every method
   });
 
   it('parses --bits as a number or layer=bits pairs', () => {

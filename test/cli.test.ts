@@ -153,6 +153,26 @@ describe('train → prune → compress through checkpoints', () => {
     expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
   });
 
+  it('structured methods prune hidden neurons to the sparsity, data paths are recorded absolute, a recipe cannot swap the network', () => {
+    expect(cli(['train', '--data', 'csv:blobs.csv', '--arch', 'mlp:6-32-16-3', '--epochs', '3', '--out', 'rel.safetensors', '--quiet']).code).toBe(0);
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'prunekit-elsewhere-'));
+    const checkpoint = path.join(dir, 'rel.safetensors');
+    for (const method of ['structured', 'group-lasso']) {
+      const out = path.join(dir, `${method}.safetensors`);
+      const r = cli(['prune', checkpoint, '--method', method, '--sparsity', '0.5', '--schedule', 'one-shot', '--epochs', '2', '--out', out], elsewhere);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`${method} removes whole neurons or filters: each hidden layer loses 50% of them, and so of its weights; the output layer keeps its classes; prune.scope (global) does not apply`);
+      const layers = JSON.parse(cli(['info', out, '--json']).stdout).layers as { name: string; nonzero: number }[];
+      const nonzero = Object.fromEntries(layers.map((l) => [l.name, l.nonzero]));
+      // Half of each hidden layer's neurons, whole rows; the output layer untouched.
+      expect([nonzero['fc1.weight'], nonzero['fc2.weight'], nonzero['fc3.weight']]).toEqual([16 * 6, 8 * 32, 3 * 16]);
+    }
+    writeFileSync(path.join(dir, 'other-net.yaml'), 'arch: lenet-5\n');
+    const swapped = cli(['prune', 'rel.safetensors', '--recipe', 'other-net.yaml']);
+    expect(swapped.code).toBe(1);
+    expect(oneLine(swapped.stderr)).toBe('prunekit: arch: the recipe names lenet-5, but rel.safetensors holds a mlp:6-32-16-3 network');
+  });
+
   it('measures sensitivity on a validation split held out of the training data, not on the test split', () => {
     expect(cli(['train', '--arch', 'mlp:784-16-10', '--epochs', '1', '--out', 'mnist16.safetensors', '--quiet']).code).toBe(0);
     const r = cli(['sensitivity', 'mnist16.safetensors', '--json']);
@@ -183,6 +203,8 @@ describe('train → prune → compress through checkpoints', () => {
 describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
   const cases: [string, string[], number, RegExp][] = [
     ['unknown option', ['run', '--bogus'], 1, /unknown option '--bogus'/],
+    ['a misspelt option, its suggestion on the same line', ['run', '--epoch', '2'], 1, /^prunekit: unknown option '--epoch' \(Did you mean --epochs\?\)$/],
+    ['a learning rate of 0', ['train', '--lr', '0'], 1, /^prunekit: --lr 0: expected a number in \(0, 10\]$/],
     ['unknown command', ['frobnicate'], 1, /unknown command 'frobnicate'/],
     ['bad sparsity', ['run', '--sparsity', '1.5'], 1, /--sparsity 1\.5: expected a number in \[0, 0\.999\]/],
     ['unknown architecture', ['run', '--arch', 'resnet'], 1, /unknown architecture 'resnet'/],
@@ -197,7 +219,8 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['bits for a layer that does not exist (before any training)', ['run', '--bits', 'fc9=5'], 1, /quantize\.bits\.fc9 \(or --bits\): no such layer/],
     ['excluding a layer that does not exist', ['run', '--recipe', 'exclude.yaml'], 1, /^prunekit: prune\.exclude: unknown layer 'fc9' \(have fc1, fc2, fc3\)$/m],
     ['excluding every layer', ['run', '--recipe', 'exclude-all.yaml'], 1, /^prunekit: prune\.exclude: leaves no layer to prune \(of fc1, fc2, fc3\)$/m],
-    ['N:M numbers the method refuses', ['run', '--method', 'nm:5:4'], 1, /^prunekit: prune\.method \(or --method\) nm:5:4: Expected an integer in \[0, 3\] for options\.n/],
+    ['N:M numbers the method refuses', ['run', '--method', 'nm:5:4'], 1, /^prunekit: prune\.method \(or --method\) nm:5:4: nm:N:M keeps N of every M weights, 1 <= N < M$/],
+    ['N:M keeping nothing', ['run', '--method', 'nm:0:4'], 1, /^prunekit: prune\.method \(or --method\) nm:0:4: nm:N:M keeps N of every M weights, 1 <= N < M$/],
     // Outputs are checked before the work: a mistyped directory costs no training run.
     ['a model file in a directory that does not exist', ['run', '--out', 'no/such/m.prk'], 2, /no\/such\/m\.prk: cannot write the model file \(the directory .*no\/such does not exist\)/],
     ['a report in a directory that does not exist', ['run', '--report', 'gone/r.html'], 2, /gone\/r\.html: cannot write the report \(the directory .*gone does not exist\)/],
@@ -263,6 +286,15 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(oneLine(failed.stderr)).toMatch(/\/dev\/full: cannot write the report \(ENOSPC\)/);
     expect(readFileSync(path.join(dir, 'keep.prk'), 'utf8')).toBe('previous model');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a reader that stops early ends the command quietly', async () => {
+    const child = spawn(process.execPath, [CLI, '--help'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // as `prunekit --help | head -0` closes the pipe
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('sensitivity on data too small for a validation split', () => {

@@ -25,13 +25,13 @@ export function buildProgram(): Command {
     .description('Train, prune and Deep-Compress small neural networks into small, fast model files')
     .version(toolVersion())
     .exitOverride()
-    // A mistake commander catches reads like ours: one line starting with 'prunekit:'.
-    .configureOutput({ outputError: (text, write) => write(`prunekit: ${text.replace(/^error: /, '')}`) })
+    // A mistake commander catches reads like ours: one line starting with 'prunekit:' (its suggestion joins the line).
+    .configureOutput({ outputError: (text, write) => write(`prunekit: ${text.replace(/^error: /, '').replace(/\n(?=.)/g, ' ')}`) })
     .addHelpText('after', examples('prunekit run', 'prunekit run --data fashion --arch lenet-5 --json', 'prunekit info model.prk'));
 
-  addOptions(program.command('run'), ['data', 'arch', 'method', 'sparsity', 'schedule', 'bits', 'epochs', 'lr', 'seed', 'out', 'report', 'recipe'])
+  addOptions(program.command('run'), ['data', 'arch', 'method', 'sparsity', 'schedule', 'bits', 'epochs', 'lr', 'seed', 'out', 'report', 'recipe'], { data: 'mnist', out: 'model.prk' })
     .description('train a baseline, prune it with fine-tuning, share weights, Huffman-code it; write the model file and the report')
-    .addOption(new Option('--no-report', 'do not write the HTML report'))
+    .addOption(new Option('--no-report', 'do not write the HTML report (written to report.html by default)'))
     .addHelpText('after', examples(
       'prunekit run                                   # LeNet-300-100 on the embedded MNIST',
       'prunekit run --data fashion --sparsity 0.92 --out fashion.prk --report fashion.html',
@@ -43,7 +43,7 @@ export function buildProgram(): Command {
       if (flags.json) printJson(result);
     });
 
-  addOptions(program.command('train'), ['data', 'arch', 'epochs', 'lr', 'seed', 'out', 'recipe'])
+  addOptions(program.command('train'), ['data', 'arch', 'epochs', 'lr', 'seed', 'out', 'recipe'], { data: 'mnist', out: 'baseline.safetensors' })
     .description('train a dense baseline and save it as a safetensors checkpoint')
     .addHelpText('after', examples('prunekit train --epochs 15 --out baseline.safetensors', 'prunekit train --data csv:iris.csv --arch mlp:4-16-3 --json'))
     .action(async (flags: CommonFlags) => {
@@ -51,7 +51,7 @@ export function buildProgram(): Command {
       if (flags.json) printJson(result);
     });
 
-  addOptions(program.command('prune').argument('<checkpoint>', 'a safetensors checkpoint from prunekit train'), ['data', 'method', 'sparsity', 'schedule', 'epochs', 'lr', 'seed', 'out', 'recipe'])
+  addOptions(program.command('prune').argument('<checkpoint>', 'a safetensors checkpoint from prunekit train'), ['data', 'method', 'sparsity', 'schedule', 'epochs', 'lr', 'seed', 'out', 'recipe'], { data: "the checkpoint's", out: 'pruned.safetensors' })
     .description('prune a checkpoint with fine-tuning and save the pruned checkpoint (masks included)')
     .addHelpText('after', examples('prunekit prune baseline.safetensors --sparsity 0.92 --out pruned.safetensors', 'prunekit prune baseline.safetensors --method nm:2:4 --schedule one-shot'))
     .action(async (checkpoint: string, flags: CommonFlags) => {
@@ -59,7 +59,7 @@ export function buildProgram(): Command {
       if (flags.json) printJson(result);
     });
 
-  addOptions(program.command('compress').argument('<checkpoint>', 'a (pruned) safetensors checkpoint'), ['data', 'bits', 'epochs', 'lr', 'seed', 'out', 'recipe'])
+  addOptions(program.command('compress').argument('<checkpoint>', 'a (pruned) safetensors checkpoint'), ['data', 'bits', 'epochs', 'lr', 'seed', 'out', 'recipe'], { data: "the checkpoint's", out: 'model.prk' })
     .description('share weights (k-means), fine-tune the centroids, Huffman-code and write the model file')
     .addHelpText('after', examples('prunekit compress pruned.safetensors --bits 5 --out model.prk'))
     .action(async (checkpoint: string, flags: CommonFlags) => {
@@ -69,7 +69,7 @@ export function buildProgram(): Command {
 
   program.command('eval').argument('<model>', 'a model file or a safetensors checkpoint')
     .description('accuracy on a dataset\'s test split (by default the dataset recorded in the file)')
-    .addOption(new Option('--data <spec>', 'dataset: mnist, fashion, idx:DIR or csv:FILE'))
+    .addOption(new Option('--data <spec>', 'dataset: mnist, fashion, idx:DIR or csv:FILE (default: the one the file records, or mnist)'))
     .option('--json', 'print one JSON object')
     .addHelpText('after', examples('prunekit eval model.prk', 'prunekit eval pruned.safetensors --data mnist --json'))
     .action((model: string, flags: { data?: string; json?: boolean }) => {
@@ -88,7 +88,7 @@ export function buildProgram(): Command {
       else process.stdout.write(formatInfo(model, info));
     });
 
-  addOptions(program.command('sensitivity').argument('[checkpoint]', 'a trained checkpoint (default: train a baseline first)'), ['data', 'arch', 'sparsity', 'epochs', 'seed', 'report', 'recipe'])
+  addOptions(program.command('sensitivity').argument('[checkpoint]', 'a trained checkpoint (default: train a baseline first)'), ['data', 'arch', 'sparsity', 'epochs', 'seed', 'report', 'recipe'], { data: "the checkpoint's, or mnist" })
     .description('per-layer sensitivity curves, and per-layer sparsities that meet --sparsity overall')
     .addHelpText('after', examples('prunekit sensitivity baseline.safetensors --sparsity 0.92', 'prunekit sensitivity --report sensitivity.html --json'))
     .action(async (checkpoint: string | undefined, flags: CommonFlags) => {
@@ -132,4 +132,16 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void main(process.argv);
+/** A reader that stops early (`prunekit --help | head -1`) ends the command quietly, as it would a shell tool. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
+if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  void main(process.argv);
+}

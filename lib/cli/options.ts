@@ -2,6 +2,7 @@
  * The options every pipeline command shares, and how they turn into a
  * recipe: defaults ← --recipe file ← flags.
  */
+import path from 'path';
 import { Command, Option } from 'commander';
 import { ARCHITECTURES, METHODS } from './pipeline';
 import { CorruptModelError } from '../errors';
@@ -27,32 +28,38 @@ export interface CommonFlags {
 
 export type Flag = 'data' | 'arch' | 'method' | 'sparsity' | 'schedule' | 'bits' | 'epochs' | 'lr' | 'seed' | 'out' | 'report' | 'recipe';
 
-const DESCRIPTIONS: Record<Flag, [string, string]> = {
+/** The defaults as --help gives them (the recipe's, LeNet-5's where they differ); those of --data and --out depend on the command. */
+const DESCRIPTIONS: Record<Exclude<Flag, 'out'>, [string, string]> = {
   data: ['--data <spec>', 'dataset: mnist (embedded: 7,996 training / 2,004 test), fashion, idx:DIR or csv:FILE'],
-  arch: ['--arch <name>', `architecture: ${ARCHITECTURES.join(', ')}`],
-  method: ['--method <name>', `pruning method: ${METHODS.join(', ')}`],
-  sparsity: ['--sparsity <fraction>', 'overall fraction of weights to remove, e.g. 0.94'],
-  schedule: ['--schedule <name>', 'gradual (Zhu & Gupta), iterative (Han et al. rounds) or one-shot'],
-  bits: ['--bits <bits>', 'weight-sharing bits: a number, or per layer as conv1=8,fc1=5,default=5'],
-  epochs: ['--epochs <n>', 'epochs of this command\'s training stage'],
-  lr: ['--lr <rate>', 'learning rate of this command\'s training stage'],
-  seed: ['--seed <n>', 'random seed (same seed, machine and threads: identical results)'],
-  out: ['--out <file>', 'output file'],
+  arch: ['--arch <name>', `architecture: ${ARCHITECTURES.join(', ')} (default: lenet-300-100)`],
+  method: ['--method <name>', `pruning method: ${METHODS.join(', ')} (default: magnitude)`],
+  sparsity: ['--sparsity <fraction>', 'overall fraction of weights to remove (default: 0.93)'],
+  schedule: ['--schedule <name>', 'gradual (Zhu & Gupta), iterative (Han et al. rounds) or one-shot (default: iterative; lenet-5: gradual)'],
+  bits: ['--bits <bits>', 'weight-sharing bits: a number, or per layer as conv1=8,fc1=5,default=5 (default: conv 8, dense 5)'],
+  epochs: ['--epochs <n>', 'epochs of this command\'s training stage (default: baseline 15, pruning 30, centroids 3; lenet-5: 10, 20, 2)'],
+  lr: ['--lr <rate>', 'learning rate of this command\'s training stage (default: baseline 0.1, pruning 0.1, centroids 0.0001; lenet-5: 0.01, 0.02, 0.0001)'],
+  seed: ['--seed <n>', 'random seed; same seed, machine and threads: identical results (default: 1)'],
   report: ['--report <file.html>', 'write the HTML report here'],
   recipe: ['--recipe <file>', 'JSON or YAML recipe setting every stage (docs/RECIPES.md)'],
 };
 
-export function addOptions(command: Command, flags: Flag[]): Command {
-  for (const flag of flags) command.addOption(new Option(...DESCRIPTIONS[flag]));
+/** Adds the flags (and --json, --quiet), saying the command's own defaults for --data and --out. */
+export function addOptions(command: Command, flags: Flag[], defaults: { data: string; out?: string }): Command {
+  for (const flag of flags) {
+    if (flag === 'out') command.addOption(new Option('--out <file>', `output file (default: ${defaults.out})`));
+    else if (flag === 'data') command.addOption(new Option(DESCRIPTIONS.data[0], `${DESCRIPTIONS.data[1]} (default: ${defaults.data})`));
+    else command.addOption(new Option(...DESCRIPTIONS[flag]));
+  }
   return command.option('--json', 'print one JSON object on stdout (no progress)').option('--quiet', 'no progress output');
 }
 
-function number(flag: string, text: string, min: number, max: number, integer = false): number {
+function number(flag: string, text: string, min: number, max: number, integer = false, minExclusive = false): number {
   // Decimal only: Number() would also read '0x10' as 16 and '1e3' as an integer.
   const decimal = integer ? /^\s*\d+\s*$/ : /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
   const value = Number(text);
-  if (!decimal.test(text) || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${flag} ${text}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+  const low = minExclusive ? value <= min : value < min;
+  if (!decimal.test(text) || !Number.isFinite(value) || low || value > max || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${flag} ${text}: expected ${integer ? 'an integer' : 'a number'} in ${minExclusive ? '(' : '['}${min}, ${max}]`);
   }
   return value;
 }
@@ -90,8 +97,17 @@ export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recip
   }
   if (flags.bits !== undefined) patch.quantize.bits = parseBits(flags.bits);
   if (flags.epochs !== undefined) patch[stage].epochs = number('epochs', flags.epochs, 0, 10000, true);
-  if (flags.lr !== undefined) patch[stage].lr = number('lr', flags.lr, 0, 10);
+  if (flags.lr !== undefined) patch[stage].lr = number('lr', flags.lr, 0, 10, false, true);
   return mergeRecipe(recipe, { ...top, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => Object.keys(v).length)) });
+}
+
+/**
+ * The recipe as checkpoints and model files record it: a file or directory
+ * dataset's path made absolute, since the next command may run elsewhere.
+ */
+export function recordable(recipe: Recipe): Recipe {
+  const m = /^(csv|idx):(.+)$/s.exec(recipe.data);
+  return m && !path.isAbsolute(m[2]) ? { ...recipe, data: `${m[1]}:${path.resolve(m[2])}` } : recipe;
 }
 
 /**

@@ -172,9 +172,17 @@ export function methodFor(name: string, seed: number): PruningMethod {
   };
   if (fixed[name]) return fixed[name]();
   const nmMatch = NM_METHOD.exec(name);
-  if (nmMatch) return nm({ n: Number(nmMatch[1]), m: Number(nmMatch[2]) });
+  if (nmMatch) {
+    const [n, m] = [Number(nmMatch[1]), Number(nmMatch[2])];
+    if (!(n >= 1 && n < m)) throw new UsageError(`prune.method (or --method) ${name}: nm:N:M keeps N of every M weights, 1 <= N < M`);
+    return nm({ n, m });
+  }
   const blockMatch = /^block:(\d+)x(\d+)$/.exec(name);
-  if (blockMatch) return block({ rows: Number(blockMatch[1]), cols: Number(blockMatch[2]) });
+  if (blockMatch) {
+    const [rows, cols] = [Number(blockMatch[1]), Number(blockMatch[2])];
+    if (!(rows >= 1 && cols >= 1)) throw new UsageError(`prune.method (or --method) ${name}: block:RxC needs blocks of at least 1x1`);
+    return block({ rows, cols });
+  }
   throw new UsageError(`prune.method (or --method): unknown pruning method '${name}' (use ${METHODS.join(', ')})`);
 }
 
@@ -188,8 +196,26 @@ export interface CurvePoint {
   phase: string;
 }
 
+/** Methods that remove whole neurons or filters (the units of lnStructured, the groups of the group lasso). */
+const STRUCTURED = new Set(['structured', 'group-lasso']);
+
+/**
+ * The pruning section as a method applies it. prune.sparsity is a fraction
+ * of weights, while a structured method counts units: pruning each layer to
+ * the sparsity removes that fraction of its units and so of its weights (a
+ * global ranking of neuron norms across layers of different fan-in emptied
+ * fc1 instead). The output layer is left alone: its neurons are the classes.
+ */
+function asApplied(model: Sequential, r: PruneRecipe): PruneRecipe {
+  if (!STRUCTURED.has(r.method)) return r;
+  const output = selectTargets(model).at(-1)!.layer;
+  return { ...r, scope: 'layer', exclude: r.exclude.includes(output) ? r.exclude : [...r.exclude, output] };
+}
+
 /** Checks the pruning section against the network before any training: the method's name and the layers it names. */
-export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
+export function checkPruneRecipe(model: Sequential, recipe: PruneRecipe) {
+  const r = asApplied(model, recipe);
+  const keepsOutput = r === recipe ? '' : ` (${r.method} never prunes the output layer)`;
   try {
     if (!['set', 'rigl'].includes(r.method)) methodFor(r.method, 0);
   } catch (error) {
@@ -207,7 +233,7 @@ export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
     targets = selectTargets(model, { exclude: r.exclude });
   } catch (error) {
     // The names were checked above: what is left to refuse is excluding everything.
-    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: leaves no layer to prune (of ${all.map((t) => t.layer).join(', ')})`);
+    if (error instanceof ArgumentRangeError) throw new UsageError(`prune.exclude: leaves no layer to prune (of ${all.map((t) => t.layer).join(', ')})${keepsOutput}`);
     throw error;
   }
   const nmGroup = NM_METHOD.exec(r.method);
@@ -217,17 +243,28 @@ export function checkPruneRecipe(model: Sequential, r: PruneRecipe) {
   }
   const known = new Set(targets.flatMap((t) => [t.layer, t.param.name]));
   for (const name of Object.keys(r.layers)) {
-    if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})`);
+    if (!known.has(name)) throw new UsageError(`prune.layers.${name}: no such prunable layer (have ${targets.map((t) => t.layer).join(', ')})${keepsOutput}`);
   }
   return targets;
 }
 
-/** N:M methods fix their own sparsity: a line saying so, since prune.sparsity (or --sparsity) does not apply. */
-export function fixedSparsityNote(r: PruneRecipe): string | null {
+/**
+ * A line on how the method reads the recipe where it differs from the
+ * others (N:M fixes its own sparsity; structured methods prune hidden layers
+ * one by one; some methods have no schedule), or null.
+ */
+export function methodNote(r: PruneRecipe): string | null {
   const nmRatio = NM_METHOD.exec(r.method);
-  if (!nmRatio) return null;
-  const sparsity = 1 - Number(nmRatio[1]) / Number(nmRatio[2]);
-  return `${r.method} keeps ${nmRatio[1]} of every ${nmRatio[2]} weights: ${(sparsity * 100).toFixed(1)}% sparsity; prune.sparsity (${r.sparsity}) does not apply`;
+  if (nmRatio) {
+    const sparsity = 1 - Number(nmRatio[1]) / Number(nmRatio[2]);
+    return `${r.method} keeps ${nmRatio[1]} of every ${nmRatio[2]} weights: ${(sparsity * 100).toFixed(1)}% sparsity; prune.sparsity (${r.sparsity}) does not apply`;
+  }
+  const unscheduled = r.epochs > 0 && ['set', 'rigl', 'l1', 'group-lasso'].includes(r.method) ? `; prune.schedule (${r.schedule}) does not apply` : '';
+  if (STRUCTURED.has(r.method)) {
+    return `${r.method} removes whole neurons or filters: each hidden layer loses ${+(r.sparsity * 100).toFixed(2)}% of them, and so of its weights; the output layer keeps its classes${r.scope === 'global' ? '; prune.scope (global) does not apply' : ''}${unscheduled}`;
+  }
+  if (unscheduled) return `${r.method} ${r.method === 'l1' ? 'trains with the penalty, then cuts' : 'moves connections while it trains'}${unscheduled}`;
+  return null;
 }
 
 /** Checks that per-layer bit widths name layers of the network, before any training. */
@@ -250,8 +287,9 @@ export function pruneModel(
   model: Sequential, data: Dataset, r: PruneRecipe, seed: number, progress: Progress, evaluate: (label: string, phase: string) => CurvePoint,
 ): CurvePoint[] {
   const curve: CurvePoint[] = [];
-  const scope = { scope: r.scope, exclude: r.exclude, overrides: Object.keys(r.layers).length ? r.layers : undefined };
   const targets = checkPruneRecipe(model, r);
+  r = asApplied(model, r);
+  const scope = { scope: r.scope, exclude: r.exclude, overrides: Object.keys(r.layers).length ? r.layers : undefined };
   if (r.epochs === 0) {
     // No fine-tuning budget: prune straight to the target.
     (r.method === 'set' || r.method === 'rigl' ? magnitude() : methodFor(r.method, seed)).prune(targets, r.sparsity, scope);
@@ -277,7 +315,7 @@ export function pruneModel(
   if (needsGradients(r.method)) collectGradients(model, data, method, { seed, exclude: r.exclude });
   if (r.method === 'l1' || r.method === 'group-lasso') {
     // Learn sparsity with the penalty, cut what went (near) zero, then fine-tune without it.
-    const penalty = r.method === 'l1' ? l1(r.strength) : groupLasso(r.strength, 'rows');
+    const penalty = onlyOn(targets, r.method === 'l1' ? l1(r.strength) : groupLasso(r.strength, 'rows'));
     const regularized = { ...r, epochs: Math.ceil((r.epochs * 2) / 3) };
     fit(model, data, regularized, seed + 1, progress, `${r.method} training`, perEpoch, [penalty]);
     method.prune(targets, r.sparsity, scope);
@@ -307,6 +345,13 @@ export function pruneModel(
   const pruner = new Pruner(model, { ...scope, method, schedule });
   fit(model, data, r, seed + 1, progress, `${r.schedule} pruning`, combineHooks(pruner.hooks, perEpoch));
   return curve;
+}
+
+/** The penalty on the pruned layers only: an excluded layer is left alone. */
+function onlyOn(targets: Target[], penalty: Regularizer): Regularizer {
+  const chosen = new Set(targets.map((t) => t.param));
+  const of = (params: Parameter[]) => params.filter((p) => chosen.has(p));
+  return { name: penalty.name, penalty: (ps) => penalty.penalty(of(ps)), addGradient: (ps) => penalty.addGradient(of(ps)) };
 }
 
 /** k-means weight sharing and centroid fine-tuning. */

@@ -113,6 +113,9 @@ const num = (min: number, max: number, integer = false): Check => (v, where) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v))
     ? v
     : fail(where, `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, v);
+/** A rate: above 0 (a learning rate of 0 would fail when training starts, after the work before it). */
+const rate = (max: number): Check => (v, where) =>
+  typeof v === 'number' && v > 0 && v <= max ? v : fail(where, `a number in (0, ${max}]`, v);
 const oneOf = (...names: string[]): Check => (v, where) => (typeof v === 'string' && names.includes(v) ? v : fail(where, names.join(' | '), v));
 const text: Check = (v, where) => (typeof v === 'string' && v.length > 0 ? v : fail(where, 'a non-empty string', v));
 const strings: Check = (v, where) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : fail(where, 'a list of layer names', v));
@@ -123,7 +126,7 @@ const perLayer = (check: Check): Check => (v, where) => {
 const widths = (max: number): Check => (v, where) => (typeof v === 'number' ? num(1, max, true)(v, where) : perLayer(num(1, max, true))(v, where));
 const sparsity = num(0, 0.999);
 
-const trainShape: Shape = { epochs: num(0, 10000, true), lr: num(0, 10), momentum: num(0, 0.9999), weightDecay: num(0, 1), batchSize: num(1, 65536, true), shift: num(0, 64, true) };
+const trainShape: Shape = { epochs: num(0, 10000, true), lr: rate(10), momentum: num(0, 0.9999), weightDecay: num(0, 1), batchSize: num(1, 65536, true), shift: num(0, 64, true) };
 const SHAPE: Shape = {
   data: text, arch: text, seed: num(0, 2 ** 31 - 1, true), init: text,
   train: object(trainShape),
@@ -131,7 +134,7 @@ const SHAPE: Shape = {
     ...trainShape, method: text, scope: oneOf('global', 'layer'), sparsity, layers: perLayer(sparsity), exclude: strings,
     schedule: oneOf('iterative', 'gradual', 'one-shot'), rounds: num(1, 100, true), strength: num(0, 1),
   }),
-  quantize: object({ bits: widths(12), indexBits: widths(MAX_INDEX_BITS), init: oneOf('linear', 'density', 'random', 'kmeans++'), epochs: num(0, 1000, true), lr: num(0, 10) }),
+  quantize: object({ bits: widths(12), indexBits: widths(MAX_INDEX_BITS), init: oneOf('linear', 'density', 'random', 'kmeans++'), epochs: num(0, 1000, true), lr: rate(10) }),
 };
 
 function object(shape: Shape): Check {

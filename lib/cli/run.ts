@@ -12,11 +12,11 @@ import { Sequential } from '../nn/sequential';
 import { descriptionLength } from '../prune/stats';
 import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
-import { CommonFlags, recipeFrom } from './options';
+import { CommonFlags, recipeFrom, recordable } from './options';
 import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs';
-import { CurvePoint, buildModel, datasetFor, fixedSparsityNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
+import { CurvePoint, buildModel, datasetFor, methodNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
-import { Recipe } from './recipe';
+import { BitsSetting, Recipe } from './recipe';
 import { formatTable, toolVersion } from './table';
 
 export interface RunResult {
@@ -41,14 +41,14 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const split = datasetFor(recipe.data);
   const model = buildModel(recipe.arch, split.train, recipe.seed, recipe.init);
   checkPruneRecipe(model, recipe.prune);
-  const fixedSparsity = fixedSparsityNote(recipe.prune);
+  const methodLine = methodNote(recipe.prune);
   checkWidths(model, recipe.quantize);
   // Before the work, after the usage checks (exit 1 comes before exit 2).
   const file = flags.out ?? 'model.prk';
   const reportFile = flags.report === false ? null : (flags.report ?? 'report.html');
   checkOutputs([{ file, what: 'the model file' }, ...(reportFile ? [{ file: reportFile, what: 'the report' }] : [])],
     [{ file: flags.recipe, what: 'the recipe' }, ...dataInputsOf(recipe.data)]);
-  if (fixedSparsity) note(fixedSparsity);
+  if (methodLine) note(methodLine);
   note(`prunekit run: ${recipe.arch} on ${recipe.data} (${split.train.y.length} training, ${split.test.y.length} test samples), seed ${recipe.seed}`);
   const test = (m: { evaluate(d: Dataset): { accuracy: number } }) => m.evaluate(split.test).accuracy;
   const exclude = recipe.prune.exclude;
@@ -67,7 +67,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
   const accuracy = { baseline: baseline.accuracy, pruned: pruned.accuracy, quantized: quantized.accuracy };
   const encoded = encodeModel(model, {
     indexBits: recipe.quantize.indexBits,
-    metadata: { dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, accuracy, tool: `prunekit ${toolVersion()}`, recipe },
+    metadata: { dataset: recordable(recipe).data, arch: recipe.arch, seed: recipe.seed, accuracy, tool: `prunekit ${toolVersion()}`, recipe: recordable(recipe) },
   });
   const loaded = loadModel(encoded.bytes);
   const final = { accuracy: test(loaded), count: loaded.model.parameterCount(), dataBits: dataBits(loaded.model, split) };
@@ -116,7 +116,7 @@ export async function runCommand(flags: CommonFlags): Promise<RunResult> {
       ['stage', 'test accuracy', 'non-zero', 'bytes', 'compression'],
       stages.map((s) => [s.stage, `${(s.accuracy * 100).toFixed(2)}%`, s.nonzero.toLocaleString('en-US'), s.bytes.toLocaleString('en-US'), `${(total.dense / s.bytes).toFixed(1)}×`]),
     ));
-    process.stdout.write(`\nwrote ${file} (${result.fileBytes.toLocaleString('en-US')} bytes, ${result.compression.toFixed(1)}× smaller than float32)${result.report ? ` and ${result.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`\nwrote ${file} (${result.fileBytes.toLocaleString('en-US')} bytes, ${versusFloat32(result.compression)} float32)${result.report ? ` and ${result.report}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   return result;
 }
@@ -125,15 +125,24 @@ function dataBits(model: Sequential, split: Split): number {
   return descriptionLength(model, split.test, { modelBits: 0 }).dataBits;
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** Bit widths as a reader writes them: 5, or conv1 8, default 5 (unset: the defaults, conv 8 and dense 5). */
+const widths = (bits: BitsSetting | undefined) =>
+  bits === undefined ? 'conv 8, dense 5' : typeof bits === 'number' ? String(bits) : Object.entries(bits).map(([k, v]) => `${k} ${v}`).join(', ');
+
+/** '43.9× smaller than', or for a file larger than the float32 model (a tiny one, its header dominating) '2.5× larger than'. */
+const versusFloat32 = (ratio: number) => (ratio >= 1 ? `${ratio.toFixed(1)}× smaller than` : `${(1 / ratio).toFixed(1)}× larger than`);
+
 function facts(recipe: Recipe, split: Split, result: RunResult, seconds: number): [string, string][] {
   const p = recipe.prune, q = recipe.quantize;
   return [
     ['data', `${split.train.name}: ${split.train.y.length.toLocaleString('en-US')} training and ${split.test.y.length.toLocaleString('en-US')} test samples (accuracies are on the test split)`],
     ['network', recipe.arch],
-    ['baseline', `${recipe.train.epochs} epochs of SGD (lr ${recipe.train.lr}, momentum ${recipe.train.momentum}, cosine), batch ${recipe.train.batchSize}`],
-    ['pruning', `${p.method}, ${p.scope}, ${p.schedule} to ${(p.sparsity * 100).toFixed(1)}% sparsity over ${p.epochs} epochs (lr ${p.lr}, weight decay ${p.weightDecay})`],
-    ['weight sharing', `k-means (${q.init} init), bits ${JSON.stringify(q.bits ?? 'conv 8, dense 5')}, index bits ${JSON.stringify(q.indexBits ?? 'conv 8, dense 5')}, ${q.epochs} epochs of centroid fine-tuning`],
-    ['model file', `${path.basename(result.file)}: ${result.fileBytes.toLocaleString('en-US')} bytes, ${result.compression.toFixed(1)}× smaller than the float32 model`],
+    ['baseline', `${count(recipe.train.epochs, 'epoch')} of SGD (lr ${recipe.train.lr}, momentum ${recipe.train.momentum}, cosine), batch ${recipe.train.batchSize}`],
+    ['pruning', `${p.method}, ${p.scope}, ${p.schedule} to ${(p.sparsity * 100).toFixed(1)}% sparsity over ${count(p.epochs, 'epoch')} (lr ${p.lr}, weight decay ${p.weightDecay})`],
+    ['weight sharing', `k-means (${q.init} init), bits ${widths(q.bits)}, index bits ${widths(q.indexBits)}, ${count(q.epochs, 'epoch')} of centroid fine-tuning`],
+    ['model file', `${path.basename(result.file)}: ${result.fileBytes.toLocaleString('en-US')} bytes, ${versusFloat32(result.compression)} the float32 model`],
     ['seed and time', `seed ${recipe.seed}; ${seconds.toFixed(1)} s on this machine; prunekit ${toolVersion()}`],
   ];
 }

@@ -9,11 +9,11 @@ import { loadModel } from '../compress/model-file';
 import { Split } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
-import { CommonFlags, Stage, recipeFrom, recordedRecipe } from './options';
+import { CommonFlags, Stage, recipeFrom, recordable, recordedRecipe } from './options';
 import { checkOutputs, dataInputsOf, writeOutputs } from './outputs';
-import { buildModel, checkModelReads, checkWidths, datasetFor, fixedSparsityNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
+import { buildModel, checkModelReads, checkWidths, datasetFor, methodNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
-import { Recipe } from './recipe';
+import { Recipe, UsageError } from './recipe';
 import { toolVersion } from './table';
 
 export interface StageResult {
@@ -29,7 +29,13 @@ export interface StageResult {
 /** A checkpoint and the recipe recorded in it (flags override it). */
 function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model: Sequential; recipe: Recipe } {
   const { model, metadata } = loadCheckpoint(file);
-  return { model, recipe: recipeFrom(flags, stage, recordedRecipe(metadata, file)) };
+  const recorded = recordedRecipe(metadata, file);
+  const recipe = recipeFrom(flags, stage, recorded);
+  // The network is the checkpoint's: a recipe naming another would label it wrongly and bring that network's settings.
+  if (recorded.arch !== undefined && recipe.arch !== recorded.arch) {
+    throw new UsageError(`arch: the recipe names ${recipe.arch}, but ${file} holds a ${recorded.arch} network`);
+  }
+  return { model, recipe };
 }
 
 /** Where a command writes, checked after the usage checks and before any work. */
@@ -43,7 +49,8 @@ function outputPath(flags: CommonFlags, recipe: Recipe, defaultOut: string, what
 
 async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags: CommonFlags, stage: string, epochs: number, samplesPerSecond: number, out: string): Promise<StageResult> {
   const evaluation = model.evaluate(split.test);
-  const metadata = { stage, dataset: recipe.data, arch: recipe.arch, seed: String(recipe.seed), accuracy: String(evaluation.accuracy), recipe: JSON.stringify(recipe), tool: `prunekit ${toolVersion()}` };
+  const recorded = recordable(recipe);
+  const metadata = { stage, dataset: recorded.data, arch: recipe.arch, seed: String(recipe.seed), accuracy: String(evaluation.accuracy), recipe: JSON.stringify(recorded), tool: `prunekit ${toolVersion()}` };
   await writeOutputs([{ file: out, bytes: serializeCheckpoint(model, metadata), what: 'the checkpoint' }]);
   const count = model.parameterCount();
   const result = { accuracy: evaluation.accuracy, loss: evaluation.loss, params: count.total, nonzero: count.nonzero, epochs, samplesPerSecond, out };
@@ -67,8 +74,8 @@ export async function pruneCommand(checkpoint: string, flags: CommonFlags): Prom
   checkPruneRecipe(model, recipe.prune);
   // A pruned checkpoint may replace the one it was read from (read whole, written atomically).
   const out = outputPath(flags, recipe, 'pruned.safetensors', 'the checkpoint');
-  const fixedSparsity = fixedSparsityNote(recipe.prune);
-  if (fixedSparsity) noteFor(flags)(fixedSparsity);
+  const methodLine = methodNote(recipe.prune);
+  if (methodLine) noteFor(flags)(methodLine);
   const started = process.hrtime.bigint();
   pruneModel(model, split.train, recipe.prune, recipe.seed, progressFor(flags), (label, phase) => ({ sparsity: 0, accuracy: 0, label, phase }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -93,7 +100,7 @@ export async function compressCommand(checkpoint: string, flags: CommonFlags): P
   quantizeModel(model, split.train, recipe.quantize, recipe.seed, recipe.prune.batchSize, progressFor(flags), recipe.prune.exclude);
   const encoded = encodeModel(model, {
     indexBits: recipe.quantize.indexBits,
-    metadata: { dataset: recipe.data, arch: recipe.arch, seed: recipe.seed, tool: `prunekit ${toolVersion()}`, recipe },
+    metadata: { dataset: recordable(recipe).data, arch: recipe.arch, seed: recipe.seed, tool: `prunekit ${toolVersion()}`, recipe: recordable(recipe) },
   });
   const loaded = loadModel(encoded.bytes);
   await writeOutputs([{ file: out, bytes: encoded.bytes, what: 'the model file' }]);
