@@ -161,6 +161,7 @@ describe('train → prune → compress through checkpoints', () => {
       const out = path.join(dir, `${method}.safetensors`);
       const r = cli(['prune', checkpoint, '--method', method, '--sparsity', '0.5', '--schedule', 'one-shot', '--epochs', '2', '--out', out], elsewhere);
       expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^pruned: test accuracy [\\d.]+%, 451 of 803 parameters non-zero; wrote ${out}\n$`));
       expect(r.stderr).toContain(`${method} removes whole neurons or filters: each hidden layer loses 50% of them, and so of its weights; the output layer keeps its classes; prune.scope (global) does not apply`);
       const layers = JSON.parse(cli(['info', out, '--json']).stdout).layers as { name: string; nonzero: number }[];
       const nonzero = Object.fromEntries(layers.map((l) => [l.name, l.nonzero]));
@@ -232,10 +233,14 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     ['the model file and the report in one file', ['run', '--out', 'same.out', '--report', './same.out'], 1, /^prunekit: \.\/same\.out: cannot write the report over the model file$/],
     ['a checkpoint over the recipe it was given', ['train', '--recipe', 'exclude.yaml', '--out', 'exclude.yaml'], 1, /^prunekit: exclude\.yaml: cannot write the checkpoint over the recipe$/],
     ['a model file over the checkpoint it reads', ['compress', 'base.safetensors', '--out', 'base.safetensors'], 1, /^prunekit: base\.safetensors: cannot write the model file over the checkpoint it reads$/],
+    ['YAML in a .json recipe', ['run', '--recipe', 'yaml.json'], 1, /^prunekit: recipe yaml\.json is not valid JSON: Unexpected token 'p', "prune:\\n {2}m"\.\.\. is not valid JSON$/],
+    ['a .prk file that is no model file', ['info', 'text.prk'], 2, /^prunekit: text\.prk: not a prunekit model file \(bad magic bytes\), nor a safetensors checkpoint$/],
   ];
   it.each(cases)('%s', (_name, args, code, message) => {
     writeFileSync(path.join(dir, 'exclude.yaml'), 'prune: { exclude: [fc9] }\n');
     writeFileSync(path.join(dir, 'exclude-all.yaml'), 'prune: { exclude: [fc1, fc2.weight, fc3] }\n');
+    writeFileSync(path.join(dir, 'yaml.json'), 'prune:\n  method: structured\n');
+    writeFileSync(path.join(dir, 'text.prk'), 'hello');
     const r = cli(args);
     expect(r.stderr).toMatch(/^prunekit: /);
     expect(r.code).toBe(code);

@@ -5,6 +5,7 @@
 import path from 'path';
 import { MAGIC } from '../compress/format';
 import { CompressedModel, modelFromBytes } from '../compress/model-file';
+import { CorruptModelError } from '../errors';
 import { readFileBytes } from '../files';
 import { parseCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
@@ -18,8 +19,16 @@ function load(file: string): Loaded {
   const isModelFile = bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
   // Decoded from the bytes already read, under the file's name (errors say which file).
   if (isModelFile) return { kind: 'model', model: modelFromBytes(bytes, path.basename(file)), bytes: bytes.length };
-  const { model, metadata } = parseCheckpoint(bytes, path.basename(file));
-  return { kind: 'checkpoint', model, metadata, bytes: bytes.length };
+  try {
+    const { model, metadata } = parseCheckpoint(bytes, path.basename(file));
+    return { kind: 'checkpoint', model, metadata, bytes: bytes.length };
+  } catch (error) {
+    // Without the model file's magic bytes it was read as a checkpoint; a .prk name says the user meant a model file.
+    if (error instanceof CorruptModelError && /\.prk$/i.test(file)) {
+      throw new CorruptModelError(`${path.basename(file)}: not a prunekit model file (bad magic bytes), nor a safetensors checkpoint`);
+    }
+    throw error;
+  }
 }
 
 function datasetOf(loaded: Loaded): string | undefined {

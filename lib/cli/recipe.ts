@@ -192,7 +192,9 @@ export function loadRecipe(file: string): Partial<Recipe> {
     if (doc.errors.length) throw doc.errors[0];
     partial = doc.toJS() as unknown;
   } catch (error) {
-    throw new UsageError(`recipe ${name} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+    // JSON.parse quotes the text around the fault, line breaks and all: one line, with them escaped.
+    const message = json ? (error as Error).message.replace(/\r?\n/g, '\\n') : (error as Error).message.split('\n')[0];
+    throw new UsageError(`recipe ${name} is not valid ${json ? 'JSON' : 'YAML'}: ${message}`);
   }
   try {
     object(SHAPE)(partial ?? {}, '');

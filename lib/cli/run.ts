@@ -17,7 +17,7 @@ import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs'
 import { CurvePoint, buildModel, datasetFor, methodNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { BitsSetting, Recipe } from './recipe';
-import { formatTable, toolVersion } from './table';
+import { formatTable, toolVersion, versusFloat32 } from './table';
 
 export interface RunResult {
   dataset: string;
@@ -130,9 +130,6 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 /** Bit widths as a reader writes them: 5, or conv1 8, default 5 (unset: the defaults, conv 8 and dense 5). */
 const widths = (bits: BitsSetting | undefined) =>
   bits === undefined ? 'conv 8, dense 5' : typeof bits === 'number' ? String(bits) : Object.entries(bits).map(([k, v]) => `${k} ${v}`).join(', ');
-
-/** '43.9× smaller than', or for a file larger than the float32 model (a tiny one, its header dominating) '2.5× larger than'. */
-const versusFloat32 = (ratio: number) => (ratio >= 1 ? `${ratio.toFixed(1)}× smaller than` : `${(1 / ratio).toFixed(1)}× larger than`);
 
 function facts(recipe: Recipe, split: Split, result: RunResult, seconds: number): [string, string][] {
   const p = recipe.prune, q = recipe.quantize;

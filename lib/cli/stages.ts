@@ -14,7 +14,7 @@ import { checkOutputs, dataInputsOf, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkWidths, datasetFor, methodNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
 import { Recipe, UsageError } from './recipe';
-import { toolVersion } from './table';
+import { toolVersion, versusFloat32 } from './table';
 
 export interface StageResult {
   accuracy: number;
@@ -27,6 +27,11 @@ export interface StageResult {
 }
 
 /** A checkpoint and the recipe recorded in it (flags override it). */
+/** What a stage did, on stdout as run's table is (progress and notes go to stderr); --json prints the JSON instead. */
+function resultLine(flags: CommonFlags, line: string): void {
+  if (!flags.json) process.stdout.write(`${line}\n`);
+}
+
 function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model: Sequential; recipe: Recipe } {
   const { model, metadata } = loadCheckpoint(file);
   const recorded = recordedRecipe(metadata, file);
@@ -54,7 +59,7 @@ async function saveStage(model: Sequential, split: Split, recipe: Recipe, flags:
   await writeOutputs([{ file: out, bytes: serializeCheckpoint(model, metadata), what: 'the checkpoint' }]);
   const count = model.parameterCount();
   const result = { accuracy: evaluation.accuracy, loss: evaluation.loss, params: count.total, nonzero: count.nonzero, epochs, samplesPerSecond, out };
-  noteFor(flags)(`${stage}: test accuracy ${(evaluation.accuracy * 100).toFixed(2)}%, ${count.nonzero.toLocaleString('en-US')} of ${count.total.toLocaleString('en-US')} parameters non-zero; wrote ${out}`);
+  resultLine(flags, `${stage}: test accuracy ${(evaluation.accuracy * 100).toFixed(2)}%, ${count.nonzero.toLocaleString('en-US')} of ${count.total.toLocaleString('en-US')} parameters non-zero; wrote ${out}`);
   return result;
 }
 
@@ -107,6 +112,6 @@ export async function compressCommand(checkpoint: string, flags: CommonFlags): P
   const report = compressionReport(encoded.layout, encoded.bytes.length, encoded.headerBytes);
   const count = loaded.model.parameterCount();
   const accuracy = loaded.evaluate(split.test).accuracy;
-  noteFor(flags)(`compressed: test accuracy ${(accuracy * 100).toFixed(2)}%, ${encoded.bytes.length.toLocaleString('en-US')} bytes (${report.ratio.file.toFixed(1)}×); wrote ${out}`);
+  resultLine(flags, `compressed: test accuracy ${(accuracy * 100).toFixed(2)}%, ${encoded.bytes.length.toLocaleString('en-US')} bytes (${versusFloat32(report.ratio.file)} float32); wrote ${out}`);
   return { accuracy, params: count.total, nonzero: count.nonzero, fileBytes: encoded.bytes.length, compression: report.ratio.file, out };
 }

@@ -11,3 +11,6 @@ export function formatTable(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** '43.9× smaller than', or for a file larger than the float32 model (a tiny one, its header dominating) '2.5× larger than'. */
+export const versusFloat32 = (ratio: number) => (ratio >= 1 ? `${ratio.toFixed(1)}× smaller than` : `${(1 / ratio).toFixed(1)}× larger than`);
