@@ -82,6 +82,7 @@ pk::PlanStep StepOf(Napi::Env env, Napi::Value value, const std::string& name) {
               Expected("at most 256 distinct stored weight values for codebook execution", name + ".weights", "more"));
     }
     if (s.sparse_max_batch < kMaxDim) pk::set_dense_weights(s, w.data);
+    s.csr.drop_backward_indices();  // a plan only runs forward
   } else if (op == "activation") {
     s.kind = pk::PlanStep::Kind::activation;
     s.activation = pk::Activation(IntOf(env, o.Get("kind"), name + ".kind", 0, 2));

@@ -78,6 +78,10 @@ bool Csr::use_codebook() {
   return true;
 }
 
+void Csr::drop_backward_indices() {
+  if (!col_idx16.empty()) std::vector<std::int32_t>().swap(col_idx);
+}
+
 void Csr::refresh_values(const float* w) {
   csr_gather_values(values.data(), w, view());
   if (!ell.empty()) blocked_ell_update_values(ell, view());

@@ -40,6 +40,10 @@ struct Csr {
   // and no float values. False, changing nothing, when there are more than
   // 256 distinct values. The backward products need float values.
   bool use_codebook();
+  // For forward products only (a compiled plan): frees the 32-bit column
+  // indices where 16-bit ones exist. Only the backward products and
+  // refresh_values read them then.
+  void drop_backward_indices();
 };
 
 // Keeps entry (r, c) when mask[r*cols + c] != 0, or, without a mask, when the
