@@ -6,7 +6,7 @@
 import {
   ArgumentRangeError, ArgumentTypeError, Dense, Parameter, Pruner, PruningSchedule, SGD, Sequential, combineHooks, constantSparsity, decayingFrequency,
   gaussianBlobs, gradientPruning, iterativePruning, iterativeSparsities, magnitude, mlp, oneShot, polynomialDecay, roundHalfEven,
-  saliency, train,
+  collectGradients, saliency, selectTargets, train,
 } from '../lib';
 import { referenceMasks } from './helpers';
 
@@ -215,13 +215,8 @@ describe('Pruner inside train()', () => {
     });
   });
 
-  // BUG (lib/prune/pruner.ts, beforeBatch, lines 31-34, with lib/prune/gradient.ts GradientAccumulator.get, line 43):
-  // polynomialDecay (initial 0, begin 0) has an event at step 0 with sparsity 0, and the Pruner runs it in
-  // beforeBatch, before any backward pass. gradientPruning()/saliency() then find no observed batches and no
-  // current gradient and throw PrunekitError "gradient pruning needs gradients, and fc1.weight has none: run
-  // collectGradients() first or prune through a Pruner while training" — while being driven by a Pruner during
-  // training, and for a step that prunes nothing. Expected: training runs and ends at the final sparsity, as it
-  // does with magnitude().
+  // polynomialDecay (initial 0, begin 0) has an event at step 0 with sparsity 0: gradient methods once failed
+  // there for want of gradients, on a step that prunes nothing.
   test.each([
     ['gradient', () => gradientPruning()],
     ['saliency', () => saliency()],
@@ -230,6 +225,24 @@ describe('Pruner inside train()', () => {
     const pruner = new Pruner(model, { method: make(), schedule: schedule() });
     train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 4, batchSize: 32, hooks: pruner.hooks });
     expect(weightsOf(model).map(prunedOf)).toEqual([102, 51]);
+  });
+
+  test.each([
+    ['gradient', () => gradientPruning()],
+    ['saliency', () => saliency()],
+  ])('%s pruning at step 0 scores the first batch\'s gradients (SNIP at initialization), as collectGradients on that batch would', (_name, make) => {
+    const model = mlp([8, 16, 4], { seed: 1 });
+    const pruner = new Pruner(model, { method: make(), schedule: oneShot(0.5) });
+    const reference = mlp([8, 16, 4], { seed: 1 });
+    const method = make();
+    collectGradients(reference, data, method, { batchCount: 1, batchSize: 32, seed: 3 }); // train()'s first batch of epoch 0
+    method.prune(selectTargets(reference), 0.5);
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), epochs: 2, batchSize: 32, seed: 3, hooks: pruner.hooks });
+    expect(pruner.history.map((h) => h.step)).toEqual([0]);
+    weightsOf(model).forEach((w, l) => {
+      expect(Array.from(w.mask!)).toEqual(Array.from(weightsOf(reference)[l].mask!));
+      expect(w.value.data.every((v, i) => w.mask![i] || v === 0)).toBe(true); // the first step left them at zero
+    });
   });
 
   it('the same schedule works for gradient pruning when it starts after the first step', () => {

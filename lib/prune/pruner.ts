@@ -4,6 +4,7 @@
  * (override · s(t) / s_final), so every layer reaches its own final
  * sparsity when the schedule ends.
  */
+import { applyMask } from '../kernels/mask';
 import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { optionsObject } from '../validate';
@@ -34,13 +35,26 @@ export class Pruner {
     this.targets = selectTargets(model, options);
     checkOverrides(this.targets, options.overrides);
     const { method, schedule } = options;
+    const atStart = () => {
+      const target = schedule.at(0);
+      // Pruning to 0 changes nothing (steps never revive).
+      if (target !== null && target > 0) this.pruneTo(target, 0);
+    };
+    // A method that scores by gradients has none before the first backward
+    // pass: it prunes a step-0 target once that batch's gradients are seen
+    // (SNIP's one batch at initialization), before the step, which then
+    // leaves the pruned weights at zero.
+    const observe = method.observe;
     this.hooks = {
       beforeBatch: ({ step }) => {
-        const target = step === 0 ? schedule.at(0) : null;
-        // Pruning to 0 changes nothing (steps never revive), and gradient methods have no gradients yet.
-        if (target !== null && target > 0) this.pruneTo(target, 0);
+        if (step === 0 && !observe) atStart();
       },
-      afterBackward: method.observe ? () => method.observe!(this.targets) : undefined,
+      afterBackward: observe ? ({ step }) => {
+        observe(this.targets);
+        if (step !== 0) return;
+        atStart();
+        for (const { param } of this.targets) if (param.mask) applyMask(param.grad.data, param.mask);
+      } : undefined,
       afterBatch: ({ step }) => {
         const target = schedule.at(step + 1);
         if (target !== null && target > 0) this.pruneTo(target, step + 1);
