@@ -355,6 +355,16 @@ describe('lotteryTicket', () => {
     expect(Array.from(afterSteps![0])).not.toEqual(Array.from(snapshot(mlp([8, 16, 4], { seed: 3 })).values[0]));
   });
 
+  it('refuses a rewindStep training never reached: rewinding to the trained weights would be fine-tuning', () => {
+    expect(() => run({ rewindStep: 100000, rounds: 1 })).toThrow(ArgumentRangeError);
+    expect(() => run({ rewindStep: 100000, rounds: 1 })).toThrow(/^options\.rewindStep is 100000, but options\.trainModel trained \d+ steps$/);
+    const dropsHooks = () => lotteryTicket({
+      build: (seed) => mlp([8, 16, 4], { seed }), rounds: 1, rewindStep: 2, evaluate: (m) => m.evaluate(data).accuracy,
+      trainModel: (m) => recipe(m, {}),
+    });
+    expect(dropsHooks).toThrow('options.rewindStep is 2, but options.trainModel ran no batch through the hooks it was given (pass them on to train())');
+  });
+
   it('the ticket mask is magnitude pruning of the trained dense weights', () => {
     let trained: Float32Array[] = [];
     let call = 0;

@@ -82,13 +82,20 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   const outputName = selectTargets(model, {}).at(-1)!.param.name;
   const output = targets.find((t) => t.param.name === outputName);
   let start: Snapshot | null = rewindStep === 0 ? snapshot(model) : null;
+  let steps = 0;
   const capture: TrainerHooks = {
     afterBatch: ({ step }) => {
+      steps++;
       if (start === null && step + 1 === rewindStep) start = snapshot(model);
     },
   };
   trainModel(model, capture);
-  if (start === null) start = snapshot(model); // training was shorter than rewindStep
+  // Rewinding to the trained weights would be plain fine-tuning, not a ticket.
+  if (start === null) {
+    throw new ArgumentRangeError(steps === 0
+      ? `options.rewindStep is ${rewindStep}, but options.trainModel ran no batch through the hooks it was given (pass them on to train())`
+      : `options.rewindStep is ${rewindStep}, but options.trainModel trained ${steps} steps`);
+  }
   const rewindTo: Snapshot = start;
   const dense = evaluate(model);
   const method = magnitude();
