@@ -58,6 +58,12 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   // Found by an adversarial pass over the training API: each used to run and give a wrong result.
   ['one layer object at two positions', () => { const d = new Dense(4, 4); return new Sequential([d, new Activation('relu'), d]); }, ArgumentRangeError,
     'layers[2] is layers[0] (dense_4_4) again; build a new layer for each position'],
+  ['layers that do not chain (it used to train nowhere and save a file loadModel called corrupt)', () => new Sequential([new Dense(4, 8, { name: 'a' }), new Dense(7, 3, { name: 'b' })]), ShapeError,
+    "layer 'b' reads 7 values per sample but layer 'a' before it writes 8"],
+  ['a layer name two layers answer to (default names; it pruned both)', () => {
+    const twins = new Sequential([new Dense(8, 8), new Activation('relu'), new Dense(8, 8), new Activation('relu'), new Dense(8, 2)]);
+    return new Pruner(twins, { method: magnitude(), schedule: oneShot(0.5), layers: ['dense_8_8'] });
+  }, ArgumentRangeError, "options.layers: 'dense_8_8' names 2 layers of the model; give its layers distinct names ({ name: 'fc1' }, ...)"],
   ['an optimizer listing a parameter twice', () => { const p = model().parameters()[0]; return new SGD([p, p], { lr: 0.1 }); }, ArgumentRangeError,
     'params[1] is params[0] (fc1.weight) again; list each parameter once'],
   ['Nesterov without momentum', () => new SGD(model().parameters(), { lr: 0.1, nesterov: true }), ArgumentRangeError,

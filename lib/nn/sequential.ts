@@ -10,7 +10,7 @@ import { Dataset, batches } from '../data/dataset';
 import { Dropout } from './dropout';
 import { Layer, LayerSpec, Mode } from './layer';
 import { Parameter } from './parameter';
-import { inferenceChunk } from './sizes';
+import { assertChained, inferenceChunk } from './sizes';
 
 export interface Evaluation {
   accuracy: number;
@@ -69,6 +69,7 @@ export class Sequential {
       const first = own.indexOf(l);
       if (first < i) throw new ArgumentRangeError(`layers[${i}] is layers[${first}] (${l.name}) again; build a new layer for each position`);
     });
+    assertChained(own);
     this.layers = own;
     own.filter((l): l is Dropout => l instanceof Dropout).forEach((d, i) => d.seedFromPosition(i));
   }

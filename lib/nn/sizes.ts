@@ -1,6 +1,7 @@
 /** Values per sample that layers read and write, where their kind fixes them. */
 import { Conv2D, MaxPool2D } from './conv';
 import { Dense } from './dense';
+import { ShapeError } from '../errors';
 import { Layer } from './layer';
 
 /** Values per sample a layer reads and writes (undefined: it passes its input through, or its kind is unknown). */
@@ -9,6 +10,19 @@ export function sampleSizes(layer: Layer): { in: number; out: number } | undefin
   if (layer instanceof Dense) return { in: layer.inFeatures, out: layer.outFeatures };
   if (layer instanceof Conv2D || layer instanceof MaxPool2D) return { in: volume(layer.inputShape), out: volume(layer.outputShape) };
   return undefined;
+}
+
+/** Each layer reads as many values per sample as the one before it writes (a model that does not could never run). */
+export function assertChained(layers: readonly Layer[]): void {
+  let previous: { name: string; out: number } | undefined;
+  for (const layer of layers) {
+    const sizes = sampleSizes(layer);
+    if (sizes === undefined) continue;
+    if (previous !== undefined && sizes.in !== previous.out) {
+      throw new ShapeError(`layer '${layer.name}' reads ${sizes.in} values per sample but layer '${previous.name}' before it writes ${previous.out}`);
+    }
+    previous = { name: layer.name, out: sizes.out };
+  }
 }
 
 /** Activation values an inference pass holds per buffer at most: the native plan's rule (Plan::chunk). */

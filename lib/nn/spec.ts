@@ -1,5 +1,5 @@
 /** Rebuilds layers from their JSON specs (the architecture part of a checkpoint). */
-import { ArgumentRangeError, CorruptModelError } from '../errors';
+import { ArgumentRangeError, CorruptModelError, ShapeError } from '../errors';
 import { Parameter } from './parameter';
 import { Activation } from './activation';
 import { Conv2D, Flatten, ImageShape, MaxPool2D } from './conv';
@@ -7,7 +7,6 @@ import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Layer, LayerSpec } from './layer';
 import { Sequential } from './sequential';
-import { sampleSizes } from './sizes';
 
 function num(spec: LayerSpec, key: string): number {
   const v = spec[key];
@@ -59,20 +58,14 @@ export function layerFromSpec(spec: LayerSpec): Layer {
 export function modelFromSpec(specs: unknown): Sequential {
   if (!Array.isArray(specs) || specs.length === 0) throw new CorruptModelError('the architecture must be a non-empty list of layers');
   const layers = specs.map((s) => layerFromSpec(s as LayerSpec));
-  // A stored architecture must chain: each layer reads as many values per
-  // sample as the one before it writes (a file that does not could never run).
-  let previous: { name: string; out: number } | undefined;
-  for (const layer of layers) {
-    const sizes = sampleSizes(layer);
-    if (sizes === undefined) continue;
-    if (previous !== undefined && sizes.in !== previous.out) {
-      throw new CorruptModelError(
-        `layer '${layer.name}' reads ${sizes.in} values per sample but layer '${previous.name}' before it writes ${previous.out}`,
-      );
-    }
-    previous = { name: layer.name, out: sizes.out };
+  let model: Sequential;
+  try {
+    model = new Sequential(layers);
+  } catch (e) {
+    // A stored architecture whose layers do not chain: the file is corrupt.
+    if (e instanceof ShapeError) throw new CorruptModelError(e.message);
+    throw e;
   }
-  const model = new Sequential(layers);
   const twice = repeatedName(model.parameters());
   if (twice !== undefined) throw new CorruptModelError(`two layers hold parameters named '${twice}': the file cannot say which values are whose`);
   return model;

@@ -53,15 +53,28 @@ export function parametersOf(source: PruneSource): Parameter[] {
   throw new ArgumentTypeError(expected('a Sequential model or an array of Parameter', 'model', describe(source)));
 }
 
-function checkNames(option: string, names: unknown, known: Set<string>): string[] {
+/**
+ * Refuses a name two weights answer to (two layers built with the same
+ * default name, dense_8_8): it would select both without a word.
+ */
+function assertUnambiguous(option: string, name: string, targets: readonly Target[]): void {
+  const matching = targets.filter((t) => t.layer === name || t.param.name === name);
+  if (matching.length > 1) {
+    throw new ArgumentRangeError(`${option}: '${name}' names ${matching.length} layers of the model; give its layers distinct names ({ name: 'fc1' }, ...)`);
+  }
+}
+
+function checkNames(option: string, names: unknown, all: readonly Target[]): string[] {
   if (names === undefined) return [];
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
     throw new ArgumentTypeError(expected('an array of layer names', option, describe(names)));
   }
+  const known = new Set(all.flatMap((t) => [t.layer, t.param.name]));
   for (const n of names) {
     if (!known.has(n)) {
       throw new ArgumentRangeError(expected(`a layer name (one of ${[...known].join(', ')})`, option, `unknown layer '${n}'`));
     }
+    assertUnambiguous(option, n, all);
   }
   return names as string[];
 }
@@ -71,10 +84,9 @@ export function selectTargets(source: PruneSource, options: TargetOptions = {}):
   options = optionsObject('options', options);
   const weights = parametersOf(source).filter((p) => p.role === 'weight');
   const all = weights.map((p) => ({ layer: layerNameOf(p), param: p }));
-  const known = new Set(all.flatMap((t) => [t.layer, t.param.name]));
   const named = (t: Target, names: string[]) => names.includes(t.layer) || names.includes(t.param.name);
-  const include = checkNames('options.layers', options.layers, known);
-  const exclude = checkNames('options.exclude', options.exclude, known);
+  const include = checkNames('options.layers', options.layers, all);
+  const exclude = checkNames('options.exclude', options.exclude, all);
   const chosen = all.filter((t) => (include.length === 0 || named(t, include)) && !named(t, exclude));
   if (chosen.length === 0) throw new ArgumentRangeError('options.layers/options.exclude leave no weights to prune');
   return chosen;
@@ -118,6 +130,7 @@ export function checkOverrides(targets: Target[], overrides: Record<string, numb
     if (!known.has(name)) {
       throw new ArgumentRangeError(expected(`a pruned layer (one of ${[...known].join(', ')})`, 'options.overrides', `unknown layer '${name}'`));
     }
+    assertUnambiguous('options.overrides', name, targets);
     assertAmount(`options.overrides.${name}`, v);
   }
 }
