@@ -17,7 +17,21 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
-  return 'an object';
+  const kind = kindOf(value as object);
+  return kind === 'Object' ? 'an object' : `${/^([AEIO]|U[a-z])/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
+/** What an object is (ArrayBuffer, URL, Promise, a class's name), read without running its getters; 'Object' when plain or unknown. */
+function kindOf(value: object): string {
+  try {
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    if (tag !== 'Object') return tag;
+    const proto: unknown = Object.getPrototypeOf(value);
+    const ctor: unknown = proto ? Object.getOwnPropertyDescriptor(proto, 'constructor')?.value : undefined;
+    return typeof ctor === 'function' && ctor !== Object && /^[A-Za-z_$][\w$]*$/.test(ctor.name) ? ctor.name : 'Object';
+  } catch {
+    return 'Object'; // a Proxy that throws from its traps
+  }
 }
 
 /** A value for a message: strings quoted as given, anything else described (never JSON, which throws on BigInt and cycles). */
@@ -102,12 +116,35 @@ export function assertInteger(name: string, value: unknown, min = 0, max = Numbe
  * non-array object (null included) is an ArgumentTypeError, so a later
  * `options.x` can never throw V8's own TypeError.
  */
-export function optionsObject<T extends object>(name: string, value: T | undefined): T {
+/**
+ * An options object (undefined reads as {}). With `known`, a key outside it
+ * is an ArgumentRangeError: a misspelt option (batchsize, momentom, scop)
+ * would otherwise be ignored, and the run would quietly use the default.
+ */
+export function optionsObject<T extends object>(name: string, value: T | undefined, known?: readonly string[]): T {
   if (value === undefined) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ArgumentTypeError(expected('an options object', name, describe(value)));
   }
+  if (known !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+      throw new ArgumentRangeError(`${name}.${key} is not an option${near ? ` (did you mean ${near}?)` : ''}; the options are ${known.join(', ')}`);
+    }
+  }
   return value;
+}
+
+/** Levenshtein distance, for short option names. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }
 
 export function assertObject(name: string, value: unknown, what = 'an object'): asserts value is object {

@@ -12,7 +12,7 @@ import {
   Activation, Adam, AdamW, CorruptModelError, DataError, SparseMatrix, combineHooks, crc32, dataDependentInit, encodeModel, gemm, layerFromSpec, loadModel,
   lotteryTicket, magnitudeThreshold, maskedSgdStep, parseIdx, roundHalfEven, saveCheckpoint, shareWeights, ArgumentRangeError, ArgumentTypeError, Conv2D, Dense, Dropout, Flatten, InferencePlan, MaxPool2D,
   LrSchedule, NonFiniteError, PrunekitError, Pruner, allocateSparsity, descriptionLength, magnitude, oneShot, polynomialDecay, Random, SGD, Sequential, ShapeError, Tensor, activation, biasAdd, clipGradNorm, confusionMatrix,
-  gaussianBlobs, l2, mlp, parseCheckpoint, quantization, serializeCheckpoint, train,
+  gaussianBlobs, l2, mlp, parseCheckpoint, prune, quantization, serializeCheckpoint, train,
 } from '../lib';
 
 const model = () => mlp([4, 5, 3], { seed: 1 });
@@ -66,6 +66,28 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
   }, ArgumentRangeError, "options.layers: 'dense_8_8' names 2 layers of the model; give its layers distinct names ({ name: 'fc1' }, ...)"],
   ['an optimizer listing a parameter twice', () => { const p = model().parameters()[0]; return new SGD([p, p], { lr: 0.1 }); }, ArgumentRangeError,
     'params[1] is params[0] (fc1.weight) again; list each parameter once'],
+  // Misspelt options used to be ignored: the run went on with the defaults.
+  ['a misspelt training option', () => train(model(), gaussianBlobs({ features: 4, classes: 3 }), { optimizer: new SGD(model().parameters(), { lr: 0.1 }), epochs: 1, batchsize: 7 } as never),
+    ArgumentRangeError, 'options.batchsize is not an option (did you mean batchSize?); the options are optimizer, schedule, clipNorm, regularizers, epochs, batchSize, seed, validation, hooks, augment'],
+  ['a misspelt optimizer setting', () => new SGD(model().parameters(), { lr: 0.1, momentom: 0.9 } as never), ArgumentRangeError,
+    'config.momentom is not an option (did you mean momentum?); the options are lr, momentum, weightDecay, nesterov'],
+  ['a misspelt pruning scope', () => prune(model(), magnitude(), 0.5, { scop: 'global' } as never), ArgumentRangeError,
+    'options.scop is not an option (did you mean scope?); the options are layers, exclude, scope, overrides'],
+  ['an option no entry point has', () => shareWeights(model(), { bits: 4, colour: 'red' } as never), ArgumentRangeError,
+    'options.colour is not an option; the options are layers, exclude, bits, init, seed, maxIterations'],
+  ['checkpoint metadata under the file\'s own keys (it was dropped without a word)', () => serializeCheckpoint(model(), { format: 'tf' }), ArgumentRangeError,
+    "metadata.format: 'format' and 'prunekit_…' keys are the checkpoint's own; choose another name"],
+  ['one sample without its batch dimension', () => InferencePlan.compile(model()).predict(Tensor.zeros([4])), ShapeError,
+    'Expected a batch: shape [batch, ...] with 4 values per sample (one sample is [1, 4]) for x but received shape [4]'],
+  ['a checkpoint given to loadModel', () => loadModel(serializeCheckpoint(model())), CorruptModelError,
+    'model buffer: not a prunekit model file (bad magic bytes); it looks like a safetensors checkpoint: read those with loadCheckpoint'],
+  ['a model with fewer outputs than the data has classes', () => {
+    const narrow = mlp([4, 5, 2], { seed: 1 });
+    return train(narrow, gaussianBlobs({ features: 4, classes: 3 }), { optimizer: new SGD(narrow.parameters(), { lr: 0.1 }), epochs: 1 });
+  },
+    ShapeError, 'blobs(3×4, seed 0) has 3 classes, but the model gives 2 scores per sample: its last layer needs one output per class'],
+  ['an ArrayBuffer for a model file', () => loadModel(new ArrayBuffer(8) as never), ArgumentTypeError,
+    'Expected a path or a Uint8Array/Buffer for source but received an ArrayBuffer'],
   ['Nesterov without momentum', () => new SGD(model().parameters(), { lr: 0.1, nesterov: true }), ArgumentRangeError,
     'Expected a momentum above 0 for Nesterov for momentum but received the number 0'],
   ['Nesterov as a string', () => new SGD(model().parameters(), { lr: 0.1, momentum: 0.9, nesterov: 'yes' as never }), ArgumentTypeError,

@@ -83,7 +83,7 @@ describe('sparse functions reject bad input with typed errors', () => {
     ['bias of the wrong type', () => sparseLinear(Tensor.zeros([4, 3]), w, [1, 2] as unknown as Float32Array),
       ArgumentTypeError, 'Expected a Float32Array for bias but received an array of length 2'],
     ['w not a SparseMatrix', () => sparseLinear(Tensor.zeros([4, 3]), Tensor.zeros([2, 3]) as unknown as SparseMatrix),
-      ArgumentTypeError, 'Expected a SparseMatrix for w but received an object'],
+      ArgumentTypeError, 'Expected a SparseMatrix for w but received a Tensor'],
     ['out of the wrong shape', () => sparseLinear(Tensor.zeros([4, 3]), w, undefined, Tensor.zeros([4, 3])), ShapeError,
       'Expected shape [4, 2] for out but received shape [4, 3]'],
     ['dy with the wrong feature count', () => sparseMatmul(Tensor.zeros([4, 3]), w), ShapeError,

@@ -186,7 +186,7 @@ export function encodeModel(model: Sequential, options: EncodeOptions = {}): Enc
   // The reader refuses what could not serve: never write a file that cannot be read back.
   const unservable = whyUnservable(model);
   if (unservable !== null) throw new ArgumentTypeError(expected(SERVABLE_MODEL, 'model', unservable));
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['indexBits', 'weightBits', 'metadata']);
   const known = new Set(model.parameters().flatMap((p) => [layerNameOf(p), p.name]));
   checkBitsOption(options.indexBits, known, 'options.indexBits');
   checkBitsOption(options.weightBits, known, 'options.weightBits');
@@ -254,7 +254,11 @@ export function decodeModel(buf: Uint8Array, name = 'model file'): DecodedModel 
   };
   const bytes = bytesOf(buf);
   if (bytes.length < PREAMBLE_BYTES) fail(`${bytes.length} bytes is too short for a prunekit model file (${PREAMBLE_BYTES}-byte preamble)`);
-  if (!MAGIC.every((b, i) => bytes[i] === b)) fail('not a prunekit model file (bad magic bytes)');
+  if (!MAGIC.every((b, i) => bytes[i] === b)) {
+    // A safetensors file opens with its header's 8-byte length and then the header's '{'.
+    const checkpoint = bytes.length > 8 && bytes[8] === 0x7b && bytes.readUInt32LE(4) === 0;
+    fail(`not a prunekit model file (bad magic bytes)${checkpoint ? '; it looks like a safetensors checkpoint: read those with loadCheckpoint' : ''}`);
+  }
   const version = bytes.readUInt32LE(8);
   if (version !== FORMAT_VERSION) fail(`format version ${version} is not supported (this prunekit reads version ${FORMAT_VERSION})`);
   const headerLength = bytes.readUInt32LE(12);

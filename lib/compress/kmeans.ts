@@ -38,7 +38,7 @@ export interface KMeansResult {
 export function kmeans1d(values: Float32Array, clusters: number, options: KMeansOptions = {}): KMeansResult {
   assertFloat32Array('values', values);
   assertInteger('clusters', clusters, 1, MAX_ALPHABET);
-  const { init = 'linear', seed = 0, maxIterations = 300 } = optionsObject('options', options);
+  const { init = 'linear', seed = 0, maxIterations = 300 } = optionsObject('options', options, ['init', 'seed', 'maxIterations']);
   if (!CENTROID_INITS.includes(init)) {
     throw new ArgumentRangeError(expected(`one of ${CENTROID_INITS.join(', ')}`, 'init', quoted(init)));
   }

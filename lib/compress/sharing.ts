@@ -11,7 +11,7 @@ import { ArgumentRangeError, ArgumentTypeError } from '../errors';
 import { native } from '../native';
 import { Parameter } from '../nn/parameter';
 import { Sequential, assertModel } from '../nn/sequential';
-import { PruneSource, TargetOptions, selectTargets } from '../prune/targets';
+import { PruneSource, TARGET_OPTIONS, TargetOptions, selectTargets } from '../prune/targets';
 import { Dataset } from '../data/dataset';
 import { Tensor } from '../tensor';
 import { Adam } from '../train/adam';
@@ -112,7 +112,7 @@ export class SharedWeights {
 
 /** Clusters each chosen weight's live entries and replaces them by their centroids. */
 export function shareWeights(source: PruneSource, options: ShareOptions = {}): SharedWeights {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, [...TARGET_OPTIONS, 'bits', 'init', 'seed', 'maxIterations']);
   const targets = selectTargets(source, options);
   checkBitsOption(options.bits, new Set(targets.flatMap((t) => [t.layer, t.param.name])));
   const tensors = targets.map(({ layer, param }) => {
@@ -147,7 +147,7 @@ export function fineTuneCentroids(model: Sequential, shared: SharedWeights, data
   assertModel('model', model);
   if (!(shared instanceof SharedWeights)) throw new ArgumentTypeError(expected('SharedWeights (from shareWeights)', 'shared', describe(shared)));
   checkDataset(data, 'data');
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['epochs', 'lr', 'optimizer', 'biases', 'batchSize', 'seed', 'validation', 'hooks']);
   if (options.optimizer !== undefined && options.optimizer !== 'adam' && options.optimizer !== 'sgd') {
     throw new ArgumentRangeError(expected("'adam' or 'sgd'", 'options.optimizer', quoted(options.optimizer)));
   }

@@ -15,7 +15,7 @@ export interface BlobOptions {
 }
 
 export function gaussianBlobs(options: BlobOptions = {}): Dataset {
-  const { samples = 1000, features = 2, classes = 3, spread = 1, seed = 0 } = optionsObject('options', options);
+  const { samples = 1000, features = 2, classes = 3, spread = 1, seed = 0 } = optionsObject('options', options, ['samples', 'features', 'classes', 'spread', 'seed']);
   assertInteger('samples', samples, 1);
   assertInteger('features', features, 1);
   if (samples * features > 2 ** 32) throw new ArgumentRangeError(expected('at most 2^32 values', 'samples × features', `${samples} × ${features}`));

@@ -30,8 +30,10 @@ function isNumber(cell: string): boolean {
   return DECIMAL.test(cell.trim());
 }
 
+const CSV_OPTIONS = ['labelColumn', 'header', 'delimiter'];
+
 function checkOptions(options: CsvOptions | undefined): CsvOptions {
-  const checked = optionsObject('options', options);
+  const checked = optionsObject('options', options, CSV_OPTIONS);
   const { labelColumn, header, delimiter } = checked;
   if (typeof labelColumn === 'number') assertInteger('options.labelColumn', labelColumn, 0);
   else if (labelColumn !== undefined && typeof labelColumn !== 'string') {
@@ -145,11 +147,12 @@ export function readCsv(file: string, options?: CsvOptions): Dataset {
  * each class is the test set.
  */
 export function loadCsv(file: string, options?: CsvOptions & { testFraction?: number; seed?: number }): Split {
-  const { testFraction = 0.2, seed = 0 } = optionsObject('options', options);
+  const { testFraction = 0.2, seed = 0 } = optionsObject('options', options, [...CSV_OPTIONS, 'testFraction', 'seed']);
   // Checked before the file is read, under the names the caller used.
   assertInRange('options.testFraction', testFraction, 0, 1, { minExclusive: true, maxExclusive: true });
   assertInteger('options.seed', seed, 0, 2 ** 32 - 1);
-  const ds = readCsv(file, options);
+  const { testFraction: _t, seed: _s, ...csv } = options ?? {};
+  const ds = readCsv(file, csv);
   const { train, validation } = holdOut(ds, testFraction, seed);
   if (validation.y.length === 0 || train.y.length === 0) {
     throw new DataError(`${file}: ${ds.y.length} rows leave the ${validation.y.length === 0 ? 'test' : 'training'} split empty (${Math.round(testFraction * 100)}% of each class is held out for testing); add rows`);

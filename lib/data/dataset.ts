@@ -200,7 +200,7 @@ export function batches(ds: Dataset, batchSize: number, options: { seed?: number
   // Checked here, not in the generator, so a bad call fails when made rather than when first iterated.
   checkDataset(ds, 'ds');
   assertInteger('batchSize', batchSize, 1);
-  const { seed, reuse = false } = optionsObject('options', options);
+  const { seed, reuse = false } = optionsObject('options', options, ['seed', 'reuse']);
   assertBoolean('options.reuse', reuse);
   const n = ds.y.length;
   const order = seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : new Random(seed).permutation(n);

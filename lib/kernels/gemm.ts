@@ -36,7 +36,7 @@ interface Plan {
 function plan(a: Tensor, b: Tensor, options: GemmOptions): Plan {
   assertTensor('a', a, 2);
   assertTensor('b', b, 2);
-  const { transA = false, transB = false, alpha = 1, beta = 0, out } = optionsObject('options', options);
+  const { transA = false, transB = false, alpha = 1, beta = 0, out } = optionsObject('options', options, ['transA', 'transB', 'alpha', 'beta', 'out']);
   assertBoolean('options.transA', transA);
   assertBoolean('options.transB', transB);
   assertInRange('options.alpha', alpha, -Infinity, Infinity);

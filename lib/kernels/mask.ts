@@ -41,7 +41,7 @@ export interface SgdOptions {
 export function maskedSgdStep(param: SgdParameter, options: SgdOptions): void {
   assertObject('param', param, 'an object { weights, grad, velocity?, mask? }');
   const { weights, grad, velocity, mask } = param;
-  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = optionsObject('options', options);
+  const { lr, momentum = 0, weightDecay = 0, nesterov = false } = optionsObject('options', options, ['lr', 'momentum', 'weightDecay', 'nesterov']);
   assertFloat32Array('param.weights', weights);
   assertFloat32Array('param.grad', grad);
   assertLength('param.grad', grad.length, weights.length);

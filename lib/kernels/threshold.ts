@@ -100,7 +100,7 @@ function tensorNames(count: number): string[] {
 
 /** Mask pruning exactly pruneCount(amount, x.length) smallest-magnitude weights of x. */
 export function magnitudeThreshold(x: Float32Array, amount: number, options: { mask?: Uint8Array } = {}): ThresholdResult {
-  const { mask } = optionsObject('options', options);
+  const { mask } = optionsObject('options', options, ['mask']);
   const p = plan([x], amount, mask ? [mask] : undefined, ['x']);
   const raw = native.magnitudeThreshold(p.tensors, p.masks, p.k);
   check(raw, ['x']);
@@ -112,7 +112,7 @@ export async function magnitudeThresholdAsync(
   amount: number,
   options: { mask?: Uint8Array } = {},
 ): Promise<ThresholdResult> {
-  const { mask } = optionsObject('options', options);
+  const { mask } = optionsObject('options', options, ['mask']);
   const p = plan([x], amount, mask ? [mask] : undefined, ['x']);
   const raw = await atCallSite(native.magnitudeThresholdAsync(p.tensors, p.masks, p.k));
   check(raw, ['x']);
@@ -131,7 +131,7 @@ export function globalMagnitudeThreshold(
 ): GlobalThresholdResult {
   assertTensorList(tensors);
   const names = tensorNames(tensors.length);
-  const p = plan(tensors, amount, optionsObject('options', options).masks, names);
+  const p = plan(tensors, amount, optionsObject('options', options, ['masks']).masks, names);
   const raw = native.magnitudeThreshold(p.tensors, p.masks, p.k);
   check(raw, names);
   return { threshold: raw.threshold, pruned: raw.pruned, masks: p.masks };
@@ -144,7 +144,7 @@ export async function globalMagnitudeThresholdAsync(
 ): Promise<GlobalThresholdResult> {
   assertTensorList(tensors);
   const names = tensorNames(tensors.length);
-  const p = plan(tensors, amount, optionsObject('options', options).masks, names);
+  const p = plan(tensors, amount, optionsObject('options', options, ['masks']).masks, names);
   const raw = await atCallSite(native.magnitudeThresholdAsync(p.tensors, p.masks, p.k));
   check(raw, names);
   return { threshold: raw.threshold, pruned: raw.pruned, masks: p.masks };

@@ -42,7 +42,7 @@ export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
     throw new ArgumentRangeError(expected('at least two layer sizes', 'sizes', shown));
   }
   sizes.forEach((s, i) => assertInteger(`sizes[${i}]`, s, 1));
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['activation', 'init', 'seed']);
   const seed = networkSeed(options);
   const kind = options.activation ?? 'relu';
   activationCode(kind, 'options.activation');
@@ -64,7 +64,7 @@ export function lenet300100(options: MlpOptions = {}): Sequential {
  * max-pool 2, dense 500, ReLU, dense 10 — 431,080 parameters.
  */
 export function lenet5(options: { init?: InitializerName; seed?: number } = {}): Sequential {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['init', 'seed']);
   const seed = networkSeed(options);
   const conv1 = new Conv2D([1, 28, 28], 20, 5, { init: options.init, seed: layerSeed(seed, 0), name: 'conv1' });
   const pool1 = new MaxPool2D(conv1.outputShape, 2, 2, 'pool1');

@@ -10,7 +10,7 @@
  * then every tensor's dtype, shape and offsets against the data.
  */
 import { MAGIC, VERSION } from '../version';
-import { ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, CorruptModelError, NonFiniteError } from '../errors';
 import { firstNonFinite } from '../kernels/elementwise';
 import { assertObject, assertString, assertUint8Array, describe, expected } from '../validate';
 import { bytesOf, readFileBytes, writeFileAtomic } from '../files';
@@ -37,6 +37,10 @@ function assertMetadata(metadata: unknown): asserts metadata is Record<string, s
   for (const [key, value] of Object.entries(metadata)) {
     // safetensors metadata maps strings to strings
     if (typeof value !== 'string') throw new ArgumentTypeError(expected('a string', `metadata.${key}`, describe(value)));
+    // The file's own keys: written over, then left out when read, the caller's value would vanish.
+    if (key === 'format' || key.startsWith('prunekit_')) {
+      throw new ArgumentRangeError(`metadata.${key}: 'format' and 'prunekit_…' keys are the checkpoint's own; choose another name`);
+    }
   }
 }
 

@@ -68,7 +68,7 @@ export class Conv2D implements Layer {
     const [c, h, w] = inputShape;
     assertInteger('outChannels', outChannels, 1);
     assertInteger('kernel', kernel, 1);
-    options = optionsObject('options', options);
+    options = optionsObject('options', options, ['stride', 'padding', 'init', 'seed', 'name']);
     this.stride = options.stride ?? 1;
     this.padding = options.padding ?? 0;
     assertInteger('stride', this.stride, 1);

@@ -93,7 +93,7 @@ function perUnit(layer: Scaled, out: Tensor, eps: number): void {
 
 export function dataDependentInit(model: Sequential, x: Tensor, options: DataInitOptions = {}): DataInitLayerReport[] {
   assertModel('model', model);
-  const { method = 'per-unit', tolerance = 0.1, maxIterations = 10, eps = 1e-6 } = optionsObject('options', options);
+  const { method = 'per-unit', tolerance = 0.1, maxIterations = 10, eps = 1e-6 } = optionsObject('options', options, ['method', 'tolerance', 'maxIterations', 'eps']);
   if (method !== 'per-unit' && method !== 'lsuv') {
     throw new ArgumentRangeError(expected("'per-unit' or 'lsuv'", 'options.method', quoted(method)));
   }

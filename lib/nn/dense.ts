@@ -73,7 +73,7 @@ export class Dense implements Layer {
     assertInteger('inFeatures', inFeatures, 1);
     assertInteger('outFeatures', outFeatures, 1);
     assertLayerWeights('inFeatures × outFeatures', inFeatures * outFeatures);
-    options = optionsObject('options', options);
+    options = optionsObject('options', options, ['init', 'seed', 'name']);
     this.name = layerName(options.name, `dense_${inFeatures}_${outFeatures}`);
     this.weight = new Parameter(`${this.name}.weight`, Tensor.zeros([outFeatures, inFeatures]), 'weight');
     this.bias = new Parameter(`${this.name}.bias`, Tensor.zeros([outFeatures]), 'bias');

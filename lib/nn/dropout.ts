@@ -29,7 +29,7 @@ export class Dropout implements Layer {
     options: { seed?: number; name?: string } = {},
   ) {
     assertInRange('p', p, 0, 1, { maxExclusive: true });
-    options = optionsObject('options', options);
+    options = optionsObject('options', options, ['seed', 'name']);
     this.seedFixed = options.seed !== undefined;
     this.seed = options.seed ?? 0;
     assertInteger('options.seed', this.seed, 0, 2 ** 32 - 1);

@@ -96,7 +96,7 @@ export class InferencePlan {
 
   static compile(model: Sequential, options: CompileOptions = {}): InferencePlan {
     assertModel('model', model);
-    options = optionsObject('options', options);
+    options = optionsObject('options', options, ['weights']);
     if (options.weights !== undefined && options.weights !== 'float' && options.weights !== 'codebook') {
       throw new ArgumentRangeError(expected("'float' or 'codebook'", 'options.weights', quoted(options.weights)));
     }
@@ -108,6 +108,9 @@ export class InferencePlan {
     const data = x instanceof Tensor ? x.data : x;
     if (!isFloat32Array(data)) throw new ArgumentTypeError(expected('a Tensor or a Float32Array', 'x', describe(x)));
     const perSample = x instanceof Tensor ? x.shape.slice(1).reduce((a, b) => a * b, 1) : this.inputSize;
+    if (x instanceof Tensor && x.shape.length < 2) {
+      throw new ShapeError(expected(`a batch: shape [batch, ...] with ${this.inputSize} values per sample (one sample is [1, ${this.inputSize}])`, 'x', `shape [${x.shape.join(', ')}]`));
+    }
     if (perSample !== this.inputSize || data.length % this.inputSize !== 0) {
       throw new ShapeError(expected(`${this.inputSize} values per sample`, 'x', x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : `length ${data.length}`));
     }

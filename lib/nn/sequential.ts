@@ -18,11 +18,20 @@ export interface Evaluation {
   samples: number;
 }
 
+/** A model giving fewer scores per sample than the data has classes can neither learn nor score it. */
+export function assertScoresFor(ds: Dataset, scores: number): void {
+  if (scores < ds.classes) {
+    throw new ShapeError(`${ds.name} has ${ds.classes} classes, but the model gives ${scores} scores per sample: its last layer needs one output per class`);
+  }
+}
+
 /** Accuracy and mean cross-entropy of the scores `logits` gives for a dataset, batch by batch. */
 export function evaluateLogits(ds: Dataset, batchSize: number, logits: (x: Tensor) => Tensor): Evaluation {
   let correct = 0, lossSum = 0;
   for (const b of batches(ds, batchSize, { reuse: true })) {
-    const r = softmaxCrossEntropy(logits(b.x), b.y);
+    const z = logits(b.x);
+    assertScoresFor(ds, z.shape[1]);
+    const r = softmaxCrossEntropy(z, b.y);
     correct += r.correct;
     lossSum += r.loss * b.y.length;
   }

@@ -25,6 +25,15 @@ export function assertChained(layers: readonly Layer[]): void {
   }
 }
 
+/** Scores per sample a model's layers give, where their kinds fix it (undefined: unknown). */
+export function outputSize(layers: readonly Layer[]): number | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const sizes = sampleSizes(layers[i]);
+    if (sizes !== undefined) return sizes.out;
+  }
+  return undefined;
+}
+
 /** Activation values an inference pass holds per buffer at most: the native plan's rule (Plan::chunk). */
 const SCRATCH_VALUES = 2 ** 22;
 

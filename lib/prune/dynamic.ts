@@ -21,7 +21,7 @@ import { Sequential } from '../nn/sequential';
 import { TrainerHooks } from '../train/trainer';
 import { assertInRange, assertInteger, expected, optionsObject, quoted } from '../validate';
 import { randomPruning } from './random';
-import { Target, TargetOptions, assertSparsity, assertTargets, selectTargets } from './targets';
+import { TARGET_OPTIONS, Target, TargetOptions, assertSparsity, assertTargets, selectTargets } from './targets';
 
 export type SparsityDistribution = 'uniform' | 'erk';
 
@@ -69,7 +69,7 @@ export class DynamicSparseTraining {
   private readonly options: Required<Omit<DynamicSparseOptions, keyof TargetOptions>>;
 
   constructor(model: Sequential, options: DynamicSparseOptions) {
-    options = optionsObject('options', options);
+    options = optionsObject('options', options, [...TARGET_OPTIONS, 'mode', 'sparsity', 'distribution', 'updateEvery', 'endStep', 'dropFraction', 'seed']);
     const { mode, sparsity, distribution = 'uniform', updateEvery = 100, endStep, dropFraction = 0.3, seed = 0 } = options;
     if (mode !== 'set' && mode !== 'rigl') throw new ArgumentRangeError(expected("'set' or 'rigl'", 'options.mode', quoted(mode)));
     assertInteger('options.updateEvery', updateEvery, 1);

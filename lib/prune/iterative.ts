@@ -11,7 +11,7 @@ import { assertMethod } from './checks';
 import { PruningMethod, PruneReport, report } from './method';
 import { magnitude } from './magnitude';
 import { iterativeSparsities } from './schedules';
-import { ScopeOptions, checkOverrides, rampOverrides, selectTargets } from './targets';
+import { SCOPE_OPTIONS, ScopeOptions, checkOverrides, rampOverrides, selectTargets } from './targets';
 
 export interface IterativeOptions extends ScopeOptions {
   method?: PruningMethod;
@@ -35,14 +35,14 @@ export interface RoundResult {
 
 export function iterativePruning(model: Sequential, options: IterativeOptions): RoundResult[] {
   // Everything is checked before the first round prunes: a bad option must not leave the model half done.
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, [...SCOPE_OPTIONS, 'method', 'final', 'rounds', 'perRound', 'fineTune', 'validation']);
   const method = options.method ?? magnitude();
   assertMethod('options.method', method);
   assertFunction('options.fineTune', options.fineTune);
   if (options.validation !== undefined) checkDataset(options.validation, 'options.validation');
   const targets = selectTargets(model, options);
   checkOverrides(targets, options.overrides);
-  const sparsities = iterativeSparsities(options);
+  const sparsities = iterativeSparsities({ final: options.final, rounds: options.rounds, perRound: options.perRound });
   const results: RoundResult[] = [];
   sparsities.forEach((sparsity, i) => {
     // Per-layer overrides ramp with the rounds, as under a Pruner.

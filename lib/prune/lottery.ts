@@ -18,7 +18,7 @@ import { magnitude } from './magnitude';
 import { report } from './method';
 import { randomPruning } from './random';
 import { Snapshot, rewind, snapshot } from './snapshot';
-import { TargetOptions, Target, selectTargets } from './targets';
+import { TARGET_OPTIONS, TargetOptions, Target, selectTargets } from './targets';
 
 export type LotteryControl = 'reinit' | 'random-mask';
 
@@ -57,7 +57,7 @@ function copyMasks(from: Target[], to: Target[]): void {
 }
 
 export function lotteryTicket(options: LotteryOptions): { dense: number; rounds: LotteryRound[] } {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, [...TARGET_OPTIONS, 'build', 'seed', 'trainModel', 'evaluate', 'rounds', 'perRound', 'outputRate', 'rewindStep', 'controls']);
   const { build, seed = 0, trainModel, evaluate, rounds, perRound = 0.2, rewindStep = 0, controls = ['reinit', 'random-mask'] } = options;
   // All checked before any training: the callbacks run only after a build and a full training run.
   assertFunction('options.build', build);

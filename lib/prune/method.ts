@@ -16,7 +16,7 @@ import { globalMagnitudeThreshold, pruneCount } from '../kernels/threshold';
 import { assertFunction, assertObject, assertOptionalFunction, expected, optionsObject, quoted } from '../validate';
 import { assertFiniteWeights, assertMethod } from './checks';
 import {
-  PruneSource, ScopeOptions, Target, assertAmount, assertTargets, checkOverrides, overrideFor, selectTargets,
+  PruneSource, SCOPE_OPTIONS, ScopeOptions, Target, assertAmount, assertTargets, checkOverrides, overrideFor, selectTargets,
 } from './targets';
 
 export interface PruningMethod {
@@ -158,6 +158,7 @@ export interface PruneReport {
 /** Prunes a model's (or parameters') weights with a method, now. */
 export function prune(source: PruneSource, method: PruningMethod, amount: number, options: ScopeOptions = {}): PruneReport {
   assertMethod('method', method);
+  optionsObject('options', options, SCOPE_OPTIONS);
   const targets = selectTargets(source, options);
   method.prune(targets, amount, options);
   return report(method.name, targets);

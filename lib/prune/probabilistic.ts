@@ -11,7 +11,7 @@ import { assertInRange, optionsObject } from '../validate';
 import { PruningMethod, scoreMethod } from './method';
 
 export function probabilisticMagnitude(options: { power?: number; seed?: number } = {}): PruningMethod {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['power', 'seed']);
   const power = options.power ?? 2;
   assertInRange('options.power', power, 0, 64);
   const rng = new Random(options.seed ?? 0);

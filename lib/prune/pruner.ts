@@ -11,7 +11,7 @@ import { optionsObject } from '../validate';
 import { assertMethod, assertSchedule } from './checks';
 import { PruneReport, PruningMethod, assertScope, report } from './method';
 import { PruningSchedule } from './schedules';
-import { ScopeOptions, Target, checkOverrides, rampOverrides, selectTargets } from './targets';
+import { SCOPE_OPTIONS, ScopeOptions, Target, checkOverrides, rampOverrides, selectTargets } from './targets';
 
 export interface PrunerOptions extends ScopeOptions {
   method: PruningMethod;
@@ -27,7 +27,7 @@ export class Pruner {
     readonly model: Sequential,
     private readonly options: PrunerOptions,
   ) {
-    this.options = options = optionsObject('options', options);
+    this.options = options = optionsObject('options', options, [...SCOPE_OPTIONS, 'method', 'schedule']);
     // method and schedule are first used inside training hooks: a bad one must fail here, not mid-training.
     assertMethod('options.method', options.method);
     assertSchedule('options.schedule', options.schedule);

@@ -4,7 +4,7 @@ import { optionsObject } from '../validate';
 import { PruningMethod, scoreMethod } from './method';
 
 export function randomPruning(options: { seed?: number } = {}): PruningMethod {
-  const rng = new Random(optionsObject('options', options).seed ?? 0);
+  const rng = new Random(optionsObject('options', options, ['seed']).seed ?? 0);
   return scoreMethod({
     name: 'random',
     scores: (t) => {

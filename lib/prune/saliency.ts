@@ -10,7 +10,7 @@ import { assertInteger, optionsObject } from '../validate';
 import { assertMethod } from './checks';
 import { GradientAccumulator } from './gradient';
 import { PruningMethod, scoreMethod } from './method';
-import { TargetOptions, selectTargets } from './targets';
+import { TARGET_OPTIONS, TargetOptions, selectTargets } from './targets';
 
 export function saliency(): PruningMethod {
   const acc = new GradientAccumulator(false);
@@ -38,7 +38,7 @@ export function collectGradients(
   method: PruningMethod,
   options: TargetOptions & { batchCount?: number; batchSize?: number; seed?: number } = {},
 ): void {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, [...TARGET_OPTIONS, 'batchCount', 'batchSize', 'seed']);
   const { batchCount = 10, batchSize = 128, seed = 0 } = options;
   assertMethod('method', method);
   checkDataset(data, 'data');

@@ -35,7 +35,7 @@ export function oneShot(sparsity: number, step = 0): PruningSchedule {
 }
 
 export function constantSparsity(sparsity: number, options: { begin?: number; every?: number; end?: number } = {}): PruningSchedule {
-  const { begin = 0, every = 100, end = Infinity } = optionsObject('options', options);
+  const { begin = 0, every = 100, end = Infinity } = optionsObject('options', options, ['begin', 'every', 'end']);
   assertSparsity('sparsity', sparsity);
   assertInteger('options.begin', begin, 0);
   assertInteger('options.every', every, 1);
@@ -61,7 +61,7 @@ function polynomial(initial: number, final: number, t: number, power: number): n
 }
 
 export function polynomialDecay(options: PolynomialDecayOptions): PruningSchedule {
-  const { initial = 0, final, begin = 0, end, every = 100, power = 3 } = optionsObject('options', options);
+  const { initial = 0, final, begin = 0, end, every = 100, power = 3 } = optionsObject('options', options, ['initial', 'final', 'begin', 'end', 'every', 'power']);
   assertSparsity('options.initial', initial);
   assertSparsity('options.final', final);
   if (final < initial) throw new ArgumentRangeError(expected(`at least options.initial (${initial})`, 'options.final', String(final)));
@@ -82,7 +82,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): PruningSchedul
 }
 
 export function decayingFrequency(options: { initial?: number; final: number; events: number; power?: number }): PruningSchedule {
-  const { initial = 0, final, events, power = 3 } = optionsObject('options', options);
+  const { initial = 0, final, events, power = 3 } = optionsObject('options', options, ['initial', 'final', 'events', 'power']);
   assertSparsity('options.initial', initial);
   assertSparsity('options.final', final);
   assertInteger('options.events', events, 1, 52);
@@ -106,7 +106,7 @@ export function decayingFrequency(options: { initial?: number; final: number; ev
  * is reached; otherwise `rounds` rounds keep the same fraction each.
  */
 export function iterativeSparsities(options: { final: number; rounds?: number; perRound?: number }): number[] {
-  const { final, rounds, perRound } = optionsObject('options', options);
+  const { final, rounds, perRound } = optionsObject('options', options, ['final', 'rounds', 'perRound']);
   assertSparsity('options.final', final);
   if (perRound !== undefined) {
     assertInRange('options.perRound', perRound, 0, 1, { minExclusive: true, maxExclusive: true });

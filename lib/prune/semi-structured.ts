@@ -16,7 +16,7 @@ import { PruningMethod, UnitLayout, scoreMethod } from './method';
 import { Target, assertTargets } from './targets';
 
 export function nm(options: { n: number; m: number }): PruningMethod {
-  const { n, m } = optionsObject('options', options);
+  const { n, m } = optionsObject('options', options, ['n', 'm']);
   assertInteger('options.m', m, 1, 1 << 16);
   assertInteger('options.n', n, 0, m - 1);
   return {
@@ -63,7 +63,7 @@ function blockGeometry(t: Target, rows: number, cols: number) {
 }
 
 export function block(options: { rows: number; cols: number }): PruningMethod {
-  const { rows, cols } = optionsObject('options', options);
+  const { rows, cols } = optionsObject('options', options, ['rows', 'cols']);
   assertInteger('options.rows', rows, 1);
   assertInteger('options.cols', cols, 1);
   const layout: UnitLayout = {

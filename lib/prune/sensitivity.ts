@@ -17,7 +17,7 @@ import { assertMethod } from './checks';
 import { magnitude } from './magnitude';
 import { PruningMethod } from './method';
 import { restore, snapshot } from './snapshot';
-import { TargetOptions, assertSparsity, selectTargets } from './targets';
+import { TARGET_OPTIONS, TargetOptions, assertSparsity, selectTargets } from './targets';
 
 export interface LayerSensitivity {
   layer: string;
@@ -38,7 +38,7 @@ export function sensitivity(
   data: Dataset,
   options: TargetOptions & { sparsities?: number[]; method?: PruningMethod } = {},
 ): LayerSensitivity[] {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, [...TARGET_OPTIONS, 'sparsities', 'method']);
   const given = options.sparsities ?? DEFAULT_SENSITIVITY_LEVELS;
   if (!Array.isArray(given)) throw new ArgumentTypeError(expected('an array of sparsities', 'options.sparsities', describe(given)));
   given.forEach((s, i) => assertSparsity(`options.sparsities[${i}]`, s));

@@ -102,7 +102,7 @@ export interface DescriptionLength {
 export function descriptionLength(model: Sequential, data: Dataset, options: { modelBits?: number } = {}): DescriptionLength {
   assertModel('model', model);
   checkDataset(data, 'data');
-  const modelBits = optionsObject('options', options).modelBits ?? modelStats(model).csrBytes * 8;
+  const modelBits = optionsObject('options', options, ['modelBits']).modelBits ?? modelStats(model).csrBytes * 8;
   assertInRange('options.modelBits', modelBits, 0, Infinity);
   let dataBits = 0;
   for (const b of batches(data, 1000, { reuse: true })) {

@@ -73,7 +73,7 @@ export function unitNorms(t: Target, dim: StructuredDim, n = 2): Float32Array {
 }
 
 export function lnStructured(options: { n?: number; dim?: StructuredDim } = {}): PruningMethod {
-  options = optionsObject('options', options);
+  options = optionsObject('options', options, ['n', 'dim']);
   const n = options.n ?? 2;
   const dim = options.dim ?? 'neurons';
   if (n !== Infinity) assertInRange('options.n', n, 1, 1e6);

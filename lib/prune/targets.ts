@@ -11,6 +11,10 @@ import { assertInRange, describe, expected, optionsObject } from '../validate';
 
 export type PruneSource = Sequential | Parameter[];
 
+/** The keys of TargetOptions and ScopeOptions, for the options checks of the functions that take them. */
+export const TARGET_OPTIONS = ['layers', 'exclude'] as const;
+export const SCOPE_OPTIONS = [...TARGET_OPTIONS, 'scope', 'overrides'] as const;
+
 export interface TargetOptions {
   /** Layer or parameter names to prune (default: every weight). */
   layers?: string[];

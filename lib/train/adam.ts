@@ -18,6 +18,8 @@ export interface AdamConfig {
   decoupled?: boolean;
 }
 
+const ADAM_OPTIONS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled'];
+
 export class Adam implements Optimizer {
   readonly params: Parameter[];
   lr: number;
@@ -35,7 +37,7 @@ export class Adam implements Optimizer {
   ) {
     assertParameters('params', params);
     this.params = [...params];
-    config = optionsObject('config', config);
+    config = optionsObject('config', config, ADAM_OPTIONS);
     this.lr = config.lr ?? 1e-3;
     this.beta1 = config.beta1 ?? 0.9;
     this.beta2 = config.beta2 ?? 0.999;
@@ -72,6 +74,6 @@ export class Adam implements Optimizer {
 /** AdamW: Adam with decoupled weight decay (default 0.01). */
 export class AdamW extends Adam {
   constructor(params: Parameter[], config: Omit<AdamConfig, 'decoupled'> = {}) {
-    super(params, { ...optionsObject('config', config), decoupled: true });
+    super(params, { ...optionsObject('config', config, ADAM_OPTIONS), decoupled: true });
   }
 }

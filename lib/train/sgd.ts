@@ -30,7 +30,7 @@ export class SGD implements Optimizer {
   ) {
     assertParameters('params', params);
     this.params = [...params];
-    config = optionsObject('config', config);
+    config = optionsObject('config', config, ['lr', 'momentum', 'weightDecay', 'nesterov']);
     assertInRange('lr', config.lr, 0, Infinity, { minExclusive: true });
     this.lr = config.lr;
     this.momentum = config.momentum ?? 0;

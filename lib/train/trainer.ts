@@ -8,7 +8,8 @@ import { Augmentation } from '../data/augment';
 import { Dataset, batches, checkDataset } from '../data/dataset';
 import { firstNonFinite } from '../kernels/elementwise';
 import { Random } from '../random';
-import { Evaluation, Sequential, assertModel } from '../nn/sequential';
+import { Evaluation, Sequential, assertModel, assertScoresFor } from '../nn/sequential';
+import { outputSize } from '../nn/sizes';
 import {
   assertFunction, assertInRange, assertInteger, assertObject, assertOptionalFunction, describe, expected,
   optionsObject,
@@ -107,7 +108,7 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertModel('model', model);
   checkDataset(data, 'data');
   const { optimizer, epochs, batchSize = 64, seed = 0, validation, hooks = {}, schedule, clipNorm, regularizers = [], augment } =
-    optionsObject('options', options);
+    optionsObject('options', options, ['optimizer', 'schedule', 'clipNorm', 'regularizers', 'epochs', 'batchSize', 'seed', 'validation', 'hooks', 'augment']);
   assertObject('options.optimizer', optimizer, 'an optimizer (SGD, Adam, AdamW)');
   assertFunction('options.optimizer.step', optimizer.step);
   assertParameters('options.optimizer.params', optimizer.params);
@@ -126,6 +127,8 @@ function checkTrainArguments(model: Sequential, data: Dataset, options: TrainOpt
   assertInteger('batchSize', batchSize, 1);
   assertInteger('seed', seed, 0, 2 ** 32 - 1);
   if (validation !== undefined) checkDataset(validation, 'options.validation');
+  const scores = outputSize(model.layers);
+  if (scores !== undefined) for (const ds of validation ? [data, validation] : [data]) assertScoresFor(ds, scores);
   if (schedule !== undefined && !(schedule instanceof LrSchedule)) {
     throw new ArgumentTypeError(expected('an LrSchedule', 'options.schedule', describe(schedule)));
   }
