@@ -4,8 +4,13 @@
  * these same classes (see native.ts), so `instanceof` works across the
  * boundary.
  */
+/** The `code` of each error class, so that code can switch on it with its type narrowed. */
+export type PrunekitErrorCode =
+  | 'ERR_PRUNEKIT' | 'ERR_ARGUMENT_TYPE' | 'ERR_ARGUMENT_RANGE' | 'ERR_SHAPE' | 'ERR_NON_FINITE'
+  | 'ERR_ADDON_LOAD' | 'ERR_DATA' | 'ERR_CORRUPT_MODEL';
+
 export class PrunekitError extends Error {
-  readonly code: string = 'ERR_PRUNEKIT';
+  readonly code: PrunekitErrorCode = 'ERR_PRUNEKIT';
   constructor(message: string) {
     super(message);
     this.name = 'PrunekitError';
@@ -14,7 +19,7 @@ export class PrunekitError extends Error {
 
 /** A value of the wrong type: a Float64Array where a Float32Array belongs, a string for a number. */
 export class ArgumentTypeError extends PrunekitError {
-  override readonly code: string = 'ERR_ARGUMENT_TYPE';
+  override readonly code: PrunekitErrorCode = 'ERR_ARGUMENT_TYPE';
   constructor(message: string) {
     super(message);
     this.name = 'ArgumentTypeError';
@@ -23,7 +28,7 @@ export class ArgumentTypeError extends PrunekitError {
 
 /** A value of the right type outside its allowed range. */
 export class ArgumentRangeError extends PrunekitError {
-  override readonly code: string = 'ERR_ARGUMENT_RANGE';
+  override readonly code: PrunekitErrorCode = 'ERR_ARGUMENT_RANGE';
   constructor(message: string) {
     super(message);
     this.name = 'ArgumentRangeError';
@@ -32,7 +37,7 @@ export class ArgumentRangeError extends PrunekitError {
 
 /** Shapes or lengths that disagree. */
 export class ShapeError extends PrunekitError {
-  override readonly code: string = 'ERR_SHAPE';
+  override readonly code: PrunekitErrorCode = 'ERR_SHAPE';
   constructor(message: string) {
     super(message);
     this.name = 'ShapeError';
@@ -41,7 +46,7 @@ export class ShapeError extends PrunekitError {
 
 /** NaN (or Inf where it is not allowed) in data that must be finite. */
 export class NonFiniteError extends PrunekitError {
-  override readonly code: string = 'ERR_NON_FINITE';
+  override readonly code: PrunekitErrorCode = 'ERR_NON_FINITE';
   constructor(message: string) {
     super(message);
     this.name = 'NonFiniteError';
@@ -50,7 +55,7 @@ export class NonFiniteError extends PrunekitError {
 
 /** The native addon could not be loaded; the message lists fixes. */
 export class AddonLoadError extends PrunekitError {
-  override readonly code: string = 'ERR_ADDON_LOAD';
+  override readonly code: PrunekitErrorCode = 'ERR_ADDON_LOAD';
   constructor(message: string) {
     super(message);
     this.name = 'AddonLoadError';
@@ -59,7 +64,7 @@ export class AddonLoadError extends PrunekitError {
 
 /** Unreadable, missing or inconsistent data: the message names the file and the problem. */
 export class DataError extends PrunekitError {
-  override readonly code: string = 'ERR_DATA';
+  override readonly code: PrunekitErrorCode = 'ERR_DATA';
   constructor(message: string) {
     super(message);
     this.name = 'DataError';
@@ -68,7 +73,7 @@ export class DataError extends PrunekitError {
 
 /** A model file or checkpoint that is truncated, corrupt or not understood: the message says what and where. */
 export class CorruptModelError extends PrunekitError {
-  override readonly code: string = 'ERR_CORRUPT_MODEL';
+  override readonly code: PrunekitErrorCode = 'ERR_CORRUPT_MODEL';
   constructor(message: string) {
     super(message);
     this.name = 'CorruptModelError';

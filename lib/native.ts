@@ -189,7 +189,11 @@ function load(): NativeAddon {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require('bindings')('prunekit') as NativeAddon;
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    // bindings lists every path it tried after its first line; what they share is that no build exists.
+    const reason = message.startsWith('Could not locate the bindings file')
+      ? 'no compiled addon: build/Release/prunekit.node does not exist (was the install script skipped, as with --ignore-scripts?)'
+      : message.split('\n')[0];
     throw new AddonLoadError(
       `prunekit's native addon could not be loaded (${reason}). Possible fixes: ` +
         'run `npm rebuild prunekit` (needs a C++17 compiler and cmake, or python3 for node-gyp); ' +
