@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   DataError, Random, Tensor, batches, gaussianBlobs, holdOut, loadCsv, loadDataset,
-  loadFashionMnist, loadIdxDirectory, loadMnist, normalize, parseCsv, parseIdx, randomShift, ArgumentRangeError,
+  applyNormalizer, loadFashionMnist, loadIdxDirectory, loadMnist, normalize, parseCsv, parseIdx, randomShift, ArgumentRangeError,
   SGD, mlp, train, ArgumentTypeError, NonFiniteError, MAX_CLASSES, checkDataset, datasetSize, subset, readCsv,
   loadIdxSplit, readIdx, ShapeError,
 } from '../lib';
@@ -244,6 +244,24 @@ describe('blobs, splits, normalisation and batches', () => {
     expect(() => normalize({ train, test }, 'zscore' as never)).toThrow("Expected one of 'none', 'standardize', 'minmax' for mode but received 'zscore'");
   });
 
+  it('gives its statistics back, so a server normalizes requests as training did; takes holdOut\'s split too', () => {
+    const train = { name: 't', x: Tensor.from([1, 10, 3, 10], [2, 2]), y: Int32Array.from([0, 1]), classes: 2, sampleShape: [2] };
+    const test = { ...train, x: Tensor.from([5, 7], [1, 2]), y: Int32Array.from([0]) };
+    const out = normalize({ train, test }, 'standardize');
+    expect(out.normalizer).toEqual({ mode: 'standardize', offset: [2, 10], scale: [1, 1] });
+    const stored = JSON.parse(JSON.stringify(out.normalizer)); // as model metadata would keep it
+    expect(Array.from(applyNormalizer(test.x, stored))).toEqual(Array.from(out.test.x.data));
+    expect(Array.from(applyNormalizer(Float32Array.of(2, 11, 4, 9), stored))).toEqual([0, 1, 2, -1]);
+    expect(normalize({ train, test }, 'minmax').normalizer).toEqual({ mode: 'minmax', offset: [1, 10], scale: [2, 1] });
+    expect(normalize({ train, test }, 'none').normalizer).toBeNull();
+    const blobs = gaussianBlobs({ samples: 40, features: 3, classes: 2, seed: 1 });
+    const held = normalize(holdOut(blobs, 0.25, 0), 'minmax');
+    expect(Object.keys(held).sort()).toEqual(['normalizer', 'train', 'validation']);
+    expect(Math.min(...held.train.x.data)).toBe(0);
+    expect(Math.max(...held.train.x.data)).toBe(1);
+    expectError(() => applyNormalizer(Float32Array.of(1, 2, 3), stored), ShapeError, "Expected a multiple of the normalizer's 2 features for x but received length 3");
+  });
+
   it('batches cover every sample once, in a seeded order', () => {
     const ds = gaussianBlobs({ samples: 103, features: 3, seed: 2 });
     const seen: number[] = [];
@@ -440,7 +458,7 @@ describe('bad input (found by fuzzing)', () => {
   it.each([
     ['gaussianBlobs(null)', () => gaussianBlobs(null as never), 'Expected an options object for options but received null'],
     ['holdOut(null, 0.2)', () => holdOut(null as never, 0.2), 'Expected a dataset for train but received null'],
-    ['normalize(null)', () => normalize(null as never, 'none'), 'Expected a split { train, test } for split but received null'],
+    ['normalize(null)', () => normalize(null as never, 'none'), 'Expected a split { train, test } or { train, validation } for split but received null'],
     ['normalize({ train: 3 })', () => normalize({ train: 3, test: null } as never, 'none'), 'Expected a dataset for split.train but received the number 3'],
     ['normalize(mode 7)', () => normalize({ train: gaussianBlobs({ samples: 3 }), test: gaussianBlobs({ samples: 3 }) }, 7 as never), "Expected one of 'none', 'standardize', 'minmax' for mode but received the number 7"],
     ['loadDataset(null)', () => loadDataset(null as never), 'Expected a dataset spec (mnist, fashion, idx:DIR or csv:FILE) for spec but received null'],

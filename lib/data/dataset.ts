@@ -131,26 +131,41 @@ function assertFinite(ds: Dataset, name: string): void {
 export type Normalization = 'none' | 'standardize' | 'minmax';
 
 /**
- * Normalises features with statistics of the training set only, applied to
- * both sets: 'standardize' (zero mean, unit variance per feature; constant
- * features are only centred) or 'minmax' (each feature to [0, 1]).
+ * The statistics normalize() took from the training set, as plain numbers:
+ * store them with the model (saveModel's metadata) and normalize requests
+ * the same way when serving (applyNormalizer).
  */
-export function normalize(split: Split, mode: Normalization): Split {
-  assertObject('split', split, 'a split { train, test }');
+export interface Normalizer {
+  mode: 'standardize' | 'minmax';
+  /** Subtracted from each feature: its mean, or its minimum. */
+  offset: number[];
+  /** Then divided by: the standard deviation, or max − min (1 where that is 0). */
+  scale: number[];
+}
+
+/**
+ * Normalises features with statistics of the training set only, applied to
+ * every set given ({ train, test } as loaders return, { train, validation }
+ * as holdOut does): 'standardize' (zero mean, unit variance per feature;
+ * constant features are only centred) or 'minmax' (each feature to [0, 1]).
+ * The statistics come back as `normalizer` (null for 'none').
+ */
+export function normalize<T extends { train: Dataset }>(split: T, mode: Normalization): T & { normalizer: Normalizer | null } {
+  assertObject('split', split, 'a split { train, test } or { train, validation }');
+  const sets = Object.entries(split).filter(([key]) => key !== 'normalizer');
+  for (const [key, ds] of sets) checkDataset(ds, `split.${key}`);
   checkDataset(split.train, 'split.train');
-  checkDataset(split.test, 'split.test');
   const f = split.train.x.shape[1];
-  if (split.test.x.shape[1] !== f) {
-    throw new ShapeError(expected(`${f} features per sample (as split.train)`, 'split.test', `${split.test.x.shape[1]}`));
+  for (const [key, ds] of sets) {
+    if ((ds as Dataset).x.shape[1] !== f) throw new ShapeError(expected(`${f} features per sample (as split.train)`, `split.${key}`, `${(ds as Dataset).x.shape[1]}`));
   }
-  if (mode === 'none') return split;
+  if (mode === 'none') return { ...split, normalizer: null };
   if (mode !== 'standardize' && mode !== 'minmax') {
     const what = "one of 'none', 'standardize', 'minmax'";
     throw new (typeof mode === 'string' ? ArgumentRangeError : ArgumentTypeError)(expected(what, 'mode', quoted(mode)));
   }
   // One NaN or Infinity would spread through its feature's statistics to every sample.
-  assertFinite(split.train, 'split.train');
-  assertFinite(split.test, 'split.test');
+  for (const [key, ds] of sets) assertFinite(ds as Dataset, `split.${key}`);
   const n = split.train.y.length;
   if (n === 0) throw new ArgumentRangeError(expected('at least one sample to take statistics from', 'split.train', '0 samples'));
   const a = new Float64Array(f), b = new Float64Array(f);
@@ -172,13 +187,25 @@ export function normalize(split: Split, mode: Normalization): Split {
     }
     for (let j = 0; j < f; j++) b[j] = b[j] - a[j] || 1;
   }
-  const apply = (ds: Dataset): Dataset => {
-    const x = ds.x.clone();
-    const m = ds.y.length;
-    for (let i = 0; i < m; i++) for (let j = 0; j < f; j++) x.data[i * f + j] = (x.data[i * f + j] - a[j]) / b[j];
-    return { ...ds, x };
-  };
-  return { train: apply(split.train), test: apply(split.test) };
+  const normalizer: Normalizer = { mode, offset: Array.from(a), scale: Array.from(b) };
+  const out = Object.fromEntries(sets.map(([key, ds]) => [key, { ...(ds as Dataset), x: new Tensor(applyNormalizer((ds as Dataset).x, normalizer), (ds as Dataset).x.shape) }]));
+  return { ...split, ...out, normalizer };
+}
+
+/** Features normalized as normalize() did the training data (a new array; the input is left alone). */
+export function applyNormalizer(x: Tensor | Float32Array, normalizer: Normalizer): Float32Array {
+  const data = x instanceof Tensor ? x.data : x;
+  if (!(data instanceof Float32Array)) throw new ArgumentTypeError(expected('a Tensor or a Float32Array', 'x', describe(x)));
+  assertObject('normalizer', normalizer, 'a normalizer { mode, offset, scale } from normalize()');
+  const { offset, scale } = normalizer;
+  const f = Array.isArray(offset) ? offset.length : -1;
+  if (f < 1 || !Array.isArray(scale) || scale.length !== f || ![...offset, ...scale].every(Number.isFinite) || scale.some((v) => v === 0)) {
+    throw new ArgumentTypeError(expected('equal-length arrays of finite numbers (scales not 0)', 'normalizer.offset/scale', 'something else'));
+  }
+  if (data.length % f !== 0) throw new ShapeError(expected(`a multiple of the normalizer's ${f} features`, 'x', `length ${data.length}`));
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i += f) for (let j = 0; j < f; j++) out[i + j] = (data[i + j] - offset[j]) / scale[j];
+  return out;
 }
 
 export interface Batch {
