@@ -85,7 +85,7 @@ const cases: [string, () => unknown, new (m: string) => Error, string][] = [
     const narrow = mlp([4, 5, 2], { seed: 1 });
     return train(narrow, gaussianBlobs({ features: 4, classes: 3 }), { optimizer: new SGD(narrow.parameters(), { lr: 0.1 }), epochs: 1 });
   },
-    ShapeError, 'blobs(3×4, seed 0) has 3 classes, but the model gives 2 scores per sample: its last layer needs one output per class'],
+    ShapeError, 'blobs(3×4, seed 0) has labels up to 2, but the model gives 2 scores per sample: its last layer needs one output per class'],
   ['an ArrayBuffer for a model file', () => loadModel(new ArrayBuffer(8) as never), ArgumentTypeError,
     'Expected a path or a Uint8Array/Buffer for source but received an ArrayBuffer'],
   ['Nesterov without momentum', () => new SGD(model().parameters(), { lr: 0.1, nesterov: true }), ArgumentRangeError,

@@ -293,13 +293,13 @@ describe('mistakes: one line, exit 1 for usage and 2 for data or model', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
-  it('a reader that stops early ends the command quietly', async () => {
+  it('a reader that stops early ends the command quietly, with 141 as SIGPIPE would', async () => {
     const child = spawn(process.execPath, [CLI, '--help'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // as `prunekit --help | head -0` closes the pipe
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise((resolve) => child.on('close', resolve));
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
   });
 
   it('sensitivity on data too small for a validation split', () => {

@@ -260,6 +260,7 @@ describe('blobs, splits, normalisation and batches', () => {
     expect(Math.min(...held.train.x.data)).toBe(0);
     expect(Math.max(...held.train.x.data)).toBe(1);
     expectError(() => applyNormalizer(Float32Array.of(1, 2, 3), stored), ShapeError, "Expected a multiple of the normalizer's 2 features for x but received length 3");
+    expectError(() => applyNormalizer(Tensor.zeros([3, 4]), stored), ShapeError, "Expected shape [batch, 2] (the normalizer's features) for x but received shape [3, 4]");
   });
 
   it('batches cover every sample once, in a seeded order', () => {

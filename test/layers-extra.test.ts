@@ -1,6 +1,6 @@
 import {
   Conv2D, Dense, Dropout, Random, Sequential, Tensor, confusionMatrix, dataDependentInit, dropout, gaussianBlobs, initialize, meanSquaredError, mlp,
-  Activation, ArgumentRangeError, layerFromSpec, parseCheckpoint, serializeCheckpoint,
+  Activation, ArgumentRangeError, Layer, LayerSpec, Parameter, SGD, layerFromSpec, parseCheckpoint, serializeCheckpoint, train,
 } from '../lib';
 import { randomTensor, rng } from './helpers';
 
@@ -213,5 +213,52 @@ describe('confusionMatrix', () => {
   it('counts true × predicted', () => {
     const m = confusionMatrix(Int32Array.from([0, 1, 1, 2, 2]), Int32Array.from([0, 1, 2, 2, 0]), 3);
     expect(m.map((r) => Array.from(r))).toEqual([[1, 0, 1], [0, 1, 0], [0, 1, 1]]);
+  });
+});
+
+describe('models with a layer of their own', () => {
+  /** Keeps the first `n` values of each sample: a custom layer that changes the count. */
+  class Take implements Layer {
+    readonly name = 'take';
+    private width = 0;
+    constructor(private readonly n: number) {}
+    forward(x: Tensor): Tensor {
+      const [batch, width] = x.shape;
+      this.width = width;
+      const out = Tensor.zeros([batch, this.n]);
+      for (let b = 0; b < batch; b++) out.data.set(x.data.subarray(b * width, b * width + this.n), b * this.n);
+      return out;
+    }
+    backward(dy: Tensor): Tensor {
+      const batch = dy.shape[0];
+      const dx = Tensor.zeros([batch, this.width]);
+      for (let b = 0; b < batch; b++) dx.data.set(dy.data.subarray(b * this.n, (b + 1) * this.n), b * this.width);
+      return dx;
+    }
+    parameters(): Parameter[] {
+      return [];
+    }
+    spec(): LayerSpec {
+      return { type: 'take', name: this.name } as unknown as LayerSpec;
+    }
+  }
+
+  it('build and train: the size check starts again after a layer it cannot know', () => {
+    const model = new Sequential([new Dense(4, 8, { name: 'a' }), new Activation('relu'), new Take(3), new Dense(3, 3, { name: 'b' })]);
+    const data = gaussianBlobs({ samples: 60, features: 4, classes: 3, seed: 2 });
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 16 });
+    expect(model.evaluate(data).samples).toBe(60);
+    // A custom last layer decides the scores: the class check is the loss's then.
+    const widened = new Sequential([new Dense(4, 6, { name: 'c' }), new Take(5)]);
+    const five = gaussianBlobs({ samples: 50, features: 4, classes: 5, seed: 3 });
+    train(widened, five, { optimizer: new SGD(widened.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 16 });
+  });
+
+  it('data that declares more classes than its labels use (IDX declares at least 10) trains a smaller output', () => {
+    const blobs = gaussianBlobs({ samples: 40, features: 4, classes: 2, seed: 4 });
+    const declared = { ...blobs, classes: 10 };
+    const model = mlp([4, 8, 2], { seed: 1 });
+    train(model, declared, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 8, validation: declared });
+    expect(model.evaluate(declared).samples).toBe(40);
   });
 });

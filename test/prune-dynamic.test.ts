@@ -4,8 +4,8 @@
  */
 import {
   ArgumentRangeError, ArgumentTypeError, BatchContext, Dense, DynamicSparseTraining, Parameter, Random, SGD, Sequential, ShapeError, Snapshot, Tensor,
-  combineHooks, gaussianBlobs, layerSparsities, lotteryTicket, magnitude, mlp, prune, restore, rewind, roundHalfEven, selectTargets,
-  snapshot, train,
+  Activation, Pruner, PruningMethod, combineHooks, gaussianBlobs, iterativePruning, layerSparsities, lotteryTicket, magnitude, mlp, oneShot, prune,
+  restore, rewind, roundHalfEven, selectTargets, snapshot, train,
 } from '../lib';
 import { referenceMasks } from './helpers';
 
@@ -258,6 +258,27 @@ describe('snapshot, restore and rewind', () => {
   });
 });
 
+describe('library drivers on layers that share a default name', () => {
+  const data = gaussianBlobs({ samples: 128, features: 8, classes: 3, seed: 8 });
+  const twins = () => new Sequential([new Dense(8, 8, { seed: 1 }), new Activation('relu'), new Dense(8, 8, { seed: 2 }), new Activation('relu'), new Dense(8, 3, { seed: 3 })]);
+
+  it('DynamicSparseTraining keys its own overrides by parameter name and runs', () => {
+    const model = twins();
+    const dst = new DynamicSparseTraining(model, { mode: 'set', sparsity: 0.5, endStep: 8, seed: 1 });
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 2, batchSize: 32, hooks: dst.hooks });
+    expect(model.parameterCount().nonzero).toBeLessThan(model.parameterCount().total);
+  });
+
+  it('a custom method may hand the options it is given on to prune(), under a Pruner and iterativePruning', () => {
+    const forwarding: PruningMethod = { name: 'forwarding', prune: (targets, amount, options) => void prune(targets.map((t) => t.param), magnitude(), amount, options) };
+    const model = mlp([8, 16, 3], { seed: 1 });
+    const pruner = new Pruner(model, { method: forwarding, schedule: oneShot(0.5), exclude: ['fc2'] });
+    train(model, data, { optimizer: new SGD(model.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 32, hooks: pruner.hooks });
+    expect(pruner.history).toHaveLength(1);
+    iterativePruning(mlp([8, 16, 3], { seed: 1 }), { method: forwarding, final: 0.5, rounds: 2, scope: 'global', fineTune: () => undefined });
+  });
+});
+
 describe('lotteryTicket', () => {
   const data = gaussianBlobs({ samples: 160, features: 8, classes: 4, seed: 6 });
   const recipe = (m: Sequential, hooks: object) =>
@@ -353,6 +374,21 @@ describe('lotteryTicket', () => {
     ticket.values.forEach((v, p) => v.forEach((x, j) => expect(x).toBe(ticket.masks[p] && !ticket.masks[p]![j] ? 0 : afterSteps![p][j])));
     // and those are not the initial values
     expect(Array.from(afterSteps![0])).not.toEqual(Array.from(snapshot(mlp([8, 16, 4], { seed: 3 })).values[0]));
+  });
+
+  it('counts rewindStep across the train() calls trainModel makes (each numbers its steps from 0)', () => {
+    let rewound: Float32Array | null = null;
+    const firstWeight = (m: Sequential) => m.parameters()[0];
+    lotteryTicket({
+      build: (seed) => mlp([8, 16, 4], { seed }), rounds: 1, rewindStep: 7, controls: [], evaluate: (m) => m.evaluate(data).accuracy,
+      trainModel: (m, hooks) => {
+        // 160 samples at batch 32: 5 steps a call, so step 7 is the second call's third.
+        let seen = 0;
+        const spy = { afterBatch: () => (++seen === 7 && rewound === null ? (rewound = firstWeight(m).value.data.slice()) : undefined) };
+        for (let i = 0; i < 2; i++) train(m, data, { optimizer: new SGD(m.parameters(), { lr: 0.05 }), epochs: 1, batchSize: 32, hooks: combineHooks(hooks, spy) });
+      },
+    });
+    expect(rewound).not.toBeNull();
   });
 
   it('refuses a rewindStep training never reached: rewinding to the trained weights would be fine-tuning', () => {

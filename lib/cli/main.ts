@@ -2,7 +2,8 @@
 /**
  * The prunekit command line. Exit codes: 0 success; 1 a usage mistake (an
  * unknown option, a bad flag value or recipe); 2 a data or model problem (a
- * missing or corrupt file, a loss that became NaN); 130 interrupted.
+ * missing or corrupt file, a loss that became NaN); 130 interrupted; 141 a
+ * reader closed the pipe early.
  * A user's mistake prints one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -53,7 +54,7 @@ export function buildProgram(): Command {
 
   addOptions(program.command('prune').argument('<checkpoint>', 'a safetensors checkpoint from prunekit train'), ['data', 'method', 'sparsity', 'schedule', 'epochs', 'lr', 'seed', 'out', 'recipe'], { data: "the checkpoint's", out: 'pruned.safetensors' })
     .description('prune a checkpoint with fine-tuning and save the pruned checkpoint (masks included)')
-    .addHelpText('after', examples('prunekit prune baseline.safetensors --sparsity 0.92 --out pruned.safetensors', 'prunekit prune baseline.safetensors --method nm:2:4 --schedule one-shot'))
+    .addHelpText('after', `\nSettings not given come from the recipe the checkpoint recorded (the defaults shown are a new recipe's).\n${examples('prunekit prune baseline.safetensors --sparsity 0.92 --out pruned.safetensors', 'prunekit prune baseline.safetensors --method nm:2:4 --schedule one-shot')}`)
     .action(async (checkpoint: string, flags: CommonFlags) => {
       const result = await pruneCommand(checkpoint, flags);
       if (flags.json) printJson(result);
@@ -61,7 +62,7 @@ export function buildProgram(): Command {
 
   addOptions(program.command('compress').argument('<checkpoint>', 'a (pruned) safetensors checkpoint'), ['data', 'bits', 'epochs', 'lr', 'seed', 'out', 'recipe'], { data: "the checkpoint's", out: 'model.prk' })
     .description('share weights (k-means), fine-tune the centroids, Huffman-code and write the model file')
-    .addHelpText('after', examples('prunekit compress pruned.safetensors --bits 5 --out model.prk'))
+    .addHelpText('after', `\nSettings not given come from the recipe the checkpoint recorded (the defaults shown are a new recipe's).\n${examples('prunekit compress pruned.safetensors --bits 5 --out model.prk')}`)
     .action(async (checkpoint: string, flags: CommonFlags) => {
       const result = await compressCommand(checkpoint, flags);
       if (flags.json) printJson(result);
@@ -132,11 +133,15 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** A reader that stops early (`prunekit --help | head -1`) ends the command quietly, as it would a shell tool. */
+/**
+ * A reader that stops early (`prunekit --help | head -1`) ends the command
+ * quietly with 141, as SIGPIPE ends a shell tool: a script with pipefail
+ * sees that the command did not finish (outputs are written whole or not at all).
+ */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    process.exit(141);
   });
 }
 

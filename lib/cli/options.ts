@@ -101,6 +101,13 @@ export function recipeFrom(flags: CommonFlags, stage: Stage, base: Partial<Recip
   return mergeRecipe(recipe, { ...top, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => Object.keys(v).length)) });
 }
 
+/** The network is the checkpoint's: a recipe or flag naming another would label it wrongly and bring that network's settings. */
+export function assertCheckpointNetwork(recipe: Recipe, recorded: Partial<Recipe>, file: string): void {
+  if (recorded.arch !== undefined && recipe.arch !== recorded.arch) {
+    throw new UsageError(`arch: the recipe names ${recipe.arch}, but ${file} holds a ${recorded.arch} network`);
+  }
+}
+
 /**
  * The recipe as checkpoints and model files record it: a file or directory
  * dataset's path made absolute, since the next command may run elsewhere.

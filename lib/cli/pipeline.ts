@@ -212,6 +212,11 @@ function asApplied(model: Sequential, r: PruneRecipe): PruneRecipe {
   return { ...r, scope: 'layer', exclude: r.exclude.includes(output) ? r.exclude : [...r.exclude, output] };
 }
 
+/** The scope a method prunes with, as a reader would say it. */
+export function appliedScope(r: PruneRecipe): string {
+  return STRUCTURED.has(r.method) ? 'each hidden layer' : r.scope;
+}
+
 /** Checks the pruning section against the network before any training: the method's name and the layers it names. */
 export function checkPruneRecipe(model: Sequential, recipe: PruneRecipe) {
   const r = asApplied(model, recipe);

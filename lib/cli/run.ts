@@ -14,7 +14,7 @@ import { selectTargets, sparsityOf } from '../prune/targets';
 import type { ReportData, StageRow } from '../report';
 import { CommonFlags, recipeFrom, recordable } from './options';
 import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs';
-import { CurvePoint, buildModel, datasetFor, methodNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
+import { CurvePoint, appliedScope, buildModel, datasetFor, methodNote, checkPruneRecipe, checkWidths, fit, pruneModel, quantizeModel, weightSnapshot } from './pipeline';
 import { progressFor, noteFor } from './progress';
 import { BitsSetting, Recipe } from './recipe';
 import { formatTable, toolVersion, versusFloat32 } from './table';
@@ -137,7 +137,7 @@ function facts(recipe: Recipe, split: Split, result: RunResult, seconds: number)
     ['data', `${split.train.name}: ${split.train.y.length.toLocaleString('en-US')} training and ${split.test.y.length.toLocaleString('en-US')} test samples (accuracies are on the test split)`],
     ['network', recipe.arch],
     ['baseline', `${count(recipe.train.epochs, 'epoch')} of SGD (lr ${recipe.train.lr}, momentum ${recipe.train.momentum}, cosine), batch ${recipe.train.batchSize}`],
-    ['pruning', `${p.method}, ${p.scope}, ${p.schedule} to ${(p.sparsity * 100).toFixed(1)}% sparsity over ${count(p.epochs, 'epoch')} (lr ${p.lr}, weight decay ${p.weightDecay})`],
+    ['pruning', `${p.method}, ${appliedScope(p)}, ${p.schedule} to ${(p.sparsity * 100).toFixed(1)}% sparsity over ${count(p.epochs, 'epoch')} (lr ${p.lr}, weight decay ${p.weightDecay})`],
     ['weight sharing', `k-means (${q.init} init), bits ${widths(q.bits)}, index bits ${widths(q.indexBits)}, ${count(q.epochs, 'epoch')} of centroid fine-tuning`],
     ['model file', `${path.basename(result.file)}: ${result.fileBytes.toLocaleString('en-US')} bytes, ${versusFloat32(result.compression)} the float32 model`],
     ['seed and time', `seed ${recipe.seed}; ${seconds.toFixed(1)} s on this machine; prunekit ${toolVersion()}`],

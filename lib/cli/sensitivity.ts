@@ -10,7 +10,7 @@ import { holdOut } from '../data/dataset';
 import { DataError } from '../errors';
 import { loadCheckpoint } from '../nn/checkpoint';
 import { LayerSensitivity, allocateSparsity, sensitivity } from '../prune/sensitivity';
-import { CommonFlags, recipeFrom, recordedRecipe } from './options';
+import { CommonFlags, assertCheckpointNetwork, recipeFrom, recordedRecipe } from './options';
 import { checkOutputs, dataInputsOf, loadReport, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, datasetFor, checkPruneRecipe, fit } from './pipeline';
 import { noteFor, progressFor } from './progress';
@@ -35,6 +35,7 @@ export async function sensitivityCommand(checkpoint: string | undefined, flags: 
     recorded = recordedRecipe(loaded.metadata, checkpoint);
   }
   const recipe = recipeFrom(flags, 'train', recorded);
+  if (checkpoint) assertCheckpointNetwork(recipe, recorded, checkpoint);
   const report = flags.report || null;
   const split = datasetFor(recipe.data);
   const { train, validation } = holdOut(split.train, VALIDATION_FRACTION, recipe.seed);

@@ -9,11 +9,11 @@ import { loadModel } from '../compress/model-file';
 import { Split } from '../data';
 import { loadCheckpoint, serializeCheckpoint } from '../nn/checkpoint';
 import { Sequential } from '../nn/sequential';
-import { CommonFlags, Stage, recipeFrom, recordable, recordedRecipe } from './options';
+import { CommonFlags, Stage, assertCheckpointNetwork, recipeFrom, recordable, recordedRecipe } from './options';
 import { checkOutputs, dataInputsOf, writeOutputs } from './outputs';
 import { buildModel, checkModelReads, checkWidths, datasetFor, methodNote, checkPruneRecipe, fit, pruneModel, quantizeModel } from './pipeline';
 import { noteFor, progressFor } from './progress';
-import { Recipe, UsageError } from './recipe';
+import { Recipe } from './recipe';
 import { toolVersion, versusFloat32 } from './table';
 
 export interface StageResult {
@@ -36,10 +36,7 @@ function fromCheckpoint(file: string, flags: CommonFlags, stage: Stage): { model
   const { model, metadata } = loadCheckpoint(file);
   const recorded = recordedRecipe(metadata, file);
   const recipe = recipeFrom(flags, stage, recorded);
-  // The network is the checkpoint's: a recipe naming another would label it wrongly and bring that network's settings.
-  if (recorded.arch !== undefined && recipe.arch !== recorded.arch) {
-    throw new UsageError(`arch: the recipe names ${recipe.arch}, but ${file} holds a ${recorded.arch} network`);
-  }
+  assertCheckpointNetwork(recipe, recorded, file);
   return { model, recipe };
 }
 

@@ -202,6 +202,9 @@ export function applyNormalizer(x: Tensor | Float32Array, normalizer: Normalizer
   if (f < 1 || !Array.isArray(scale) || scale.length !== f || ![...offset, ...scale].every(Number.isFinite) || scale.some((v) => v === 0)) {
     throw new ArgumentTypeError(expected('equal-length arrays of finite numbers (scales not 0)', 'normalizer.offset/scale', 'something else'));
   }
+  if (x instanceof Tensor && x.shape.slice(1).reduce((a, b) => a * b, 1) !== f) {
+    throw new ShapeError(expected(`shape [batch, ${f}] (the normalizer's features)`, 'x', `shape [${x.shape.join(', ')}]`));
+  }
   if (data.length % f !== 0) throw new ShapeError(expected(`a multiple of the normalizer's ${f} features`, 'x', `length ${data.length}`));
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i += f) for (let j = 0; j < f; j++) out[i + j] = (data[i + j] - offset[j]) / scale[j];

@@ -18,19 +18,27 @@ export interface Evaluation {
   samples: number;
 }
 
-/** A model giving fewer scores per sample than the data has classes can neither learn nor score it. */
+/**
+ * A model giving fewer scores per sample than the data has labels can
+ * neither learn nor score it. The labels present count, not `classes` (an
+ * IDX set declares at least 10).
+ */
 export function assertScoresFor(ds: Dataset, scores: number): void {
-  if (scores < ds.classes) {
-    throw new ShapeError(`${ds.name} has ${ds.classes} classes, but the model gives ${scores} scores per sample: its last layer needs one output per class`);
+  let top = -1;
+  for (let i = 0; i < ds.y.length; i++) if (ds.y[i] > top) top = ds.y[i];
+  if (top >= scores) {
+    throw new ShapeError(`${ds.name} has labels up to ${top}, but the model gives ${scores} scores per sample: its last layer needs one output per class`);
   }
 }
 
 /** Accuracy and mean cross-entropy of the scores `logits` gives for a dataset, batch by batch. */
 export function evaluateLogits(ds: Dataset, batchSize: number, logits: (x: Tensor) => Tensor): Evaluation {
   let correct = 0, lossSum = 0;
+  let checked = false;
   for (const b of batches(ds, batchSize, { reuse: true })) {
     const z = logits(b.x);
-    assertScoresFor(ds, z.shape[1]);
+    if (!checked) assertScoresFor(ds, z.shape[1]);
+    checked = true;
     const r = softmaxCrossEntropy(z, b.y);
     correct += r.correct;
     lossSum += r.loss * b.y.length;

@@ -1,5 +1,7 @@
 /** Values per sample that layers read and write, where their kind fixes them. */
-import { Conv2D, MaxPool2D } from './conv';
+import { Activation } from './activation';
+import { Conv2D, Flatten, MaxPool2D } from './conv';
+import { Dropout } from './dropout';
 import { Dense } from './dense';
 import { ShapeError } from '../errors';
 import { Layer } from './layer';
@@ -12,12 +14,24 @@ export function sampleSizes(layer: Layer): { in: number; out: number } | undefin
   return undefined;
 }
 
-/** Each layer reads as many values per sample as the one before it writes (a model that does not could never run). */
+/** Layers that hand on their input's values as they are (an activation keeps the count; Flatten and Dropout too). */
+function passesThrough(layer: Layer): boolean {
+  return layer instanceof Activation || layer instanceof Dropout || layer instanceof Flatten;
+}
+
+/**
+ * Each layer reads as many values per sample as the one before it writes (a
+ * model that does not could never run). A layer of another kind (a custom
+ * one) may change the count: the chain is checked again from the next known layer.
+ */
 export function assertChained(layers: readonly Layer[]): void {
   let previous: { name: string; out: number } | undefined;
   for (const layer of layers) {
     const sizes = sampleSizes(layer);
-    if (sizes === undefined) continue;
+    if (sizes === undefined) {
+      if (!passesThrough(layer)) previous = undefined;
+      continue;
+    }
     if (previous !== undefined && sizes.in !== previous.out) {
       throw new ShapeError(`layer '${layer.name}' reads ${sizes.in} values per sample but layer '${previous.name}' before it writes ${previous.out}`);
     }
@@ -25,11 +39,12 @@ export function assertChained(layers: readonly Layer[]): void {
   }
 }
 
-/** Scores per sample a model's layers give, where their kinds fix it (undefined: unknown). */
+/** Scores per sample a model gives, where its layers' kinds fix it (undefined: a custom layer decides). */
 export function outputSize(layers: readonly Layer[]): number | undefined {
   for (let i = layers.length - 1; i >= 0; i--) {
     const sizes = sampleSizes(layers[i]);
     if (sizes !== undefined) return sizes.out;
+    if (!passesThrough(layers[i])) return undefined;
   }
   return undefined;
 }

@@ -46,7 +46,7 @@ export function iterativePruning(model: Sequential, options: IterativeOptions): 
   const results: RoundResult[] = [];
   sparsities.forEach((sparsity, i) => {
     // Per-layer overrides ramp with the rounds, as under a Pruner.
-    method.prune(targets, sparsity, { ...options, overrides: rampOverrides(options.overrides, sparsity, options.final) });
+    method.prune(targets, sparsity, { scope: options.scope, overrides: rampOverrides(options.overrides, sparsity, options.final) });
     options.fineTune(model, i);
     results.push({
       round: i + 1,

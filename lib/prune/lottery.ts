@@ -84,9 +84,10 @@ export function lotteryTicket(options: LotteryOptions): { dense: number; rounds:
   let start: Snapshot | null = rewindStep === 0 ? snapshot(model) : null;
   let steps = 0;
   const capture: TrainerHooks = {
-    afterBatch: ({ step }) => {
+    // Counted here: trainModel may call train() more than once, and each call numbers its steps from 0.
+    afterBatch: () => {
       steps++;
-      if (start === null && step + 1 === rewindStep) start = snapshot(model);
+      if (start === null && steps === rewindStep) start = snapshot(model);
     },
   };
   trainModel(model, capture);

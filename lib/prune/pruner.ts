@@ -65,7 +65,7 @@ export class Pruner {
   /** Prunes to a sparsity now (the schedule's final sparsity scales the overrides). */
   pruneTo(sparsity: number, step = 0): PruneReport {
     const { method, schedule, overrides } = this.options;
-    method.prune(this.targets, sparsity, { ...this.options, overrides: rampOverrides(overrides, sparsity, schedule.final) });
+    method.prune(this.targets, sparsity, { scope: this.options.scope, overrides: rampOverrides(overrides, sparsity, schedule.final) });
     const r = report(method.name, this.targets);
     this.history.push({ step, report: r });
     return r;

@@ -8,16 +8,16 @@
 import { Conv2D } from '../nn/conv';
 import { Dense } from '../nn/dense';
 import { Sequential, assertModel } from '../nn/sequential';
-import { assertInRange } from '../validate';
+import { assertInRange, optionsObject } from '../validate';
 import { assertFiniteWeights } from './checks';
 import { PruneReport, report } from './method';
 import { unitGeometry, unitNorms } from './structured';
-import { PruneSource, TargetOptions, selectTargets } from './targets';
+import { PruneSource, TARGET_OPTIONS, TargetOptions, selectTargets } from './targets';
 
 /** Prunes every weight with |w| <= tolerance. */
 export function pruneBelow(source: PruneSource, tolerance: number, options: TargetOptions = {}): PruneReport {
   assertInRange('tolerance', tolerance, 0, Infinity);
-  const targets = selectTargets(source, options);
+  const targets = selectTargets(source, optionsObject('options', options, TARGET_OPTIONS));
   assertFiniteWeights(targets);
   for (const { param } of targets) {
     const w = param.value.data;

@@ -58,8 +58,10 @@ export function parametersOf(source: PruneSource): Parameter[] {
 }
 
 /**
- * Refuses a name two weights answer to (two layers built with the same
- * default name, dense_8_8): it would select both without a word.
+ * Refuses a layer name two weights answer to (two layers built with the
+ * same default name, dense_8_8): it would select both without a word.
+ * Overrides may (the library's own drivers key them by parameter name, and
+ * same-named layers get the same rate).
  */
 function assertUnambiguous(option: string, name: string, targets: readonly Target[]): void {
   const matching = targets.filter((t) => t.layer === name || t.param.name === name);
@@ -134,7 +136,6 @@ export function checkOverrides(targets: Target[], overrides: Record<string, numb
     if (!known.has(name)) {
       throw new ArgumentRangeError(expected(`a pruned layer (one of ${[...known].join(', ')})`, 'options.overrides', `unknown layer '${name}'`));
     }
-    assertUnambiguous('options.overrides', name, targets);
     assertAmount(`options.overrides.${name}`, v);
   }
 }

@@ -74,6 +74,6 @@ export class Adam implements Optimizer {
 /** AdamW: Adam with decoupled weight decay (default 0.01). */
 export class AdamW extends Adam {
   constructor(params: Parameter[], config: Omit<AdamConfig, 'decoupled'> = {}) {
-    super(params, { ...optionsObject('config', config, ADAM_OPTIONS), decoupled: true });
+    super(params, { ...optionsObject('config', config, ADAM_OPTIONS.filter((k) => k !== 'decoupled')), decoupled: true });
   }
 }
