@@ -29,8 +29,19 @@ function binFrom(pkg, bin) {
   return require.resolve(path.join(pkg, bin), { paths: [root] });
 }
 
+// A cached configure that found no OpenBLAS would be reused by `cmake-js compile`
+// even after the user installs it, so the advice "install libopenblas-dev, then
+// npm rebuild prunekit" would change nothing: configure again in that case.
+function forgetConfigureWithoutBlas() {
+  const cache = path.join(root, 'build', 'CMakeCache.txt');
+  if (!fs.existsSync(cache) || !/^OPENBLAS_(LIBRARY|INCLUDE_DIR):\w+=\S*-NOTFOUND$/m.test(fs.readFileSync(cache, 'utf8'))) return;
+  const probe = spawnSync(process.execPath, [path.join(__dirname, 'find-openblas.js'), 'defines'], { encoding: 'utf8' });
+  if (probe.stdout.trim() !== '') fs.rmSync(cache);
+}
+
 let status;
 if (!forceGyp && has('cmake')) {
+  forgetConfigureWithoutBlas();
   status = run(process.execPath, [
     binFrom('cmake-js', 'bin/cmake-js'),
     'compile',
