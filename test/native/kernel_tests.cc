@@ -96,8 +96,8 @@ void test_gemm() {
 #endif
           }
 #ifdef PK_HAVE_GEMM_AVX512
-  // Past every block edge of the tiled kernel: k > 256 (two depth blocks),
-  // n > 512 (two column blocks), m > 224 (two row blocks per thread), on one
+  // Past every block edge of the tiled kernel: k > 512 (two depth blocks),
+  // n > 1024 (two column blocks), m > 112 (two row blocks per thread), on one
   // thread and split across two.
   if (pk::backend().simd == pk::Simd::avx512) {
     const int saved = pk::pool_threads();
@@ -105,7 +105,7 @@ void test_gemm() {
       for (int ta = 0; ta < 2; ++ta)
         for (int tb = 0; tb < 2; ++tb) {
           pk::set_pool_threads(threads);
-          const i64 m = 470, n = 530, k = 531;
+          const i64 m = 250, n = 1050, k = 531;
           auto a = randn(m * k), b = randn(k * n), c0 = randn(m * n);
           auto expect = c0, tiled = c0;
           pk::f32_gemm__reference(pk::gemm_packed(expect.data(), a.data(), b.data(), ta, tb, m, n, k, 0.5f, 0.25f));
