@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "gemm_small_m.h"
 #include "parallel.h"
 
 #ifdef PRUNEKIT_HAVE_OPENBLAS
@@ -159,68 +160,6 @@ void f32_gemm__openblas(const GemmArgs& g) {
 }
 #endif
 
-// --- small batches: X . W^T by row dot products ------------------------------
-//
-// C (M, N) = alpha * A (M, K) . B^T + beta * C with B given as (N, K) and
-// M <= 4: a Dense layer's forward at batch 1..4. BLAS packs B on every call,
-// which dominates at these sizes; here each row of B streams once through
-// registers and serves all M rows of A.
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PK_SMALL_M_AVX512 1
-namespace {
-
-// C[0, M) x [j, j + R): R rows of B at once, so each row of A loads once per
-// R rows and the M x R accumulators give independent FMA chains. M is a
-// template argument so the accumulators stay in registers (with a run-time
-// M they went through the stack: 2-3x slower at batch 1).
-template <int M, int R>
-[[gnu::always_inline]] inline __attribute__((target("avx512f,avx512dq,fma"))) void xwt_block(const GemmArgs& g, i64 j) {
-  const i64 k16 = g.k & ~i64(15);
-  const __mmask16 tail = first_lanes(g.k - k16);
-  const float* b[R];
-  for (int r = 0; r < R; ++r) b[r] = g.b + (j + r) * g.ldb;
-  __m512 acc[M][R];
-  for (int i = 0; i < M; ++i)
-    for (int r = 0; r < R; ++r) acc[i][r] = _mm512_setzero_ps();
-  auto step = [&](i64 p, __mmask16 lanes) __attribute__((always_inline, target("avx512f,avx512dq,fma"))) {
-    __m512 w[R];
-    for (int r = 0; r < R; ++r) w[r] = _mm512_maskz_loadu_ps(lanes, b[r] + p);
-    for (int i = 0; i < M; ++i) {
-      const __m512 a = _mm512_maskz_loadu_ps(lanes, g.a + i * g.lda + p);
-      for (int r = 0; r < R; ++r) acc[i][r] = _mm512_fmadd_ps(a, w[r], acc[i][r]);
-    }
-  };
-  for (i64 p = 0; p < k16; p += 16) step(p, 0xFFFF);
-  if (tail) step(k16, tail);
-  for (int i = 0; i < M; ++i)
-    for (int r = 0; r < R; ++r) {
-      const float dot = _mm512_reduce_add_ps(acc[i][r]);
-      float* c = g.c + i * g.ldc + j + r;
-      *c = g.beta == 0.0f ? g.alpha * dot : g.alpha * dot + g.beta * *c;
-    }
-}
-
-template <int M>
-__attribute__((target("avx512f,avx512dq,fma"))) void small_m_xwt(const GemmArgs& g, i64 n0, i64 n1) {
-  i64 j = n0;
-  for (; j + 4 <= n1; j += 4) xwt_block<M, 4>(g, j);
-  for (; j < n1; ++j) xwt_block<M, 1>(g, j);
-}
-
-}  // namespace
-
-// The callers send 1 <= m <= 4 only.
-void small_m_xwt_avx512(const GemmArgs& g, i64 n0, i64 n1) {
-  assert(g.m >= 1 && g.m <= 4);
-  switch (g.m) {
-    case 1: return small_m_xwt<1>(g, n0, n1);
-    case 2: return small_m_xwt<2>(g, n0, n1);
-    case 3: return small_m_xwt<3>(g, n0, n1);
-    case 4: return small_m_xwt<4>(g, n0, n1);
-  }
-}
-#endif
 
 // --- dispatch ----------------------------------------------------------------
 
@@ -265,12 +204,10 @@ GemmArgs sub_block(const GemmArgs& g, i64 m0, i64 m1, i64 n0, i64 n1) {
 
 void f32_gemm_serial(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
-#ifdef PK_SMALL_M_AVX512
-  if (g.m <= 4 && !g.trans_a && g.trans_b && g.k >= 16 && backend().simd == Simd::avx512) {
-    small_m_xwt_avx512(g, 0, g.n);
+  if (small_m_xwt_applies(g)) {
+    small_m_xwt(g, 0, g.n);
     return;
   }
-#endif
 #ifdef PK_HAVE_GEMM_AVX512
   if (backend().gemm == f32_gemm__avx512 || (backend().gemm_tiles_mid_sizes && serial_tiles_beat_blas(g))) {
     f32_gemm__avx512_on(g, 1);
@@ -285,13 +222,11 @@ void f32_gemm(const GemmArgs& g) {
   GemmFn kernel = backend().gemm;
   double macs = double(g.m) * double(g.n) * double(g.k);
   int threads = pool_threads();
-#ifdef PK_SMALL_M_AVX512
-  if (g.m <= 4 && !g.trans_a && g.trans_b && g.k >= 16 && backend().simd == Simd::avx512) {
+  if (small_m_xwt_applies(g)) {
     int parts = threads > 1 && macs >= kThreadingMinMacs / 2 ? int(std::min<i64>(threads, g.n)) : 1;
-    parallel_for(parts, [&](int p) { small_m_xwt_avx512(g, split_point(g.n, parts, p), split_point(g.n, parts, p + 1)); });
+    parallel_for(parts, [&](int p) { small_m_xwt(g, split_point(g.n, parts, p), split_point(g.n, parts, p + 1)); });
     return;
   }
-#endif
 #ifdef PK_HAVE_GEMM_AVX512
   if (backend().gemm_tiles_mid_sizes && tiles_beat_blas(g, macs)) {
     f32_gemm__avx512(g);

@@ -16,6 +16,7 @@
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "gemm_small_m.h"
 #include "mask.h"
 #include "parallel.h"
 #include "pool.h"
@@ -94,6 +95,26 @@ void test_gemm() {
               check(close(tiled, expect, k), tag + " avx512 tiles");
             }
 #endif
+          }
+  // The batch-1..4 X.W^T kernels, each build the CPU can run (an AVX-512 CPU
+  // runs the AVX2 one too), over K tails of every length mod 8 and 16.
+  std::vector<pk::Simd> small_m_sets;
+  if (pk::backend().simd != pk::Simd::generic) small_m_sets.push_back(pk::Simd::avx2);
+  if (pk::backend().simd == pk::Simd::avx512) small_m_sets.push_back(pk::Simd::avx512);
+  for (pk::Simd simd : small_m_sets)
+    for (i64 m = 1; m <= 4; ++m)
+      for (i64 n : {1, 3, 5, 37})
+        for (i64 k : {16, 17, 23, 31, 40, 784})
+          for (float beta : {0.0f, 0.25f}) {
+            auto a = randn(m * k), b = randn(k * n), c0 = randn(m * n);
+            if (beta == 0.0f) std::fill(c0.begin(), c0.end(), NAN);
+            auto expect = c0, got = c0;
+            pk::f32_gemm__reference(pk::gemm_packed(expect.data(), a.data(), b.data(), false, true, m, n, k, -0.5f, beta));
+            const auto g = pk::gemm_packed(got.data(), a.data(), b.data(), false, true, m, n, k, -0.5f, beta);
+            check(pk::small_m_xwt_applies(g), dims("small-m applies", m, n, k));
+            pk::small_m_xwt_on(simd, g, 0, n);
+            check(close(got, expect, k), dims("small-m xwt", m, n, k) + " " + pk::simd_name(simd) +
+                                             " beta=" + std::to_string(beta));
           }
 #ifdef PK_HAVE_GEMM_AVX512
   // Past every block edge of the tiled kernel: k > 512 (two depth blocks),
