@@ -3,10 +3,6 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cassert>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <cstring>
 #include <vector>
 
@@ -159,7 +155,6 @@ void f32_gemm__openblas(const GemmArgs& g) {
               int(std::max<i64>(1, g.ldc)));
 }
 #endif
-
 
 // --- dispatch ----------------------------------------------------------------
 

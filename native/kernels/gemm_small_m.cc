@@ -21,6 +21,12 @@ namespace {
 #define PK_AVX512 __attribute__((target("avx512f,avx512dq,fma")))
 #define PK_AVX2 __attribute__((target("avx2,fma")))
 
+// C[i, j] = alpha * dot + beta * C[i, j], never reading C when beta == 0.
+inline void store_dot(const GemmArgs& g, i64 i, i64 j, float dot) {
+  float* c = g.c + i * g.ldc + j;
+  *c = g.beta == 0.0f ? g.alpha * dot : g.alpha * dot + g.beta * *c;
+}
+
 // C[0, M) x [j, j + R): R rows of B at once, so each row of A loads once per
 // R rows and the M x R accumulators give independent FMA chains. M is a
 // template argument so the accumulators stay in registers (with a run-time
@@ -45,11 +51,7 @@ template <int M, int R>
   for (i64 p = 0; p < k16; p += 16) step(p, 0xFFFF);
   if (tail) step(k16, tail);
   for (int i = 0; i < M; ++i)
-    for (int r = 0; r < R; ++r) {
-      const float dot = _mm512_reduce_add_ps(acc[i][r]);
-      float* c = g.c + i * g.ldc + j + r;
-      *c = g.beta == 0.0f ? g.alpha * dot : g.alpha * dot + g.beta * *c;
-    }
+    for (int r = 0; r < R; ++r) store_dot(g, i, j + r, _mm512_reduce_add_ps(acc[i][r]));
 }
 
 template <int M>
@@ -87,9 +89,7 @@ template <int M, int R>
     for (int r = 0; r < R; ++r) {
       const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[i][r]), _mm256_extractf128_ps(acc[i][r], 1));
       const __m128 pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
-      const float dot = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
-      float* c = g.c + i * g.ldc + j + r;
-      *c = g.beta == 0.0f ? g.alpha * dot : g.alpha * dot + g.beta * *c;
+      store_dot(g, i, j + r, _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair))));
     }
 }
 
